@@ -1,0 +1,146 @@
+// Package genai turns one span (and its resource) into one canonical Call.
+// It is the only package that knows how instrumentation libraries write LLM
+// calls; every dialect is described as data (ordered attribute sources) in
+// sources.go, never as branches spread through the code.
+package genai // import "github.com/otelcol-llm/otelcol-llm/internal/genai"
+
+import (
+	"go.opentelemetry.io/collector/pdata/pcommon"
+)
+
+// Status is the outcome of a call.
+type Status uint8
+
+const (
+	StatusSuccess Status = iota
+	StatusError
+)
+
+// NumStatuses is the number of Status values.
+const NumStatuses = 2
+
+var statusNames = [NumStatuses]string{"success", "error"}
+
+func (s Status) String() string {
+	if int(s) < len(statusNames) {
+		return statusNames[s]
+	}
+	return "error"
+}
+
+// Reason is the bounded error reason of a failed call.
+type Reason uint8
+
+const (
+	ReasonNone Reason = iota // the call succeeded
+	ReasonRateLimit
+	ReasonContextOverflow
+	ReasonTimeout
+	ReasonSafetyBlock
+	ReasonProvider5xx
+	ReasonAuth
+	ReasonBadRequest
+	ReasonNotFound
+	ReasonConnection
+	ReasonCancelled
+	ReasonOther
+)
+
+// NumReasons is the number of Reason values, ReasonNone included.
+const NumReasons = 12
+
+var reasonNames = [NumReasons]string{
+	"", "rate_limit", "context_overflow", "timeout", "safety_block", "provider_5xx",
+	"auth", "bad_request", "not_found", "connection", "cancelled", "other",
+}
+
+func (r Reason) String() string {
+	if int(r) < len(reasonNames) {
+		return reasonNames[r]
+	}
+	return "other"
+}
+
+// Invalid is a bit set of the fields of a call that carried a value we refused
+// (negative, NaN, infinite, absurd, unparsable, or inconsistent timestamps).
+// The field is then reported as absent; the rest of the call still counts.
+type Invalid uint16
+
+const (
+	InvalidInputTokens Invalid = 1 << iota
+	InvalidOutputTokens
+	InvalidCachedInputTokens
+	InvalidReasoningTokens
+	InvalidDuration
+	InvalidTTFT
+	InvalidCost
+	numInvalid = iota
+)
+
+var invalidNames = [numInvalid]string{
+	"input_tokens", "output_tokens", "cached_input_tokens", "reasoning_tokens", "duration", "ttft", "cost",
+}
+
+// InvalidCauses lists every single-bit Invalid value with its name, in bit order.
+func InvalidCauses() []InvalidCause {
+	out := make([]InvalidCause, numInvalid)
+	for i := range numInvalid {
+		out[i] = InvalidCause{Bit: Invalid(1) << i, Name: invalidNames[i]}
+	}
+	return out
+}
+
+// InvalidCause names one Invalid bit.
+type InvalidCause struct {
+	Bit  Invalid
+	Name string
+}
+
+// Call is the canonical view of one LLM call span. String fields reference
+// the span's own attribute values (no copy); a Call must not outlive the
+// traces it was extracted from unless its strings are cloned.
+type Call struct {
+	Provider      string // normalized lower-case provider, "" when absent
+	Operation     string // chat, text_completion, generate_content, embeddings
+	RequestModel  string
+	ResponseModel string
+	Template      string // prompt template identity, "" when absent
+
+	Streamed bool
+	Status   Status
+	Reason   Reason // ReasonNone when Status == StatusSuccess
+
+	InputTokens       int64
+	OutputTokens      int64
+	CachedInputTokens int64
+	ReasoningTokens   int64
+	HasInputTokens    bool
+	HasOutputTokens   bool
+	HasCachedInput    bool
+	HasReasoning      bool
+
+	// Duration of the call in seconds (end - start); HasDuration is false when
+	// the timestamps are missing or inconsistent.
+	Duration    float64
+	HasDuration bool
+	// TTFT is the time to first token (chunk) in seconds, streamed calls only.
+	TTFT    float64
+	HasTTFT bool
+	// Cost in USD when the span carries it.
+	Cost    float64
+	HasCost bool
+
+	Invalid Invalid
+
+	TraceID pcommon.TraceID
+	SpanID  pcommon.SpanID
+}
+
+// Model is the model the call is counted under: the request model, else the
+// response model, else "".
+func (c *Call) Model() string {
+	if c.RequestModel != "" {
+		return c.RequestModel
+	}
+	return c.ResponseModel
+}
