@@ -1,0 +1,159 @@
+package llmprometheusexporter // import "github.com/otelcol-llm/otelcol-llm/exporter/llmprometheusexporter"
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"net"
+	"strconv"
+
+	"go.opentelemetry.io/collector/config/confighttp"
+)
+
+// Config is the configuration of the llm_prometheus exporter.
+type Config struct {
+	// ServerConfig is the /metrics HTTP server (endpoint, TLS, auth, ...),
+	// as in the contrib Prometheus exporter.
+	confighttp.ServerConfig `mapstructure:",squash"`
+
+	// Namespace prefixes every metric name (default "llm"). Empty means no prefix.
+	Namespace string `mapstructure:"namespace"`
+
+	// RequestDuration configures llm_request_duration_seconds.
+	RequestDuration HistogramConfig `mapstructure:"request_duration"`
+	// TimeToFirstToken configures llm_time_to_first_token_seconds.
+	TimeToFirstToken HistogramConfig `mapstructure:"time_to_first_token"`
+	// NativeHistograms adds Prometheus native histograms beside the classic buckets.
+	NativeHistograms NativeHistogramsConfig `mapstructure:"native_histograms"`
+	// Exemplars attaches trace_id/span_id exemplars (OpenMetrics and protobuf scrapes).
+	Exemplars ExemplarsConfig `mapstructure:"exemplars"`
+	// Labels bounds the label values.
+	Labels LabelsConfig `mapstructure:"labels"`
+	// TemplateAttributes are the attribute keys read, in order, on the span then
+	// on the resource, for the template label.
+	TemplateAttributes []string `mapstructure:"template_attributes"`
+
+	// prevent unkeyed literal initialization
+	_ struct{}
+}
+
+// HistogramConfig configures one histogram.
+type HistogramConfig struct {
+	// Buckets are the classic bucket upper bounds in seconds, strictly increasing.
+	Buckets []float64 `mapstructure:"buckets"`
+}
+
+// NativeHistogramsConfig configures client_golang native histograms.
+type NativeHistogramsConfig struct {
+	Enabled bool `mapstructure:"enabled"`
+	// BucketFactor is the maximum growth factor between two native buckets (> 1).
+	BucketFactor float64 `mapstructure:"bucket_factor"`
+	// MaxBuckets caps the number of native buckets of one series (≥ 1).
+	MaxBuckets uint32 `mapstructure:"max_buckets"`
+}
+
+// ExemplarsConfig configures exemplars.
+type ExemplarsConfig struct {
+	Enabled bool `mapstructure:"enabled"`
+}
+
+// LabelsConfig bounds label values.
+type LabelsConfig struct {
+	// MaxValueLength is the maximum length in bytes of a label value; longer
+	// values are cut at a UTF-8 boundary.
+	MaxValueLength int `mapstructure:"max_value_length"`
+	// Model caps the distinct values of the model label.
+	Model LabelLimit `mapstructure:"model"`
+	// Template caps the distinct values of the template label.
+	Template LabelLimit `mapstructure:"template"`
+}
+
+// LabelLimit caps the distinct values of one label; values past the cap are
+// reported as "other".
+type LabelLimit struct {
+	MaxValues int `mapstructure:"max_values"`
+}
+
+const (
+	maxLabelValues = 100_000
+	maxValueLength = 4096
+)
+
+// Validate checks the configuration; every message names the field and value.
+func (cfg Config) Validate() error {
+	var errs []error
+	if err := validateEndpoint(cfg.NetAddr.Endpoint); err != nil {
+		errs = append(errs, err)
+	}
+	if !validNamespace(cfg.Namespace) {
+		errs = append(errs, fmt.Errorf("namespace: %q is not a valid Prometheus metric name prefix ([a-zA-Z_][a-zA-Z0-9_]*)", cfg.Namespace))
+	}
+	errs = append(errs, validateBuckets("request_duration::buckets", cfg.RequestDuration.Buckets))
+	errs = append(errs, validateBuckets("time_to_first_token::buckets", cfg.TimeToFirstToken.Buckets))
+	if cfg.NativeHistograms.Enabled {
+		if f := cfg.NativeHistograms.BucketFactor; !(f > 1) || math.IsInf(f, 0) {
+			errs = append(errs, fmt.Errorf("native_histograms::bucket_factor: %v must be a finite number > 1", f))
+		}
+		if cfg.NativeHistograms.MaxBuckets < 1 {
+			errs = append(errs, fmt.Errorf("native_histograms::max_buckets: %d must be >= 1", cfg.NativeHistograms.MaxBuckets))
+		}
+	}
+	if n := cfg.Labels.MaxValueLength; n < 8 || n > maxValueLength {
+		errs = append(errs, fmt.Errorf("labels::max_value_length: %d must be between 8 and %d", n, maxValueLength))
+	}
+	if n := cfg.Labels.Model.MaxValues; n < 1 || n > maxLabelValues {
+		errs = append(errs, fmt.Errorf("labels::model::max_values: %d must be between 1 and %d", n, maxLabelValues))
+	}
+	if n := cfg.Labels.Template.MaxValues; n < 1 || n > maxLabelValues {
+		errs = append(errs, fmt.Errorf("labels::template::max_values: %d must be between 1 and %d", n, maxLabelValues))
+	}
+	for i, k := range cfg.TemplateAttributes {
+		if k == "" {
+			errs = append(errs, fmt.Errorf("template_attributes[%d]: %q must not be empty", i, k))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func validateEndpoint(endpoint string) error {
+	if endpoint == "" {
+		return errors.New(`endpoint: "" must be host:port, e.g. 127.0.0.1:8889`)
+	}
+	_, port, err := net.SplitHostPort(endpoint)
+	if err != nil {
+		return fmt.Errorf("endpoint: %q must be host:port: %w", endpoint, err)
+	}
+	p, err := strconv.Atoi(port)
+	if err != nil || p < 0 || p > 65535 {
+		return fmt.Errorf("endpoint: %q has an invalid port %q (0-65535)", endpoint, port)
+	}
+	return nil
+}
+
+func validateBuckets(field string, buckets []float64) error {
+	if len(buckets) == 0 {
+		return fmt.Errorf("%s: %v must list at least one bucket", field, buckets)
+	}
+	for i, b := range buckets {
+		if math.IsNaN(b) || math.IsInf(b, 0) || b <= 0 {
+			return fmt.Errorf("%s: bucket %v (index %d) must be a finite number > 0", field, b, i)
+		}
+		if i > 0 && b <= buckets[i-1] {
+			return fmt.Errorf("%s: %v is not strictly increasing (%v after %v)", field, buckets, b, buckets[i-1])
+		}
+	}
+	return nil
+}
+
+func validNamespace(ns string) bool {
+	for i := 0; i < len(ns); i++ {
+		c := ns[i]
+		switch {
+		case c == '_', c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z':
+		case c >= '0' && c <= '9' && i > 0:
+		default:
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,215 @@
+package llmprometheusexporter // import "github.com/otelcol-llm/otelcol-llm/exporter/llmprometheusexporter"
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/component/componentstatus"
+	"go.opentelemetry.io/collector/exporter"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+	"go.uber.org/zap"
+
+	"github.com/otelcol-llm/otelcol-llm/exporter/llmprometheusexporter/internal/metadata"
+	"github.com/otelcol-llm/otelcol-llm/exporter/llmprometheusexporter/internal/recorder"
+	"github.com/otelcol-llm/otelcol-llm/internal/genai"
+)
+
+type llmExporter struct {
+	cfg       *Config
+	settings  component.TelemetrySettings
+	registry  *prometheus.Registry
+	recorder  *recorder.Recorder
+	extractor *genai.Extractor
+	telemetry *metadata.TelemetryBuilder
+	now       func() time.Time
+
+	invalidCauses []genai.InvalidCause
+	invalidAttrs  []metric.AddOption
+	modelAttr     metric.AddOption
+	templateAttr  metric.AddOption
+
+	mu       sync.Mutex
+	server   *http.Server
+	serveErr chan error
+}
+
+func newLLMExporter(cfg *Config, set exporter.Settings) (*llmExporter, error) {
+	tb, err := metadata.NewTelemetryBuilder(set.TelemetrySettings)
+	if err != nil {
+		return nil, err
+	}
+	reg := prometheus.NewRegistry()
+	rec, err := recorder.New(recorder.Settings{
+		Namespace:           cfg.Namespace,
+		DurationBuckets:     cfg.RequestDuration.Buckets,
+		TTFTBuckets:         cfg.TimeToFirstToken.Buckets,
+		NativeHistograms:    cfg.NativeHistograms.Enabled,
+		NativeBucketFactor:  cfg.NativeHistograms.BucketFactor,
+		NativeMaxBuckets:    cfg.NativeHistograms.MaxBuckets,
+		Exemplars:           cfg.Exemplars.Enabled,
+		MaxLabelValueLength: cfg.Labels.MaxValueLength,
+		MaxModels:           cfg.Labels.Model.MaxValues,
+		MaxTemplates:        cfg.Labels.Template.MaxValues,
+	}, reg)
+	if err != nil {
+		tb.Shutdown()
+		return nil, err
+	}
+	e := &llmExporter{
+		cfg:           cfg,
+		settings:      set.TelemetrySettings,
+		registry:      reg,
+		recorder:      rec,
+		extractor:     genai.NewExtractor(genai.Options{TemplateKeys: cfg.TemplateAttributes}),
+		telemetry:     tb,
+		now:           time.Now,
+		invalidCauses: genai.InvalidCauses(),
+		modelAttr:     metric.WithAttributeSet(attribute.NewSet(attribute.String("label", "model"))),
+		templateAttr:  metric.WithAttributeSet(attribute.NewSet(attribute.String("label", "template"))),
+	}
+	for _, c := range e.invalidCauses {
+		e.invalidAttrs = append(e.invalidAttrs, metric.WithAttributeSet(attribute.NewSet(attribute.String("cause", c.Name))))
+	}
+	return e, nil
+}
+
+// handler serves the registry in every format a Prometheus server asks for:
+// text, OpenMetrics (with exemplars and created timestamps) and protobuf
+// (with native histograms).
+func (e *llmExporter) handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", promhttp.HandlerFor(e.registry, promhttp.HandlerOpts{
+		ErrorLog:                            zap.NewStdLog(e.settings.Logger),
+		ErrorHandling:                       promhttp.ContinueOnError,
+		EnableOpenMetrics:                   true,
+		EnableOpenMetricsTextCreatedSamples: true,
+	}))
+	return mux
+}
+
+func (e *llmExporter) start(ctx context.Context, host component.Host) error {
+	ln, err := e.cfg.ToListener(ctx)
+	if err != nil {
+		return err
+	}
+	srv, err := e.cfg.ToServer(ctx, host.GetExtensions(), e.settings, e.handler())
+	if err != nil {
+		_ = ln.Close()
+		return err
+	}
+	e.mu.Lock()
+	e.server = srv
+	e.serveErr = make(chan error, 1)
+	e.mu.Unlock()
+	go func() {
+		err := srv.Serve(ln)
+		if err != nil && !errors.Is(err, http.ErrServerClosed) {
+			e.settings.Logger.Error("llm_prometheus /metrics server stopped", zap.Error(err))
+			componentstatus.ReportStatus(host, componentstatus.NewFatalErrorEvent(err))
+		}
+		e.serveErr <- err
+	}()
+	e.settings.Logger.Info("llm_prometheus serving /metrics", zap.String("endpoint", ln.Addr().String()))
+	return nil
+}
+
+func (e *llmExporter) shutdown(ctx context.Context) error {
+	e.mu.Lock()
+	srv, done := e.server, e.serveErr
+	e.server = nil
+	e.mu.Unlock()
+	var err error
+	if srv != nil {
+		err = srv.Shutdown(ctx)
+		if err != nil {
+			err = errors.Join(err, srv.Close())
+		}
+		select {
+		case <-done:
+		case <-ctx.Done():
+			err = errors.Join(err, ctx.Err())
+		}
+	}
+	e.telemetry.Shutdown()
+	return err
+}
+
+// batchCounts accumulates the component's own telemetry for one batch so the
+// instruments are updated once per batch, not once per span.
+type batchCounts struct {
+	received, calls, skipped int64
+	modelOverflow            int64
+	templateOverflow         int64
+	invalid                  [16]int64
+}
+
+func (e *llmExporter) consumeTraces(ctx context.Context, td ptrace.Traces) error {
+	var counts batchCounts
+	var call genai.Call
+	now := e.now().UnixNano()
+	rss := td.ResourceSpans()
+	for i := 0; i < rss.Len(); i++ {
+		rs := rss.At(i)
+		res := rs.Resource()
+		sss := rs.ScopeSpans()
+		for j := 0; j < sss.Len(); j++ {
+			spans := sss.At(j).Spans()
+			counts.received += int64(spans.Len())
+			for k := 0; k < spans.Len(); k++ {
+				if !e.extractor.Extract(spans.At(k), res, &call) {
+					counts.skipped++
+					continue
+				}
+				counts.calls++
+				if call.Invalid != 0 {
+					for n, c := range e.invalidCauses {
+						if call.Invalid&c.Bit != 0 {
+							counts.invalid[n]++
+						}
+					}
+				}
+				of := e.recorder.Record(&call, now)
+				if of.Model {
+					counts.modelOverflow++
+				}
+				if of.Template {
+					counts.templateOverflow++
+				}
+			}
+		}
+	}
+	e.report(ctx, &counts)
+	return nil
+}
+
+func (e *llmExporter) report(ctx context.Context, c *batchCounts) {
+	t := e.telemetry
+	if c.received > 0 {
+		t.LlmExporterSpansReceived.Add(ctx, c.received)
+	}
+	if c.calls > 0 {
+		t.LlmExporterCalls.Add(ctx, c.calls)
+	}
+	if c.skipped > 0 {
+		t.LlmExporterSpansSkipped.Add(ctx, c.skipped)
+	}
+	for n, v := range c.invalid[:len(e.invalidAttrs)] {
+		if v > 0 {
+			t.LlmExporterInvalidValues.Add(ctx, v, e.invalidAttrs[n])
+		}
+	}
+	if c.modelOverflow > 0 {
+		t.LlmExporterLabelOverflow.Add(ctx, c.modelOverflow, e.modelAttr)
+	}
+	if c.templateOverflow > 0 {
+		t.LlmExporterLabelOverflow.Add(ctx, c.templateOverflow, e.templateAttr)
+	}
+}

@@ -1,0 +1,73 @@
+package llmprometheusexporter // import "github.com/otelcol-llm/otelcol-llm/exporter/llmprometheusexporter"
+
+import (
+	"context"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/config/confighttp"
+	"go.opentelemetry.io/collector/consumer"
+	"go.opentelemetry.io/collector/exporter"
+	"go.opentelemetry.io/collector/exporter/exporterhelper"
+
+	"github.com/otelcol-llm/otelcol-llm/exporter/llmprometheusexporter/internal/metadata"
+	"github.com/otelcol-llm/otelcol-llm/internal/genai"
+)
+
+const (
+	defaultEndpoint          = "127.0.0.1:8889"
+	defaultNamespace         = "llm"
+	defaultNativeFactor      = 1.1
+	defaultNativeMaxBuckets  = 160
+	defaultMaxValueLength    = 128
+	defaultMaxModelValues    = 100
+	defaultMaxTemplateValues = 50
+)
+
+var (
+	defaultDurationBuckets = []float64{0.5, 1, 2, 5, 10, 20, 30, 60}
+	defaultTTFTBuckets     = []float64{0.1, 0.25, 0.5, 1, 2, 5}
+)
+
+// NewFactory returns the factory of the llm_prometheus exporter.
+func NewFactory() exporter.Factory {
+	return exporter.NewFactory(metadata.Type, createDefaultConfig,
+		exporter.WithTraces(createTraces, metadata.TracesStability))
+}
+
+func createDefaultConfig() component.Config {
+	server := confighttp.NewDefaultServerConfig()
+	server.NetAddr.Endpoint = defaultEndpoint
+	return &Config{
+		ServerConfig:     server,
+		Namespace:        defaultNamespace,
+		RequestDuration:  HistogramConfig{Buckets: append([]float64(nil), defaultDurationBuckets...)},
+		TimeToFirstToken: HistogramConfig{Buckets: append([]float64(nil), defaultTTFTBuckets...)},
+		NativeHistograms: NativeHistogramsConfig{
+			Enabled:      true,
+			BucketFactor: defaultNativeFactor,
+			MaxBuckets:   defaultNativeMaxBuckets,
+		},
+		Exemplars: ExemplarsConfig{Enabled: true},
+		Labels: LabelsConfig{
+			MaxValueLength: defaultMaxValueLength,
+			Model:          LabelLimit{MaxValues: defaultMaxModelValues},
+			Template:       LabelLimit{MaxValues: defaultMaxTemplateValues},
+		},
+		TemplateAttributes: genai.DefaultTemplateKeys(),
+	}
+}
+
+func createTraces(ctx context.Context, set exporter.Settings, cfg component.Config) (exporter.Traces, error) {
+	c := cfg.(*Config)
+	e, err := newLLMExporter(c, set)
+	if err != nil {
+		return nil, err
+	}
+	return exporterhelper.NewTraces(ctx, set, cfg, e.consumeTraces,
+		exporterhelper.WithStart(e.start),
+		exporterhelper.WithShutdown(e.shutdown),
+		// Metrics are updated synchronously: no queue, no retry, no timeout.
+		exporterhelper.WithTimeout(exporterhelper.TimeoutConfig{Timeout: 0}),
+		exporterhelper.WithCapabilities(consumer.Capabilities{MutatesData: false}),
+	)
+}

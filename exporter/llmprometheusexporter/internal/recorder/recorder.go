@@ -1,0 +1,310 @@
+// Package recorder records canonical LLM calls into client_golang collectors
+// with bounded labels.
+package recorder // import "github.com/otelcol-llm/otelcol-llm/exporter/llmprometheusexporter/internal/recorder"
+
+import (
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unicode/utf8"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/otelcol-llm/otelcol-llm/internal/genai"
+)
+
+// Reserved label values. They are always admitted and never count toward a cap.
+const (
+	UnknownModel  = "unknown" // the span names no model
+	NoTemplate    = "none"    // the span names no template
+	OverflowValue = "other"   // the label reached its cap
+)
+
+// exemplarInterval is the minimum time between two exemplars of one series.
+// Prometheus keeps one exemplar per bucket and scrape, so a finer refresh
+// would only cost allocations.
+const exemplarInterval = time.Second
+
+// Settings configure a Recorder.
+type Settings struct {
+	Namespace           string
+	DurationBuckets     []float64
+	TTFTBuckets         []float64
+	NativeHistograms    bool
+	NativeBucketFactor  float64
+	NativeMaxBuckets    uint32
+	Exemplars           bool
+	MaxLabelValueLength int
+	MaxModels           int
+	MaxTemplates        int
+}
+
+// Overflow tells which labels of a call were folded into OverflowValue.
+type Overflow struct {
+	Model, Template bool
+}
+
+// Recorder turns Calls into Prometheus series. It is safe for concurrent use.
+type Recorder struct {
+	set Settings
+
+	requests   *prometheus.CounterVec
+	duration   *prometheus.HistogramVec
+	ttft       *prometheus.HistogramVec
+	prompt     *prometheus.CounterVec
+	completion *prometheus.CounterVec
+	errors     *prometheus.CounterVec
+
+	mu        sync.RWMutex
+	series    map[seriesKey]*series
+	errSeries map[errKey]*counterSeries
+	models    map[string]struct{}
+	templates map[string]struct{}
+}
+
+type seriesKey struct{ model, template string }
+
+type errKey struct {
+	model  string
+	reason genai.Reason
+}
+
+type series struct {
+	model, template string
+	requests        [genai.NumStatuses]prometheus.Counter
+	duration        prometheus.Observer
+	prompt          prometheus.Counter
+	completion      prometheus.Counter
+	ttft            atomic.Pointer[observerBox] // created on the first streamed call
+	nextExemplar    atomic.Int64
+}
+
+type observerBox struct{ prometheus.Observer }
+
+type counterSeries struct {
+	prometheus.Counter
+	nextExemplar atomic.Int64
+}
+
+// New builds a Recorder and registers its collectors on reg.
+func New(set Settings, reg prometheus.Registerer) (*Recorder, error) {
+	r := &Recorder{
+		set:       set,
+		series:    map[seriesKey]*series{},
+		errSeries: map[errKey]*counterSeries{},
+		models:    map[string]struct{}{},
+		templates: map[string]struct{}{},
+	}
+	mt := []string{"model", "template"}
+	r.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: set.Namespace, Name: "requests_total",
+		Help: "LLM calls by model, prompt template and status (success or error).",
+	}, []string{"model", "template", "status"})
+	r.duration = prometheus.NewHistogramVec(r.histogramOpts("request_duration_seconds",
+		"End-to-end duration of LLM calls in seconds, failed calls included.", set.DurationBuckets), mt)
+	r.ttft = prometheus.NewHistogramVec(r.histogramOpts("time_to_first_token_seconds",
+		"Time from the start of a streamed LLM call to its first output chunk, in seconds.", set.TTFTBuckets), mt)
+	r.prompt = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: set.Namespace, Name: "prompt_tokens_total",
+		Help: "Input (prompt) tokens reported by LLM calls, failed calls included.",
+	}, mt)
+	r.completion = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: set.Namespace, Name: "completion_tokens_total",
+		Help: "Output (completion) tokens reported by LLM calls, failed calls included.",
+	}, mt)
+	r.errors = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: set.Namespace, Name: "errors_total",
+		Help: "Failed LLM calls by model and bounded error reason.",
+	}, []string{"model", "reason"})
+	for _, c := range []prometheus.Collector{r.requests, r.duration, r.ttft, r.prompt, r.completion, r.errors} {
+		if err := reg.Register(c); err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
+}
+
+func (r *Recorder) histogramOpts(name, help string, buckets []float64) prometheus.HistogramOpts {
+	o := prometheus.HistogramOpts{
+		Namespace: r.set.Namespace, Name: name, Help: help,
+		Buckets: buckets,
+	}
+	if r.set.NativeHistograms {
+		o.NativeHistogramBucketFactor = r.set.NativeBucketFactor
+		o.NativeHistogramMaxBucketNumber = r.set.NativeMaxBuckets
+		o.NativeHistogramMinResetDuration = time.Hour
+	}
+	return o
+}
+
+// Record counts one call. now (Unix nanoseconds) paces exemplars.
+func (r *Recorder) Record(c *genai.Call, now int64) Overflow {
+	model := c.Model()
+	if model == "" {
+		model = UnknownModel
+	}
+	tmpl := c.Template
+	if tmpl == "" {
+		tmpl = NoTemplate
+	}
+	var of Overflow
+	r.mu.RLock()
+	s := r.series[seriesKey{model, tmpl}]
+	r.mu.RUnlock()
+	if s == nil {
+		s, of = r.lookupSlow(model, tmpl)
+	}
+
+	var exemplar prometheus.Labels
+	if r.set.Exemplars && !c.TraceID.IsEmpty() {
+		if next := s.nextExemplar.Load(); now >= next && s.nextExemplar.CompareAndSwap(next, now+int64(exemplarInterval)) {
+			exemplar = exemplarLabels(c)
+		}
+	}
+
+	addCounter(s.requests[c.Status], 1, exemplar)
+	if c.HasDuration {
+		observe(s.duration, c.Duration, exemplar)
+	}
+	if c.HasInputTokens {
+		addCounter(s.prompt, float64(c.InputTokens), exemplar)
+	}
+	if c.HasOutputTokens {
+		addCounter(s.completion, float64(c.OutputTokens), exemplar)
+	}
+	if c.Streamed && c.HasTTFT {
+		box := s.ttft.Load()
+		if box == nil {
+			box = &observerBox{r.ttft.WithLabelValues(s.model, s.template)}
+			if !s.ttft.CompareAndSwap(nil, box) {
+				box = s.ttft.Load()
+			}
+		}
+		observe(box.Observer, c.TTFT, exemplar)
+	}
+	if c.Status == genai.StatusError {
+		reason := c.Reason
+		if reason == genai.ReasonNone {
+			reason = genai.ReasonOther
+		}
+		es := r.errorSeries(s.model, reason)
+		var ex prometheus.Labels
+		if r.set.Exemplars && !c.TraceID.IsEmpty() {
+			if next := es.nextExemplar.Load(); now >= next && es.nextExemplar.CompareAndSwap(next, now+int64(exemplarInterval)) {
+				ex = exemplar
+				if ex == nil {
+					ex = exemplarLabels(c)
+				}
+			}
+		}
+		addCounter(es.Counter, 1, ex)
+	}
+	return of
+}
+
+// lookupSlow resolves the bounded labels of a (model, template) pair not seen
+// under these exact values, creating the series when needed.
+func (r *Recorder) lookupSlow(rawModel, rawTmpl string) (*series, Overflow) {
+	maxLen := r.set.MaxLabelValueLength
+	model := sanitize(rawModel, maxLen)
+	tmpl := sanitize(rawTmpl, maxLen)
+
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var of Overflow
+	model, of.Model = admit(r.models, model, r.set.MaxModels)
+	tmpl, of.Template = admit(r.templates, tmpl, r.set.MaxTemplates)
+	key := seriesKey{model, tmpl}
+	if s := r.series[key]; s != nil {
+		return s, of
+	}
+	s := &series{model: model, template: tmpl}
+	for st := range genai.NumStatuses {
+		s.requests[st] = r.requests.WithLabelValues(model, tmpl, genai.Status(st).String())
+	}
+	s.duration = r.duration.WithLabelValues(model, tmpl)
+	s.prompt = r.prompt.WithLabelValues(model, tmpl)
+	s.completion = r.completion.WithLabelValues(model, tmpl)
+	r.series[key] = s
+	return s, of
+}
+
+// admit returns the label value to use for v (cloned, so it does not pin the
+// span's memory) and whether v was folded into OverflowValue. Call with r.mu held.
+func admit(set map[string]struct{}, v string, limit int) (string, bool) {
+	switch v {
+	case UnknownModel, NoTemplate, OverflowValue:
+		return v, false
+	}
+	if _, ok := set[v]; ok {
+		return v, false
+	}
+	if len(set) >= limit {
+		return OverflowValue, true
+	}
+	v = strings.Clone(v)
+	set[v] = struct{}{}
+	return v, false
+}
+
+func (r *Recorder) errorSeries(model string, reason genai.Reason) *counterSeries {
+	key := errKey{model, reason}
+	r.mu.RLock()
+	es := r.errSeries[key]
+	r.mu.RUnlock()
+	if es != nil {
+		return es
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if es = r.errSeries[key]; es == nil {
+		es = &counterSeries{Counter: r.errors.WithLabelValues(model, reason.String())}
+		r.errSeries[key] = es
+	}
+	return es
+}
+
+func exemplarLabels(c *genai.Call) prometheus.Labels {
+	return prometheus.Labels{"trace_id": c.TraceID.String(), "span_id": c.SpanID.String()}
+}
+
+func addCounter(c prometheus.Counter, v float64, exemplar prometheus.Labels) {
+	if exemplar != nil {
+		if ea, ok := c.(prometheus.ExemplarAdder); ok {
+			ea.AddWithExemplar(v, exemplar)
+			return
+		}
+	}
+	c.Add(v)
+}
+
+func observe(o prometheus.Observer, v float64, exemplar prometheus.Labels) {
+	if exemplar != nil {
+		if eo, ok := o.(prometheus.ExemplarObserver); ok {
+			eo.ObserveWithExemplar(v, exemplar)
+			return
+		}
+	}
+	o.Observe(v)
+}
+
+// sanitize makes v a valid UTF-8 string of at most maxLen bytes, cut at a rune
+// boundary. It allocates only when v needs a change.
+func sanitize(v string, maxLen int) string {
+	if len(v) <= maxLen && utf8.ValidString(v) {
+		return v
+	}
+	if len(v) > 4*maxLen {
+		v = v[:4*maxLen] // bound the work on huge values before repairing them
+	}
+	v = strings.ToValidUTF8(v, "\uFFFD")
+	if len(v) > maxLen {
+		cut := maxLen
+		for cut > 0 && !utf8.RuneStart(v[cut]) {
+			cut--
+		}
+		v = v[:cut]
+	}
+	return v
+}

@@ -1,0 +1,428 @@
+package recorder
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	dto "github.com/prometheus/client_model/go"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+
+	"github.com/otelcol-llm/otelcol-llm/internal/genai"
+)
+
+func testSettings() Settings {
+	return Settings{
+		Namespace:           "llm",
+		DurationBuckets:     []float64{0.5, 1, 2, 5, 10, 20, 30, 60},
+		TTFTBuckets:         []float64{0.1, 0.25, 0.5, 1, 2, 5},
+		NativeHistograms:    true,
+		NativeBucketFactor:  1.1,
+		NativeMaxBuckets:    160,
+		Exemplars:           true,
+		MaxLabelValueLength: 64,
+		MaxModels:           100,
+		MaxTemplates:        50,
+	}
+}
+
+func newTestRecorder(t testing.TB, set Settings) (*Recorder, *prometheus.Registry) {
+	reg := prometheus.NewRegistry()
+	r, err := New(set, reg)
+	require.NoError(t, err)
+	return r, reg
+}
+
+var (
+	traceA = pcommon.TraceID([16]byte{0x5b, 0x8e, 0xfc, 0xf1, 0x1a, 0x2b, 0x3c, 0x4d, 0x5e, 0x6f, 0x70, 0x81, 0x92, 0xa3, 0xb4, 0xc5})
+	spanA  = pcommon.SpanID([8]byte{0xeb, 0x7a, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06})
+)
+
+func chat(model, tmpl string, dur float64, in, out int64) genai.Call {
+	return genai.Call{
+		RequestModel: model, Template: tmpl,
+		Duration: dur, HasDuration: true,
+		InputTokens: in, HasInputTokens: true,
+		OutputTokens: out, HasOutputTokens: true,
+	}
+}
+
+func TestRecordExposition(t *testing.T) {
+	r, reg := newTestRecorder(t, testSettings())
+
+	ok1 := chat("gpt-4o", "support", 1.5, 100, 20)
+	ok2 := chat("gpt-4o", "support", 7, 200, 30)
+	streamed := chat("gpt-4o", "support", 3, 50, 10)
+	streamed.Streamed, streamed.TTFT, streamed.HasTTFT = true, 0.3, true
+	failed := genai.Call{RequestModel: "gpt-4o", Template: "support", Status: genai.StatusError, Reason: genai.ReasonRateLimit, Duration: 0.2, HasDuration: true}
+	// No model, no template, failed with no reason: counted under unknown/none/other.
+	anon := genai.Call{Status: genai.StatusError, Duration: 45, HasDuration: true, InputTokens: 5, HasInputTokens: true}
+	// A TTFT on a non-streamed call is never observed.
+	notStreamed := chat("claude-sonnet-4-5", "none", 0.7, 10, 1)
+	notStreamed.TTFT, notStreamed.HasTTFT = 0.1, true
+	// A streamed call whose TTFT is absent is not observed in the TTFT histogram.
+	noTTFT := chat("claude-sonnet-4-5", "", 0.9, 10, 2)
+	noTTFT.Streamed = true
+
+	for _, c := range []genai.Call{ok1, ok2, streamed, failed, anon, notStreamed, noTTFT} {
+		assert.Equal(t, Overflow{}, r.Record(&c, 0))
+	}
+
+	expected := `
+# HELP llm_requests_total LLM calls by model, prompt template and status (success or error).
+# TYPE llm_requests_total counter
+llm_requests_total{model="claude-sonnet-4-5",status="error",template="none"} 0
+llm_requests_total{model="claude-sonnet-4-5",status="success",template="none"} 2
+llm_requests_total{model="gpt-4o",status="error",template="support"} 1
+llm_requests_total{model="gpt-4o",status="success",template="support"} 3
+llm_requests_total{model="unknown",status="error",template="none"} 1
+llm_requests_total{model="unknown",status="success",template="none"} 0
+# HELP llm_prompt_tokens_total Input (prompt) tokens reported by LLM calls, failed calls included.
+# TYPE llm_prompt_tokens_total counter
+llm_prompt_tokens_total{model="claude-sonnet-4-5",template="none"} 20
+llm_prompt_tokens_total{model="gpt-4o",template="support"} 350
+llm_prompt_tokens_total{model="unknown",template="none"} 5
+# HELP llm_completion_tokens_total Output (completion) tokens reported by LLM calls, failed calls included.
+# TYPE llm_completion_tokens_total counter
+llm_completion_tokens_total{model="claude-sonnet-4-5",template="none"} 3
+llm_completion_tokens_total{model="gpt-4o",template="support"} 60
+llm_completion_tokens_total{model="unknown",template="none"} 0
+# HELP llm_errors_total Failed LLM calls by model and bounded error reason.
+# TYPE llm_errors_total counter
+llm_errors_total{model="gpt-4o",reason="rate_limit"} 1
+llm_errors_total{model="unknown",reason="other"} 1
+# HELP llm_request_duration_seconds End-to-end duration of LLM calls in seconds, failed calls included.
+# TYPE llm_request_duration_seconds histogram
+llm_request_duration_seconds_bucket{model="claude-sonnet-4-5",template="none",le="0.5"} 0
+llm_request_duration_seconds_bucket{model="claude-sonnet-4-5",template="none",le="1"} 2
+llm_request_duration_seconds_bucket{model="claude-sonnet-4-5",template="none",le="2"} 2
+llm_request_duration_seconds_bucket{model="claude-sonnet-4-5",template="none",le="5"} 2
+llm_request_duration_seconds_bucket{model="claude-sonnet-4-5",template="none",le="10"} 2
+llm_request_duration_seconds_bucket{model="claude-sonnet-4-5",template="none",le="20"} 2
+llm_request_duration_seconds_bucket{model="claude-sonnet-4-5",template="none",le="30"} 2
+llm_request_duration_seconds_bucket{model="claude-sonnet-4-5",template="none",le="60"} 2
+llm_request_duration_seconds_bucket{model="claude-sonnet-4-5",template="none",le="+Inf"} 2
+llm_request_duration_seconds_sum{model="claude-sonnet-4-5",template="none"} 1.6
+llm_request_duration_seconds_count{model="claude-sonnet-4-5",template="none"} 2
+llm_request_duration_seconds_bucket{model="gpt-4o",template="support",le="0.5"} 1
+llm_request_duration_seconds_bucket{model="gpt-4o",template="support",le="1"} 1
+llm_request_duration_seconds_bucket{model="gpt-4o",template="support",le="2"} 2
+llm_request_duration_seconds_bucket{model="gpt-4o",template="support",le="5"} 3
+llm_request_duration_seconds_bucket{model="gpt-4o",template="support",le="10"} 4
+llm_request_duration_seconds_bucket{model="gpt-4o",template="support",le="20"} 4
+llm_request_duration_seconds_bucket{model="gpt-4o",template="support",le="30"} 4
+llm_request_duration_seconds_bucket{model="gpt-4o",template="support",le="60"} 4
+llm_request_duration_seconds_bucket{model="gpt-4o",template="support",le="+Inf"} 4
+llm_request_duration_seconds_sum{model="gpt-4o",template="support"} 11.7
+llm_request_duration_seconds_count{model="gpt-4o",template="support"} 4
+llm_request_duration_seconds_bucket{model="unknown",template="none",le="0.5"} 0
+llm_request_duration_seconds_bucket{model="unknown",template="none",le="1"} 0
+llm_request_duration_seconds_bucket{model="unknown",template="none",le="2"} 0
+llm_request_duration_seconds_bucket{model="unknown",template="none",le="5"} 0
+llm_request_duration_seconds_bucket{model="unknown",template="none",le="10"} 0
+llm_request_duration_seconds_bucket{model="unknown",template="none",le="20"} 0
+llm_request_duration_seconds_bucket{model="unknown",template="none",le="30"} 0
+llm_request_duration_seconds_bucket{model="unknown",template="none",le="60"} 1
+llm_request_duration_seconds_bucket{model="unknown",template="none",le="+Inf"} 1
+llm_request_duration_seconds_sum{model="unknown",template="none"} 45
+llm_request_duration_seconds_count{model="unknown",template="none"} 1
+# HELP llm_time_to_first_token_seconds Time from the start of a streamed LLM call to its first output chunk, in seconds.
+# TYPE llm_time_to_first_token_seconds histogram
+llm_time_to_first_token_seconds_bucket{model="gpt-4o",template="support",le="0.1"} 0
+llm_time_to_first_token_seconds_bucket{model="gpt-4o",template="support",le="0.25"} 0
+llm_time_to_first_token_seconds_bucket{model="gpt-4o",template="support",le="0.5"} 1
+llm_time_to_first_token_seconds_bucket{model="gpt-4o",template="support",le="1"} 1
+llm_time_to_first_token_seconds_bucket{model="gpt-4o",template="support",le="2"} 1
+llm_time_to_first_token_seconds_bucket{model="gpt-4o",template="support",le="5"} 1
+llm_time_to_first_token_seconds_bucket{model="gpt-4o",template="support",le="+Inf"} 1
+llm_time_to_first_token_seconds_sum{model="gpt-4o",template="support"} 0.3
+llm_time_to_first_token_seconds_count{model="gpt-4o",template="support"} 1
+`
+	require.NoError(t, testutil.GatherAndCompare(reg, strings.NewReader(expected)))
+}
+
+func TestRecordTemplateCap(t *testing.T) {
+	set := testSettings()
+	set.MaxTemplates = 50
+	r, reg := newTestRecorder(t, set)
+	folded := 0
+	for i := range 10_000 {
+		c := chat("gpt-4o", fmt.Sprintf("tmpl-%05d", i), 1, 1, 1)
+		if r.Record(&c, 0).Template {
+			folded++
+		}
+	}
+	assert.Equal(t, 10_000-50, folded)
+	templates := labelValues(t, reg, "llm_requests_total", "template")
+	assert.Len(t, templates, 51, "cap + other")
+	assert.Contains(t, templates, OverflowValue)
+	assert.InDelta(t, 10_000-50, testutil.ToFloat64(r.requests.WithLabelValues("gpt-4o", OverflowValue, "success")), 0)
+	assert.InDelta(t, 1, testutil.ToFloat64(r.requests.WithLabelValues("gpt-4o", "tmpl-00049", "success")), 0)
+	// A value admitted before the cap was reached keeps its own series afterwards.
+	c := chat("gpt-4o", "tmpl-00000", 1, 1, 1)
+	assert.Equal(t, Overflow{}, r.Record(&c, 0))
+	assert.InDelta(t, 2, testutil.ToFloat64(r.requests.WithLabelValues("gpt-4o", "tmpl-00000", "success")), 0)
+}
+
+func TestRecordModelCapAndReservedValues(t *testing.T) {
+	set := testSettings()
+	set.MaxModels = 2
+	r, reg := newTestRecorder(t, set)
+	var overflowed int
+	for _, m := range []string{"a", "b", "c", "", "d", "a", "other"} {
+		c := chat(m, "", 1, 1, 1)
+		c.Status, c.Reason = genai.StatusError, genai.ReasonTimeout
+		if r.Record(&c, 0).Model {
+			overflowed++
+		}
+	}
+	assert.Equal(t, 2, overflowed, "c and d are folded")
+	assert.ElementsMatch(t, []string{"a", "b", OverflowValue, UnknownModel}, labelValues(t, reg, "llm_requests_total", "model"))
+	assert.ElementsMatch(t, []string{"a", "b", OverflowValue, UnknownModel}, labelValues(t, reg, "llm_errors_total", "model"))
+	assert.InDelta(t, 3, testutil.ToFloat64(r.errors.WithLabelValues(OverflowValue, "timeout")), 0)
+	assert.InDelta(t, 2, testutil.ToFloat64(r.errors.WithLabelValues("a", "timeout")), 0)
+}
+
+func TestRecordSanitizesLabelValues(t *testing.T) {
+	r, reg := newTestRecorder(t, testSettings())
+	huge := strings.Repeat("é", 1<<19) // 1 MiB
+	bad := "gpt-\xff\xfe-4o"
+	for _, m := range []string{huge, bad} {
+		c := chat(m, huge, 1, 1, 1)
+		r.Record(&c, 0)
+	}
+	for _, label := range []string{"model", "template"} {
+		for _, v := range labelValues(t, reg, "llm_requests_total", label) {
+			assert.True(t, utf8.ValidString(v), "%q", v)
+			assert.LessOrEqual(t, len(v), 64)
+		}
+	}
+	assert.Contains(t, labelValues(t, reg, "llm_requests_total", "model"), "gpt-\uFFFD-4o")
+	assert.Contains(t, labelValues(t, reg, "llm_requests_total", "model"), strings.Repeat("é", 32))
+}
+
+func TestSanitize(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"gpt-4o", "gpt-4o"},
+		{"", ""},
+		{"12345678", "12345678"},
+		{"123456789", "12345678"},
+		{"1234567é", "1234567"}, // never cut inside a rune
+		{"ab\xffcd", "ab\uFFFDcd"},
+		{"\xff\xff\xff\xff", "\uFFFD"},
+	} {
+		got := sanitize(tc.in, 8)
+		assert.Equal(t, tc.want, got, "sanitize(%q)", tc.in)
+		assert.True(t, utf8.ValidString(got))
+	}
+}
+
+func TestRecordExemplars(t *testing.T) {
+	r, reg := newTestRecorder(t, testSettings())
+	start := time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC).UnixNano()
+	c := chat("gpt-4o", "support", 1.5, 100, 20)
+	c.TraceID, c.SpanID = traceA, spanA
+	r.Record(&c, start)
+
+	// Within the exemplar interval a second call does not replace the exemplar.
+	c2 := chat("gpt-4o", "support", 1.6, 100, 20)
+	c2.TraceID = pcommon.TraceID([16]byte{1})
+	c2.SpanID = pcommon.SpanID([8]byte{1})
+	r.Record(&c2, start+int64(time.Second)/2)
+
+	mfs, err := reg.Gather()
+	require.NoError(t, err)
+	want := map[string]string{"trace_id": "5b8efcf11a2b3c4d5e6f708192a3b4c5", "span_id": "eb7a010203040506"}
+	requests := findMetric(t, mfs, "llm_requests_total", map[string]string{"status": "success"})
+	assert.Equal(t, want, exemplarLabelMap(requests.GetCounter().GetExemplar()))
+	assert.Equal(t, want, exemplarLabelMap(findMetric(t, mfs, "llm_prompt_tokens_total", nil).GetCounter().GetExemplar()))
+	h := findMetric(t, mfs, "llm_request_duration_seconds", nil).GetHistogram()
+	var seen int
+	for _, b := range h.GetBucket() {
+		if b.GetExemplar() != nil {
+			seen++
+			assert.Equal(t, want, exemplarLabelMap(b.GetExemplar()))
+			assert.InDelta(t, 1.5, b.GetExemplar().GetValue(), 0)
+		}
+	}
+	assert.Equal(t, 1, seen)
+	// Native histogram buckets are on (a schema is exposed) beside the classic ones.
+	assert.NotNil(t, h.Schema)
+	assert.Len(t, h.GetBucket(), 8)
+
+	// After the interval the next call refreshes the exemplar.
+	r.Record(&c2, start+int64(time.Second))
+	mfs, err = reg.Gather()
+	require.NoError(t, err)
+	requests = findMetric(t, mfs, "llm_requests_total", map[string]string{"status": "success"})
+	assert.Equal(t, "01000000000000000000000000000000", exemplarLabelMap(requests.GetCounter().GetExemplar())["trace_id"])
+}
+
+func TestRecordExemplarsDisabled(t *testing.T) {
+	set := testSettings()
+	set.Exemplars = false
+	set.NativeHistograms = false
+	r, reg := newTestRecorder(t, set)
+	c := chat("gpt-4o", "support", 1.5, 100, 20)
+	c.TraceID, c.SpanID = traceA, spanA
+	r.Record(&c, 0)
+	mfs, err := reg.Gather()
+	require.NoError(t, err)
+	assert.Nil(t, findMetric(t, mfs, "llm_requests_total", map[string]string{"status": "success"}).GetCounter().GetExemplar())
+	h := findMetric(t, mfs, "llm_request_duration_seconds", nil).GetHistogram()
+	assert.Nil(t, h.Schema, "no native histogram")
+}
+
+func TestRecordConcurrent(t *testing.T) {
+	r, _ := newTestRecorder(t, testSettings())
+	const workers, perWorker = 8, 2000
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := range perWorker {
+				c := chat(fmt.Sprintf("m%d", i%3), fmt.Sprintf("t%d", (i+w)%4), 1, 2, 3)
+				c.TraceID = traceA
+				if i%10 == 0 {
+					c.Status, c.Reason = genai.StatusError, genai.ReasonProvider5xx
+				}
+				r.Record(&c, int64(i)*int64(time.Millisecond))
+			}
+		})
+	}
+	wg.Wait()
+	var total, errs, prompt float64
+	for m := range 3 {
+		for tm := range 4 {
+			for _, st := range []string{"success", "error"} {
+				total += testutil.ToFloat64(r.requests.WithLabelValues(fmt.Sprintf("m%d", m), fmt.Sprintf("t%d", tm), st))
+			}
+			prompt += testutil.ToFloat64(r.prompt.WithLabelValues(fmt.Sprintf("m%d", m), fmt.Sprintf("t%d", tm)))
+		}
+		errs += testutil.ToFloat64(r.errors.WithLabelValues(fmt.Sprintf("m%d", m), "provider_5xx"))
+	}
+	assert.InDelta(t, workers*perWorker, total, 0)
+	assert.InDelta(t, workers*perWorker/10, errs, 0)
+	assert.InDelta(t, 2*workers*perWorker, prompt, 0)
+}
+
+func TestRecordNoAllocsSteadyState(t *testing.T) {
+	r, _ := newTestRecorder(t, testSettings())
+	calls := benchCalls()
+	for i := range calls {
+		r.Record(&calls[i], 0)
+	}
+	now := int64(0)
+	allocs := testing.AllocsPerRun(100, func() {
+		for i := range calls {
+			r.Record(&calls[i], now) // same instant: exemplars already taken
+		}
+	})
+	assert.Zero(t, allocs)
+}
+
+func benchCalls() []genai.Call {
+	models := []string{"gpt-4o", "gpt-4o-mini", "claude-sonnet-4-5", "gemini-2.5-pro"}
+	templates := []string{"support", "summarize", "classify", ""}
+	calls := make([]genai.Call, 100)
+	for i := range calls {
+		c := chat(models[i%len(models)], templates[(i/4)%len(templates)], 0.3+float64(i%17), int64(100+i), int64(10+i))
+		c.TraceID, c.SpanID = traceA, spanA
+		if i%10 == 0 {
+			c.Status, c.Reason = genai.StatusError, genai.Reason(1+i%11)
+		}
+		if i%3 == 0 {
+			c.Streamed, c.TTFT, c.HasTTFT = true, 0.05*float64(i%20), true
+		}
+		calls[i] = c
+	}
+	return calls
+}
+
+func BenchmarkRecord(b *testing.B) {
+	b.Run("default", func(b *testing.B) { benchmarkRecord(b, testSettings()) })
+	b.Run("classic_only", func(b *testing.B) {
+		set := testSettings()
+		set.NativeHistograms = false
+		benchmarkRecord(b, set)
+	})
+}
+
+func benchmarkRecord(b *testing.B, set Settings) {
+	r, _ := newTestRecorder(b, set)
+	calls := benchCalls()
+	now := int64(0)
+	b.ReportAllocs()
+	for b.Loop() {
+		now += int64(time.Millisecond)
+		for i := range calls {
+			r.Record(&calls[i], now)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(calls)), "ns/call")
+}
+
+func labelValues(t *testing.T, reg *prometheus.Registry, metric, label string) []string {
+	t.Helper()
+	mfs, err := reg.Gather()
+	require.NoError(t, err)
+	seen := map[string]bool{}
+	var out []string
+	for _, mf := range mfs {
+		if mf.GetName() != metric {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			for _, lp := range m.GetLabel() {
+				if lp.GetName() == label && !seen[lp.GetValue()] {
+					seen[lp.GetValue()] = true
+					out = append(out, lp.GetValue())
+				}
+			}
+		}
+	}
+	return out
+}
+
+func findMetric(t *testing.T, mfs []*dto.MetricFamily, name string, labels map[string]string) *dto.Metric {
+	t.Helper()
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+	next:
+		for _, m := range mf.GetMetric() {
+			for k, v := range labels {
+				found := false
+				for _, lp := range m.GetLabel() {
+					if lp.GetName() == k && lp.GetValue() == v {
+						found = true
+					}
+				}
+				if !found {
+					continue next
+				}
+			}
+			return m
+		}
+	}
+	t.Fatalf("metric %s%v not found", name, labels)
+	return nil
+}
+
+func exemplarLabelMap(e *dto.Exemplar) map[string]string {
+	if e == nil {
+		return nil
+	}
+	out := map[string]string{}
+	for _, lp := range e.GetLabel() {
+		out[lp.GetName()] = lp.GetValue()
+	}
+	return out
+}
