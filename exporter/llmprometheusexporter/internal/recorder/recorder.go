@@ -3,6 +3,7 @@
 package recorder // import "github.com/otelcol-llm/otelcol-llm/exporter/llmprometheusexporter/internal/recorder"
 
 import (
+	"maps"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -56,11 +57,23 @@ type Recorder struct {
 	completion *prometheus.CounterVec
 	errors     *prometheus.CounterVec
 
-	mu        sync.RWMutex
-	series    map[seriesKey]*series
-	errSeries map[errKey]*counterSeries
+	// snap is read without locks on the hot path. dirty, guarded by mu, holds
+	// every series; a lookup that misses snap takes mu and finds or creates the
+	// series in dirty, and dirty is published as the next snap once the misses
+	// since the last publication reach its size (as sync.Map does), so the
+	// copying costs O(1) per miss. Series are only ever added, and their number
+	// is bounded by the label caps.
+	snap      atomic.Pointer[snapshot]
+	mu        sync.Mutex
+	dirty     snapshot
+	misses    int
 	models    map[string]struct{}
 	templates map[string]struct{}
+}
+
+type snapshot struct {
+	series    map[seriesKey]*series
+	errSeries map[errKey]*counterSeries
 }
 
 type seriesKey struct{ model, template string }
@@ -91,11 +104,11 @@ type counterSeries struct {
 func New(set Settings, reg prometheus.Registerer) (*Recorder, error) {
 	r := &Recorder{
 		set:       set,
-		series:    map[seriesKey]*series{},
-		errSeries: map[errKey]*counterSeries{},
 		models:    map[string]struct{}{},
 		templates: map[string]struct{}{},
 	}
+	r.dirty = snapshot{series: map[seriesKey]*series{}, errSeries: map[errKey]*counterSeries{}}
+	r.snap.Store(&snapshot{series: map[seriesKey]*series{}, errSeries: map[errKey]*counterSeries{}})
 	mt := []string{"model", "template"}
 	r.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Namespace: set.Namespace, Name: "requests_total",
@@ -149,9 +162,7 @@ func (r *Recorder) Record(c *genai.Call, now int64) Overflow {
 		tmpl = NoTemplate
 	}
 	var of Overflow
-	r.mu.RLock()
-	s := r.series[seriesKey{model, tmpl}]
-	r.mu.RUnlock()
+	s := r.snap.Load().series[seriesKey{model, tmpl}]
 	if s == nil {
 		s, of = r.lookupSlow(model, tmpl)
 	}
@@ -215,8 +226,9 @@ func (r *Recorder) lookupSlow(rawModel, rawTmpl string) (*series, Overflow) {
 	var of Overflow
 	model, of.Model = admit(r.models, model, r.set.MaxModels)
 	tmpl, of.Template = admit(r.templates, tmpl, r.set.MaxTemplates)
+	defer r.missed()
 	key := seriesKey{model, tmpl}
-	if s := r.series[key]; s != nil {
+	if s := r.dirty.series[key]; s != nil {
 		return s, of
 	}
 	s := &series{model: model, template: tmpl}
@@ -226,12 +238,14 @@ func (r *Recorder) lookupSlow(rawModel, rawTmpl string) (*series, Overflow) {
 	s.duration = r.duration.WithLabelValues(model, tmpl)
 	s.prompt = r.prompt.WithLabelValues(model, tmpl)
 	s.completion = r.completion.WithLabelValues(model, tmpl)
-	r.series[key] = s
+	r.dirty.series[key] = s
 	return s, of
 }
 
 // admit returns the label value to use for v (cloned, so it does not pin the
 // span's memory) and whether v was folded into OverflowValue. Call with r.mu held.
+// Values past the cap are never stored, so an attack with endless new values
+// costs one lookup each and no memory.
 func admit(set map[string]struct{}, v string, limit int) (string, bool) {
 	switch v {
 	case UnknownModel, NoTemplate, OverflowValue:
@@ -250,19 +264,36 @@ func admit(set map[string]struct{}, v string, limit int) (string, bool) {
 
 func (r *Recorder) errorSeries(model string, reason genai.Reason) *counterSeries {
 	key := errKey{model, reason}
-	r.mu.RLock()
-	es := r.errSeries[key]
-	r.mu.RUnlock()
-	if es != nil {
+	if es := r.snap.Load().errSeries[key]; es != nil {
 		return es
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if es = r.errSeries[key]; es == nil {
+	defer r.missed()
+	es := r.dirty.errSeries[key]
+	if es == nil {
 		es = &counterSeries{Counter: r.errors.WithLabelValues(model, reason.String())}
-		r.errSeries[key] = es
+		r.dirty.errSeries[key] = es
 	}
 	return es
+}
+
+// missed counts a lookup that missed snap and publishes dirty as the next
+// snap when it holds series snap lacks and enough misses have paid for the
+// copy. Misses of values folded into "other" (a cardinality attack) find
+// nothing new in dirty and never trigger a copy. Call with r.mu held.
+func (r *Recorder) missed() {
+	cur := r.snap.Load()
+	if len(r.dirty.series) == len(cur.series) && len(r.dirty.errSeries) == len(cur.errSeries) {
+		r.misses = 0
+		return
+	}
+	r.misses++
+	if r.misses < len(r.dirty.series)+len(r.dirty.errSeries) {
+		return
+	}
+	r.misses = 0
+	r.snap.Store(&snapshot{series: maps.Clone(r.dirty.series), errSeries: maps.Clone(r.dirty.errSeries)})
 }
 
 func exemplarLabels(c *genai.Call) prometheus.Labels {
