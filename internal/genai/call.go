@@ -96,6 +96,14 @@ type InvalidCause struct {
 	Name string
 }
 
+// Operations a counted Call can have (gen_ai.operation.name values).
+const (
+	OpChat            = "chat"
+	OpTextCompletion  = "text_completion"
+	OpGenerateContent = "generate_content"
+	OpEmbeddings      = "embeddings"
+)
+
 // Call is the canonical view of one LLM call span. String fields reference
 // the span's own attribute values (no copy); a Call must not outlive the
 // traces it was extracted from unless its strings are cloned.

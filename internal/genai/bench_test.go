@@ -1,0 +1,151 @@
+package genai
+
+import (
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+)
+
+// realisticBatch builds a batch of n spans shaped like what instrumentations
+// send: mostly 12-attribute chat calls in both semconv generations, some
+// streamed with a TTFT attribute, some failed, and some non-LLM (HTTP) and
+// agent spans, under a resource of 8 attributes.
+func realisticBatch(n int) ptrace.Traces {
+	td := ptrace.NewTraces()
+	rs := td.ResourceSpans().AppendEmpty()
+	ra := rs.Resource().Attributes()
+	ra.PutStr("service.name", "checkout-assistant")
+	ra.PutStr("service.version", "1.4.2")
+	ra.PutStr("deployment.environment.name", "production")
+	ra.PutStr("telemetry.sdk.name", "opentelemetry")
+	ra.PutStr("telemetry.sdk.language", "python")
+	ra.PutStr("telemetry.sdk.version", "1.38.0")
+	ra.PutStr("host.name", "ip-10-0-3-17")
+	ra.PutStr("process.runtime.name", "cpython")
+	ss := rs.ScopeSpans().AppendEmpty()
+	ss.Scope().SetName("opentelemetry.instrumentation.openai_v2")
+	start := pcommon.NewTimestampFromTime(time.Date(2026, 8, 1, 12, 0, 0, 0, time.UTC))
+	for i := range n {
+		s := ss.Spans().AppendEmpty()
+		s.SetTraceID(pcommon.TraceID{1, 2, 3, byte(i)})
+		s.SetSpanID(pcommon.SpanID{4, 5, byte(i)})
+		s.SetStartTimestamp(start)
+		s.SetEndTimestamp(start + pcommon.Timestamp(1_250_000_000+i*1_000_000))
+		s.SetKind(ptrace.SpanKindClient)
+		a := s.Attributes()
+		switch {
+		case i%10 == 8: // a non-LLM HTTP span
+			s.SetName("GET /api/cart")
+			a.PutStr("http.request.method", "GET")
+			a.PutStr("url.path", "/api/cart")
+			a.PutInt("http.response.status_code", 200)
+			a.PutStr("server.address", "cart.internal")
+			a.PutInt("server.port", 8080)
+			a.PutStr("network.protocol.version", "1.1")
+			continue
+		case i%10 == 9: // an agent wrapper
+			s.SetName("invoke_agent support")
+			a.PutStr("gen_ai.operation.name", "invoke_agent")
+			a.PutStr("gen_ai.provider.name", "openai")
+			a.PutStr("gen_ai.agent.name", "support")
+			a.PutInt("gen_ai.usage.input_tokens", 900)
+			a.PutInt("gen_ai.usage.output_tokens", 200)
+			continue
+		}
+		s.SetName("chat gpt-4o-mini")
+		a.PutStr("gen_ai.operation.name", "chat")
+		if i%2 == 0 {
+			a.PutStr("gen_ai.provider.name", "openai")
+			a.PutInt("gen_ai.usage.input_tokens", int64(100+i))
+			a.PutInt("gen_ai.usage.output_tokens", int64(20+i))
+		} else {
+			a.PutStr("gen_ai.system", "openai")
+			a.PutInt("gen_ai.usage.prompt_tokens", int64(100+i))
+			a.PutInt("gen_ai.usage.completion_tokens", int64(20+i))
+		}
+		a.PutStr("gen_ai.request.model", "gpt-4o-mini")
+		a.PutStr("gen_ai.response.model", "gpt-4o-mini-2024-07-18")
+		a.PutStr("gen_ai.response.id", "chatcmpl-"+strconv.Itoa(i))
+		a.PutEmptySlice("gen_ai.response.finish_reasons").AppendEmpty().SetStr("stop")
+		a.PutStr("server.address", "api.openai.com")
+		a.PutInt("server.port", 443)
+		a.PutDouble("gen_ai.request.temperature", 0.2)
+		if i%5 == 1 {
+			a.PutBool("gen_ai.request.stream", true)
+			a.PutDouble("gen_ai.response.time_to_first_chunk", 0.31)
+		} else if i%3 == 0 {
+			a.PutStr("gen_ai.prompt.name", "cart-summary")
+		} else {
+			a.PutInt("gen_ai.request.max_tokens", 512)
+		}
+		if i%20 == 7 {
+			a.PutStr("error.type", "openai.RateLimitError")
+			s.Status().SetCode(ptrace.StatusCodeError)
+			s.Status().SetMessage("Error code: 429 - Rate limit reached for gpt-4o-mini")
+		}
+	}
+	return td
+}
+
+// realisticSpan is a typical 12-attribute chat span.
+func realisticSpan() (ptrace.Span, pcommon.Resource) {
+	td := realisticBatch(1)
+	rs := td.ResourceSpans().At(0)
+	return rs.ScopeSpans().At(0).Spans().At(0), rs.Resource()
+}
+
+func TestExtractNoAllocs(t *testing.T) {
+	e := NewExtractor(Options{})
+	td := realisticBatch(100)
+	rs := td.ResourceSpans().At(0)
+	spans := rs.ScopeSpans().At(0).Spans()
+	var call Call
+	span, res := realisticSpan()
+	require.Equal(t, 12, span.Attributes().Len())
+	require.True(t, e.Extract(span, res, &call))
+	allocs := testing.AllocsPerRun(200, func() { e.Extract(span, res, &call) })
+	require.Zero(t, allocs, "one realistic span")
+	allocs = testing.AllocsPerRun(20, func() {
+		for i := range spans.Len() {
+			e.Extract(spans.At(i), rs.Resource(), &call)
+		}
+	})
+	require.Zero(t, allocs, "a realistic batch (streamed, failed, HTTP and agent spans)")
+}
+
+func BenchmarkExtract(b *testing.B) {
+	const n = 100
+	e := NewExtractor(Options{})
+	td := realisticBatch(n)
+	rs := td.ResourceSpans().At(0)
+	res := rs.Resource()
+	spans := rs.ScopeSpans().At(0).Spans()
+	var call Call
+	counted := 0
+	b.ReportAllocs()
+	for b.Loop() {
+		for i := range n {
+			if e.Extract(spans.At(i), res, &call) {
+				counted++
+			}
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/span")
+	if counted == 0 {
+		b.Fatal("no span counted")
+	}
+}
+
+func BenchmarkExtractSpan(b *testing.B) {
+	e := NewExtractor(Options{})
+	span, res := realisticSpan()
+	var call Call
+	b.ReportAllocs()
+	for b.Loop() {
+		e.Extract(span, res, &call)
+	}
+}

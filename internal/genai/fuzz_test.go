@@ -1,0 +1,194 @@
+package genai
+
+import (
+	"math"
+	"testing"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+)
+
+// fuzzKeys are the keys the fuzzer picks from most of the time, so that it
+// reaches every source; it also uses arbitrary keys.
+var fuzzKeys = []string{
+	"gen_ai.operation.name", "gen_ai.provider.name", "gen_ai.system", "gen_ai.request.model",
+	"gen_ai.response.model", "gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens",
+	"gen_ai.usage.output_tokens", "gen_ai.usage.completion_tokens", "gen_ai.usage.cache_read.input_tokens",
+	"gen_ai.usage.reasoning.output_tokens", "gen_ai.request.stream", "gen_ai.response.time_to_first_chunk",
+	"gen_ai.client.operation.time_to_first_chunk", "gen_ai.usage.cost", "gen_ai.response.finish_reasons",
+	"error.type", "error.code", "http.response.status_code", "llm.template", "gen_ai.prompt.name",
+}
+
+var fuzzStrings = []string{"chat", "embeddings", "invoke_agent", "openai", "OpenAI", "true", "false", "42", "-1", "1e400", "content_filter", "RateLimitError", "<class 'x'>", "429"}
+
+// buildFuzzSpan interprets prog as a list of instructions building a span.
+func buildFuzzSpan(prog []byte, s1, s2 string, i int64, d float64, start, end, evTs uint64) (ptrace.Span, pcommon.Resource) {
+	td := ptrace.NewTraces()
+	rs := td.ResourceSpans().AppendEmpty()
+	span := rs.ScopeSpans().AppendEmpty().Spans().AppendEmpty()
+	span.SetStartTimestamp(pcommon.Timestamp(start))
+	span.SetEndTimestamp(pcommon.Timestamp(end))
+	next := func() byte {
+		if len(prog) == 0 {
+			return 0
+		}
+		b := prog[0]
+		prog = prog[1:]
+		return b
+	}
+	str := func(b byte) string {
+		switch b % 4 {
+		case 0:
+			return s1
+		case 1:
+			return s2
+		default:
+			return fuzzStrings[int(b)%len(fuzzStrings)]
+		}
+	}
+	for len(prog) > 0 {
+		op := next()
+		arg := next()
+		key := fuzzKeys[int(arg)%len(fuzzKeys)]
+		if arg >= 240 {
+			key = str(arg)
+		}
+		attrs := span.Attributes()
+		switch op % 12 {
+		case 0:
+			attrs.PutStr(key, str(next()))
+		case 1:
+			attrs.PutInt(key, i)
+		case 2:
+			attrs.PutDouble(key, d)
+		case 3:
+			attrs.PutBool(key, arg%2 == 0)
+		case 4:
+			sl := attrs.PutEmptySlice(key)
+			sl.AppendEmpty().SetStr(str(next()))
+			sl.AppendEmpty().SetInt(i)
+		case 5:
+			attrs.PutEmptyMap(key).PutStr(s1, s2)
+		case 6:
+			attrs.PutEmpty(key)
+		case 7:
+			attrs.PutEmptyBytes(key).FromRaw([]byte(s1))
+		case 8, 9:
+			ev := span.Events().AppendEmpty()
+			switch arg % 4 {
+			case 0:
+				ev.SetName("exception")
+			case 1:
+				ev.SetName("gen_ai.content.completion.chunk")
+			default:
+				ev.SetName(str(arg))
+			}
+			ev.SetTimestamp(pcommon.Timestamp(evTs + uint64(next())*1e6))
+			ev.Attributes().PutStr("exception.type", str(next()))
+			ev.Attributes().PutStr("exception.message", s2)
+		case 10:
+			span.Status().SetCode(ptrace.StatusCode(arg % 4))
+			span.Status().SetMessage(str(next()))
+		case 11:
+			rs.Resource().Attributes().PutStr(key, str(next()))
+		}
+	}
+	return span, rs.Resource()
+}
+
+func FuzzExtract(f *testing.F) {
+	f.Add([]byte{0, 0, 0, 0, 2, 1, 5, 1, 7, 2, 19, 3}, "chat", "gpt-4o", int64(12), 0.25, uint64(1e18), uint64(1e18+2e9), uint64(1e18+3e8))
+	f.Add([]byte{0, 0, 0, 0, 1, 5, 1, 6, 3, 11, 2, 12, 8, 1, 7}, "chat", "x", int64(-3), math.NaN(), uint64(5), uint64(4), uint64(0))
+	f.Add([]byte{0, 0, 0, 10, 2, 1, 0, 16, 12, 4, 15, 10, 8, 0, 0, 2, 9, 2, 10}, "text_completion", "maximum context length", int64(429), math.Inf(1), uint64(1e18), uint64(1e18+1), uint64(1e18))
+	f.Add([]byte{0, 0, 0, 0, 19, 0, 243, 1, 4, 15, 9, 5, 16, 0, 7, 16, 6, 19}, "embeddings", "\xff\xfe", int64(1e12), 1e300, uint64(0), uint64(0), uint64(1))
+	f.Add([]byte{}, "", "", int64(0), 0.0, uint64(0), uint64(0), uint64(0))
+
+	e := NewExtractor(Options{TemplateKeys: []string{"llm.template", "gen_ai.prompt.name", "error.type"}})
+	f.Fuzz(func(t *testing.T, prog []byte, s1, s2 string, i int64, d float64, start, end, evTs uint64) {
+		span, res := buildFuzzSpan(prog, s1, s2, i, d, start, end, evTs)
+		var c Call
+		if !e.Extract(span, res, &c) {
+			return
+		}
+		checkCallInvariants(t, &c)
+	})
+}
+
+func checkCallInvariants(t *testing.T, c *Call) {
+	t.Helper()
+	finite := func(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
+	switch c.Operation {
+	case OpChat, OpTextCompletion, OpGenerateContent, OpEmbeddings:
+	default:
+		t.Fatalf("operation %q", c.Operation)
+	}
+	if asciiLower(c.Provider) != c.Provider {
+		t.Fatalf("provider %q not lower case", c.Provider)
+	}
+	if !finite(c.Duration) || c.Duration < 0 || c.Duration > maxSeconds || (!c.HasDuration && c.Duration != 0) {
+		t.Fatalf("duration %v (has %v)", c.Duration, c.HasDuration)
+	}
+	if !finite(c.TTFT) || c.TTFT < 0 || (!c.HasTTFT && c.TTFT != 0) || (c.HasDuration && c.TTFT > c.Duration) {
+		t.Fatalf("ttft %v (has %v), duration %v", c.TTFT, c.HasTTFT, c.Duration)
+	}
+	if c.HasTTFT && !c.Streamed {
+		t.Fatal("TTFT on a non-streamed call")
+	}
+	if !finite(c.Cost) || c.Cost < 0 || (!c.HasCost && c.Cost != 0) {
+		t.Fatalf("cost %v", c.Cost)
+	}
+	for _, tok := range []struct {
+		n   int64
+		has bool
+	}{{c.InputTokens, c.HasInputTokens}, {c.OutputTokens, c.HasOutputTokens}, {c.CachedInputTokens, c.HasCachedInput}, {c.ReasoningTokens, c.HasReasoning}} {
+		if tok.n < 0 || tok.n > maxTokens || (!tok.has && tok.n != 0) {
+			t.Fatalf("tokens %d (has %v)", tok.n, tok.has)
+		}
+	}
+	if (c.Status == StatusSuccess) != (c.Reason == ReasonNone) || c.Status >= NumStatuses || c.Reason >= NumReasons {
+		t.Fatalf("status %d reason %d", c.Status, c.Reason)
+	}
+	if c.Invalid >= 1<<numInvalid {
+		t.Fatalf("invalid %b", c.Invalid)
+	}
+}
+
+// Hostile shapes that a fuzzer reaches slowly: many events, huge strings,
+// wrong types everywhere.
+func TestExtractHostileSpans(t *testing.T) {
+	e := NewExtractor(Options{})
+	huge := string(make([]byte, 4<<20))
+	check := func(name string, span ptrace.Span, res pcommon.Resource) {
+		t.Run(name, func(t *testing.T) {
+			var c Call
+			if e.Extract(span, res, &c) {
+				checkCallInvariants(t, &c)
+			}
+		})
+	}
+
+	span, res := mkSpan(chat(map[string]any{"gen_ai.request.stream": true, "error.type": "_OTHER"}))
+	for i := range 10_000 {
+		ev := span.Events().AppendEmpty()
+		ev.SetName([]string{"gen_ai.content.completion.chunk", "exception", "other"}[i%3])
+		ev.SetTimestamp(t0 + pcommon.Timestamp(i))
+		ev.Attributes().PutStr("exception.type", "Exception")
+	}
+	check("10k events", span, res)
+
+	span, res = mkSpan(chat(map[string]any{
+		"gen_ai.provider.name": "X" + huge, "gen_ai.request.model": huge, "error.type": huge + "RateLimitError",
+		"gen_ai.usage.input_tokens": huge, "gen_ai.response.finish_reasons": huge, "gen_ai.usage.cost": huge,
+	}), withStatus(ptrace.StatusCodeError, huge), withResource(map[string]any{"llm.template": huge}))
+	check("huge strings", span, res)
+
+	span, res = mkSpan(map[string]any{"gen_ai.operation.name": "chat", "gen_ai.provider.name": "\xff\xfe\xfd", "gen_ai.request.model": "\xc3\x28"})
+	check("invalid UTF-8", span, res)
+
+	wrong := map[string]any{"gen_ai.operation.name": "chat"}
+	for _, k := range fuzzKeys[1:] {
+		wrong[k] = map[string]any{"nested": []any{map[string]any{}}}
+	}
+	span, res = mkSpan(wrong, withEvent("exception", 0, map[string]any{"exception.type": map[string]any{}, "exception.message": []any{}}))
+	check("maps everywhere", span, res)
+}
