@@ -221,9 +221,9 @@ func TestServeMetrics(t *testing.T) {
 
 	om := scrape(t, url, "application/openmetrics-text; version=1.0.0")
 	// Exemplars with the trace and span ids, and created timestamps.
-	assert.Contains(t, om, `llm_requests_total{model="claude-sonnet-4-5",status="error",template="none"} 1.0 # {trace_id="03ab0000000000000000000000000002",span_id="03cd000000000002"} 1.0 `)
-	assert.Contains(t, om, `llm_request_duration_seconds_bucket{model="gpt-4o",template="support",le="2.0"} 2 # {trace_id="01ab0000000000000000000000000000",span_id="01cd000000000000"} 1.5 `)
-	assert.Contains(t, om, `llm_errors_total{model="gpt-4o",reason="context_overflow"} 1.0 # {trace_id="04ab0000000000000000000000000003",span_id="04cd000000000003"} 1.0 `)
+	assertExemplar(t, om, `llm_requests_total{model="claude-sonnet-4-5",status="error",template="none"} 1.0`, "03ab0000000000000000000000000002", "03cd000000000002", "1.0")
+	assertExemplar(t, om, `llm_request_duration_seconds_bucket{model="gpt-4o",template="support",le="2.0"} 2`, "01ab0000000000000000000000000000", "01cd000000000000", "1.5")
+	assertExemplar(t, om, `llm_errors_total{model="gpt-4o",reason="context_overflow"} 1.0`, "04ab0000000000000000000000000003", "04cd000000000003", "1.0")
 	assert.Contains(t, om, `llm_requests_created{model="gpt-4o",status="success",template="support"} `)
 	assert.True(t, strings.HasSuffix(om, "# EOF\n"))
 
@@ -250,6 +250,24 @@ func TestShutdownWithoutStart(t *testing.T) {
 	exp, err := NewFactory().CreateTraces(context.Background(), exportertest.NewNopSettings(metadata.Type), createDefaultConfig())
 	require.NoError(t, err)
 	require.NoError(t, exp.Shutdown(context.Background()))
+}
+
+// assertExemplar finds the OpenMetrics sample line starting with sample and
+// checks its exemplar (label order is not fixed by the format).
+func assertExemplar(t *testing.T, om, sample, traceID, spanID, value string) {
+	t.Helper()
+	for _, line := range strings.Split(om, "\n") {
+		rest, ok := strings.CutPrefix(line, sample+" # {")
+		if !ok {
+			continue
+		}
+		labels, after, ok := strings.Cut(rest, "} ")
+		require.True(t, ok, line)
+		assert.ElementsMatch(t, []string{`trace_id="` + traceID + `"`, `span_id="` + spanID + `"`}, strings.Split(labels, ","), line)
+		assert.True(t, strings.HasPrefix(after, value+" "), line)
+		return
+	}
+	t.Fatalf("no exemplar line %q in:\n%s", sample, om)
 }
 
 func freeAddr(t *testing.T) string {
