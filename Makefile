@@ -1,0 +1,129 @@
+# otelcol-llm: build, generate, lint and test.
+#
+#   make build     ocb-built collector in _build/otelcol-llm
+#   make run       build, then run it with config/otelcol.yaml
+#   make test      everything CI runs: lint, generate-check, unit, e2e
+#   make bench     the Go benchmarks
+#
+# Every tool is installed into ./bin on first use and reused afterwards
+# (delete ./bin to reinstall).
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := build
+
+GO ?= go
+BIN := $(CURDIR)/bin
+BUILD_DIR := $(CURDIR)/_build
+OTELCOL := $(BUILD_DIR)/otelcol-llm
+
+# Pinned versions (see DESIGN.md): keep ocb on the collector release of
+# builder-config.yaml. mdatagen's version is pinned in tools/go.mod.
+OCB_VERSION := v0.165.0
+PROMETHEUS_VERSION := v0.316.0
+# remove_all_sd leaves out Prometheus' cloud service discoveries (AWS, Azure, GCE,
+# Kubernetes, ...) and their SDKs: the tests only use static_configs, and the cold
+# build of prometheus + promtool drops to ~4.5 min on 2 cores. Set PROMETHEUS_TAGS=
+# for a full build.
+PROMETHEUS_TAGS ?= remove_all_sd
+
+BUILDER := $(BIN)/builder
+MDATAGEN := $(BIN)/mdatagen
+PROMETHEUS := $(BIN)/prometheus
+PROMTOOL := $(BIN)/promtool
+
+# Directories holding a component's metadata.yaml: `make generate` rewrites
+# their generated files, and generate-check verifies it changed nothing.
+COMPONENT_DIRS = $(sort $(dir $(shell find $(CURDIR) -name metadata.yaml \
+	-not -path '$(BUILD_DIR)/*' -not -path '$(CURDIR)/tools/*' -not -path '$(CURDIR)/.tmp/*')))
+
+# Go sources of the root module (ocb's generated _build is not ours to format).
+GO_FILES = $(shell find $(CURDIR) -name '*.go' -not -path '$(BUILD_DIR)/*' -not -path '$(CURDIR)/.tmp/*')
+
+E2E_TIMEOUT ?= 15m
+
+.PHONY: build run tools generate generate-check lint unit e2e test bench clean
+
+## build: generate and compile _build/otelcol-llm with ocb from builder-config.yaml.
+build: $(BUILDER)
+	cd $(CURDIR) && $(BUILDER) --config builder-config.yaml
+
+## run: build, then run the collector with the default configuration.
+run: build
+	$(OTELCOL) --config $(CURDIR)/config/otelcol.yaml
+
+## tools: install ocb, mdatagen, prometheus and promtool into ./bin (each only if missing).
+tools: $(BUILDER) $(MDATAGEN) $(PROMETHEUS) $(PROMTOOL)
+
+$(BUILDER):
+	GOBIN=$(BIN) $(GO) install go.opentelemetry.io/collector/cmd/builder@$(OCB_VERSION)
+
+# mdatagen is built from the tools module: `go install mdatagen@version` needs a
+# module proxy that lists versions, and the pinned version lives in tools/go.mod.
+$(MDATAGEN): $(CURDIR)/tools/go.mod $(CURDIR)/tools/go.sum
+	cd $(CURDIR)/tools && $(GO) build -o $(MDATAGEN) go.opentelemetry.io/collector/cmd/mdatagen
+
+# Prometheus and promtool are built from their Go module (one `go install` for
+# both). If that fails, fall back to an already installed Debian `prometheus`
+# package (apt-get install prometheus); its older version may lack features the
+# e2e test needs, so say so loudly.
+$(PROMETHEUS) $(PROMTOOL) &:
+	mkdir -p $(BIN)
+	if ! GOBIN=$(BIN) $(GO) install -tags '$(PROMETHEUS_TAGS)' \
+		github.com/prometheus/prometheus/cmd/prometheus@$(PROMETHEUS_VERSION) \
+		github.com/prometheus/prometheus/cmd/promtool@$(PROMETHEUS_VERSION); then \
+		if command -v prometheus >/dev/null && command -v promtool >/dev/null; then \
+			echo "WARNING: go install of prometheus $(PROMETHEUS_VERSION) failed; using $$(command -v prometheus)" >&2; \
+			ln -sf "$$(command -v prometheus)" $(PROMETHEUS); \
+			ln -sf "$$(command -v promtool)" $(PROMTOOL); \
+		else \
+			echo "go install of prometheus $(PROMETHEUS_VERSION) failed and no prometheus/promtool on PATH (apt-get install prometheus)" >&2; \
+			exit 1; \
+		fi; \
+	fi
+
+## generate: run the //go:generate directives (mdatagen) with ./bin first on PATH.
+generate: $(MDATAGEN)
+	cd $(CURDIR) && PATH="$(BIN):$$PATH" $(GO) generate ./...
+
+## generate-check: fail if `make generate` changes any file of a component directory.
+# The comparison is against the working tree (not HEAD), so it also catches a
+# generated file that is missing or stale before it is committed.
+generate-check: $(MDATAGEN)
+	cd $(CURDIR) && dirs="$(COMPONENT_DIRS)" && \
+	if [ -z "$$dirs" ]; then echo "generate-check: no metadata.yaml found"; exit 0; fi && \
+	before=$$(mktemp) && after=$$(mktemp) && trap 'rm -f "$$before" "$$after"' EXIT && \
+	find $$dirs -type f -print0 | sort -z | xargs -0 sha256sum > "$$before" && \
+	PATH="$(BIN):$$PATH" $(GO) generate ./... && \
+	find $$dirs -type f -print0 | sort -z | xargs -0 sha256sum > "$$after" && \
+	if ! diff -u "$$before" "$$after"; then \
+		git --no-pager diff --stat -- $$dirs || true; \
+		echo "make generate changed the files above: run 'make generate' and commit the result" >&2; \
+		exit 1; \
+	fi
+
+## lint: gofmt must list nothing; go vet on every package, e2e files included.
+lint:
+	@unformatted="$$(gofmt -l $(GO_FILES))"; \
+	if [ -n "$$unformatted" ]; then echo "gofmt -l lists:"; echo "$$unformatted"; exit 1; fi
+	cd $(CURDIR) && $(GO) vet -tags e2e ./...
+
+## unit: unit tests with the race detector.
+unit:
+	cd $(CURDIR) && $(GO) test -race ./...
+
+## e2e: the ocb-built collector and a real Prometheus, end to end.
+e2e: build tools
+	cd $(CURDIR) && OTELCOL_LLM_BINARY=$(OTELCOL) PROMETHEUS_BINARY=$(PROMETHEUS) \
+		$(GO) test -tags e2e -count=1 -v -timeout $(E2E_TIMEOUT) ./test/e2e/...
+
+## test: everything (installs what it needs).
+test: lint generate-check unit e2e
+
+## bench: the Go benchmarks, no tests.
+bench:
+	cd $(CURDIR) && $(GO) test -run '^$$' -bench . -benchmem ./...
+
+## clean: remove the ocb output (./bin is kept: it is a cache of pinned tools).
+clean:
+	rm -rf $(BUILD_DIR)

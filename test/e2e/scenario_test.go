@@ -1,0 +1,378 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"encoding/binary"
+	"fmt"
+	"time"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+)
+
+// The fixed scenario sent by every phase of the test: 13 LLM calls on two
+// models, two templates and none, written with both generations of the
+// OpenTelemetry GenAI semantic conventions, plus three spans that must not
+// count (an HTTP server span, an agent span carrying token totals, a tool span).
+//
+// Durations and TTFTs sit well inside a bucket (never on a boundary), so the
+// bucket each one lands in is unambiguous.
+
+const (
+	modelGPT    = "gpt-4o"
+	modelClaude = "claude-sonnet-4"
+
+	tplSummarize = "summarize"
+	tplClassify  = "classify"
+	tplNone      = "none"
+)
+
+// durationBuckets and ttftBuckets are the exporter's default bucket bounds.
+var (
+	durationBuckets = []float64{0.5, 1, 2, 5, 10, 20, 30, 60}
+	ttftBuckets     = []float64{0.1, 0.25, 0.5, 1, 2, 5}
+)
+
+// call is what one LLM span of the scenario must count as.
+type call struct {
+	model    string
+	template string // "none" when the span has no template
+	status   string // success | error
+	reason   string // error reason, "" on success
+	duration float64
+	ttft     float64 // seconds; 0 = not observed in the TTFT histogram
+	prompt   int64   // prompt tokens counted (0 when the span reports none)
+	compl    int64   // completion tokens counted
+}
+
+// scenarioSpan is one span of the scenario: how to write it, and what it counts as
+// (counted == nil for spans that must not count).
+type scenarioSpan struct {
+	name     string
+	kind     ptrace.SpanKind
+	duration time.Duration
+	attrs    map[string]any
+	status   ptrace.StatusCode
+	message  string
+	// chunkAt, when > 0, adds a gen_ai.content.completion.chunk event at start+chunkAt.
+	chunkAt time.Duration
+	// parent is the index of the parent span in the scenario (-1: root).
+	parent int
+	// resource is the index of the resource the span belongs to.
+	resource int
+	counted  *call
+}
+
+// resources of the scenario; the second carries the template on the resource.
+var scenarioResources = []map[string]any{
+	{"service.name": "chat-api", "service.version": "1.2.3"},
+	{"service.name": "batch-worker", "llm.template": tplClassify},
+}
+
+func ms(n int) time.Duration { return time.Duration(n) * time.Millisecond }
+
+// scenario is the fixed list of spans. Index 13 (the agent) is the parent of
+// spans 8 and 9.
+var scenario = []scenarioSpan{
+	// 0: semconv ≥1.37, non-streamed chat, success.
+	{
+		name: "chat gpt-4o", kind: ptrace.SpanKindClient, duration: ms(700), parent: -1,
+		attrs: map[string]any{
+			"gen_ai.operation.name": "chat", "gen_ai.provider.name": "openai",
+			"gen_ai.request.model": modelGPT, "gen_ai.response.model": "gpt-4o-2024-08-06",
+			"llm.template":              tplSummarize,
+			"gen_ai.usage.input_tokens": 100, "gen_ai.usage.output_tokens": 50,
+			"gen_ai.response.finish_reasons": []any{"stop"},
+		},
+		counted: &call{model: modelGPT, template: tplSummarize, status: "success", duration: 0.7, prompt: 100, compl: 50},
+	},
+	// 1: semconv ≥1.37, streamed with a TTFT attribute, success.
+	{
+		name: "chat gpt-4o", kind: ptrace.SpanKindClient, duration: ms(1500), parent: -1,
+		attrs: map[string]any{
+			"gen_ai.operation.name": "chat", "gen_ai.provider.name": "openai",
+			"gen_ai.request.model": modelGPT, "llm.template": tplSummarize,
+			"gen_ai.request.stream": true, "gen_ai.response.time_to_first_chunk": 0.3,
+			"gen_ai.usage.input_tokens": 200, "gen_ai.usage.output_tokens": 120,
+			"gen_ai.response.finish_reasons": []any{"stop"},
+		},
+		counted: &call{model: modelGPT, template: tplSummarize, status: "success", duration: 1.5, ttft: 0.3, prompt: 200, compl: 120},
+	},
+	// 2: semconv ≤1.36 names, no template, success.
+	{
+		name: "chat gpt-4o", kind: ptrace.SpanKindClient, duration: ms(200), parent: -1,
+		attrs: map[string]any{
+			"gen_ai.operation.name": "chat", "gen_ai.system": "openai", "gen_ai.request.model": modelGPT,
+			"gen_ai.usage.prompt_tokens": 30, "gen_ai.usage.completion_tokens": 10,
+		},
+		counted: &call{model: modelGPT, template: tplNone, status: "success", duration: 0.2, prompt: 30, compl: 10},
+	},
+	// 3: rate limit (error.type RateLimitError), no tokens reported.
+	{
+		name: "chat gpt-4o", kind: ptrace.SpanKindClient, duration: ms(300), parent: -1,
+		status: ptrace.StatusCodeError, message: "Error code: 429 - Rate limit reached for gpt-4o",
+		attrs: map[string]any{
+			"gen_ai.operation.name": "chat", "gen_ai.provider.name": "openai",
+			"gen_ai.request.model": modelGPT, "llm.template": tplSummarize,
+			"error.type": "RateLimitError",
+		},
+		counted: &call{model: modelGPT, template: tplSummarize, status: "error", reason: "rate_limit", duration: 0.3},
+	},
+	// 4: context overflow: generic BadRequestError + a status message naming the cause;
+	// template from gen_ai.prompt.name.
+	{
+		name: "chat gpt-4o", kind: ptrace.SpanKindClient, duration: ms(900), parent: -1,
+		status:  ptrace.StatusCodeError,
+		message: "400 This model's maximum context length is 128000 tokens. However, your messages resulted in 131072 tokens.",
+		attrs: map[string]any{
+			"gen_ai.operation.name": "chat", "gen_ai.provider.name": "openai",
+			"gen_ai.request.model": modelGPT, "gen_ai.prompt.name": tplClassify,
+			"error.type": "BadRequestError",
+		},
+		counted: &call{model: modelGPT, template: tplClassify, status: "error", reason: "context_overflow", duration: 0.9},
+	},
+	// 5: provider 5xx with input tokens reported (failed calls count their tokens).
+	{
+		name: "chat claude-sonnet-4", kind: ptrace.SpanKindClient, duration: ms(12500), parent: -1,
+		status: ptrace.StatusCodeError, message: "Internal server error",
+		attrs: map[string]any{
+			"gen_ai.operation.name": "chat", "gen_ai.provider.name": "anthropic",
+			"gen_ai.request.model": modelClaude, "gen_ai.prompt.name": tplClassify,
+			"error.type": "InternalServerError", "http.response.status_code": 500,
+			"gen_ai.usage.input_tokens": 40,
+		},
+		counted: &call{model: modelClaude, template: tplClassify, status: "error", reason: "provider_5xx", duration: 12.5, prompt: 40},
+	},
+	// 6: safety block: an OK span whose finish reason is content_filter.
+	{
+		name: "chat claude-sonnet-4", kind: ptrace.SpanKindClient, duration: ms(2500), parent: -1,
+		status: ptrace.StatusCodeOk,
+		attrs: map[string]any{
+			"gen_ai.operation.name": "chat", "gen_ai.provider.name": "anthropic",
+			"gen_ai.request.model": modelClaude, "llm.template": tplClassify,
+			"gen_ai.usage.input_tokens": 60, "gen_ai.usage.output_tokens": 0,
+			"gen_ai.response.finish_reasons": []any{"content_filter"},
+		},
+		counted: &call{model: modelClaude, template: tplClassify, status: "error", reason: "safety_block", duration: 2.5, prompt: 60},
+	},
+	// 7: timeout (APITimeoutError), semconv ≤1.36 names, no template.
+	{
+		name: "chat claude-sonnet-4", kind: ptrace.SpanKindClient, duration: ms(45000), parent: -1,
+		status: ptrace.StatusCodeError, message: "Request timed out.",
+		attrs: map[string]any{
+			"gen_ai.operation.name": "chat", "gen_ai.system": "anthropic",
+			"gen_ai.request.model": modelClaude, "error.type": "APITimeoutError",
+		},
+		counted: &call{model: modelClaude, template: tplNone, status: "error", reason: "timeout", duration: 45},
+	},
+	// 8: streamed, TTFT from the first gen_ai.content.completion.chunk event (0.7 s
+	// after the start), child of the agent span.
+	{
+		name: "chat claude-sonnet-4", kind: ptrace.SpanKindClient, duration: ms(3200), parent: 13,
+		chunkAt: ms(700),
+		attrs: map[string]any{
+			"gen_ai.operation.name": "chat", "gen_ai.provider.name": "anthropic",
+			"gen_ai.request.model": modelClaude, "llm.template": tplSummarize,
+			"gen_ai.request.stream":     true,
+			"gen_ai.usage.input_tokens": 80, "gen_ai.usage.output_tokens": 300,
+		},
+		counted: &call{model: modelClaude, template: tplSummarize, status: "success", duration: 3.2, ttft: 0.7, prompt: 80, compl: 300},
+	},
+	// 9: streamed with a TTFT attribute, semconv ≤1.36 token names, child of the agent.
+	{
+		name: "chat claude-sonnet-4", kind: ptrace.SpanKindClient, duration: ms(6000), parent: 13,
+		attrs: map[string]any{
+			"gen_ai.operation.name": "chat", "gen_ai.system": "anthropic",
+			"gen_ai.request.model": modelClaude, "gen_ai.prompt.name": tplClassify,
+			"gen_ai.request.stream": true, "gen_ai.response.time_to_first_chunk": 1.5,
+			"gen_ai.usage.prompt_tokens": 500, "gen_ai.usage.completion_tokens": 40,
+		},
+		counted: &call{model: modelClaude, template: tplClassify, status: "success", duration: 6, ttft: 1.5, prompt: 500, compl: 40},
+	},
+	// 10: no request model: the response model counts; text_completion.
+	{
+		name: "text_completion", kind: ptrace.SpanKindClient, duration: ms(800), parent: -1,
+		attrs: map[string]any{
+			"gen_ai.operation.name": "text_completion", "gen_ai.provider.name": "anthropic",
+			"gen_ai.response.model":     modelClaude,
+			"gen_ai.usage.input_tokens": 10, "gen_ai.usage.output_tokens": 20,
+		},
+		counted: &call{model: modelClaude, template: tplNone, status: "success", duration: 0.8, prompt: 10, compl: 20},
+	},
+	// 11: explicitly non-streamed; the template comes from the resource.
+	{
+		name: "chat gpt-4o", kind: ptrace.SpanKindClient, duration: ms(4200), parent: -1, resource: 1,
+		attrs: map[string]any{
+			"gen_ai.operation.name": "chat", "gen_ai.provider.name": "openai",
+			"gen_ai.request.model": modelGPT, "gen_ai.request.stream": false,
+			"gen_ai.usage.input_tokens": 1000, "gen_ai.usage.output_tokens": 200,
+		},
+		counted: &call{model: modelGPT, template: tplClassify, status: "success", duration: 4.2, prompt: 1000, compl: 200},
+	},
+	// 12: streamed without any TTFT source: counted, but not in the TTFT histogram.
+	{
+		name: "chat gpt-4o", kind: ptrace.SpanKindClient, duration: ms(600), parent: -1,
+		attrs: map[string]any{
+			"gen_ai.operation.name": "chat", "gen_ai.provider.name": "openai",
+			"gen_ai.request.model": modelGPT, "gen_ai.request.stream": true,
+			"gen_ai.usage.input_tokens": 20, "gen_ai.usage.output_tokens": 30,
+		},
+		counted: &call{model: modelGPT, template: tplNone, status: "success", duration: 0.6, prompt: 20, compl: 30},
+	},
+	// 13: agent span carrying the token totals of its children: must not count.
+	{
+		name: "invoke_agent support-bot", kind: ptrace.SpanKindInternal, duration: ms(9800), parent: 15,
+		attrs: map[string]any{
+			"gen_ai.operation.name": "invoke_agent", "gen_ai.provider.name": "anthropic",
+			"gen_ai.agent.name": "support-bot", "gen_ai.request.model": modelClaude,
+			"gen_ai.usage.input_tokens": 580, "gen_ai.usage.output_tokens": 340,
+		},
+	},
+	// 14: tool span: must not count.
+	{
+		name: "execute_tool lookup_order", kind: ptrace.SpanKindInternal, duration: ms(150), parent: 13,
+		attrs: map[string]any{
+			"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "lookup_order",
+		},
+	},
+	// 15: the application's HTTP server span (no gen_ai attributes): must not count.
+	{
+		name: "POST /chat", kind: ptrace.SpanKindServer, duration: ms(10000), parent: -1,
+		attrs: map[string]any{
+			"http.request.method": "POST", "http.route": "/chat", "url.path": "/chat",
+			"http.response.status_code": 200,
+		},
+	},
+}
+
+// ids returns the trace and span id of span i in send round r (rounds differ so
+// every send is a distinct set of spans). Spans share the trace of their root.
+func ids(r, i int) (pcommon.TraceID, pcommon.SpanID) {
+	root := i
+	for scenario[root].parent >= 0 {
+		root = scenario[root].parent
+	}
+	var tid pcommon.TraceID
+	copy(tid[:], "otelcol-llm-e2e!")
+	binary.BigEndian.PutUint16(tid[12:], uint16(r))
+	binary.BigEndian.PutUint16(tid[14:], uint16(root))
+	var sid pcommon.SpanID
+	copy(sid[:], "e2e!")
+	binary.BigEndian.PutUint16(sid[4:], uint16(r))
+	binary.BigEndian.PutUint16(sid[6:], uint16(i)+1)
+	return tid, sid
+}
+
+// buildTraces writes the scenario for send round r, with spans starting at base.
+func buildTraces(r int, base time.Time) ptrace.Traces {
+	td := ptrace.NewTraces()
+	scopes := make([]ptrace.ScopeSpans, len(scenarioResources))
+	for i, attrs := range scenarioResources {
+		rs := td.ResourceSpans().AppendEmpty()
+		if err := rs.Resource().Attributes().FromRaw(attrs); err != nil {
+			panic(err)
+		}
+		scopes[i] = rs.ScopeSpans().AppendEmpty()
+		scopes[i].Scope().SetName("e2e-scenario")
+	}
+	for i, s := range scenario {
+		sp := scopes[s.resource].Spans().AppendEmpty()
+		tid, sid := ids(r, i)
+		sp.SetTraceID(tid)
+		sp.SetSpanID(sid)
+		if s.parent >= 0 {
+			_, psid := ids(r, s.parent)
+			sp.SetParentSpanID(psid)
+		}
+		sp.SetName(s.name)
+		sp.SetKind(s.kind)
+		start := base.Add(time.Duration(i) * 100 * time.Millisecond)
+		sp.SetStartTimestamp(pcommon.NewTimestampFromTime(start))
+		sp.SetEndTimestamp(pcommon.NewTimestampFromTime(start.Add(s.duration)))
+		if err := sp.Attributes().FromRaw(s.attrs); err != nil {
+			panic(fmt.Sprintf("span %d: %v", i, err))
+		}
+		sp.Status().SetCode(s.status)
+		sp.Status().SetMessage(s.message)
+		if s.chunkAt > 0 {
+			ev := sp.Events().AppendEmpty()
+			ev.SetName("gen_ai.content.completion.chunk")
+			ev.SetTimestamp(pcommon.NewTimestampFromTime(start.Add(s.chunkAt)))
+			// a second chunk: only the first one gives the TTFT
+			ev2 := sp.Events().AppendEmpty()
+			ev2.SetName("gen_ai.content.completion.chunk")
+			ev2.SetTimestamp(pcommon.NewTimestampFromTime(start.Add(s.chunkAt + ms(400))))
+		}
+	}
+	return td
+}
+
+// counts of the scenario, per send.
+func scenarioCounts() (received, calls, skipped int) {
+	for _, s := range scenario {
+		received++
+		if s.counted != nil {
+			calls++
+		} else {
+			skipped++
+		}
+	}
+	return received, calls, skipped
+}
+
+// pairKey identifies a (model, template) series.
+type pairKey struct{ model, template string }
+
+// expectedPair is what one (model, template) pair must show after one send.
+type expectedPair struct {
+	success, errors int64
+	prompt, compl   int64
+	durations       []float64
+	ttfts           []float64
+}
+
+// expectations aggregates the scenario per (model, template) and per (model, reason).
+func expectations() (map[pairKey]*expectedPair, map[pairKey]int64) {
+	pairs := map[pairKey]*expectedPair{}
+	reasons := map[pairKey]int64{} // template field holds the reason
+	for _, s := range scenario {
+		c := s.counted
+		if c == nil {
+			continue
+		}
+		k := pairKey{c.model, c.template}
+		p := pairs[k]
+		if p == nil {
+			p = &expectedPair{}
+			pairs[k] = p
+		}
+		if c.status == "success" {
+			p.success++
+		} else {
+			p.errors++
+			reasons[pairKey{c.model, c.reason}]++
+		}
+		p.prompt += c.prompt
+		p.compl += c.compl
+		p.durations = append(p.durations, c.duration)
+		if c.ttft > 0 {
+			p.ttfts = append(p.ttfts, c.ttft)
+		}
+	}
+	return pairs, reasons
+}
+
+// cumulative returns the cumulative bucket counts of values for bounds (+Inf last).
+func cumulative(bounds, values []float64) []uint64 {
+	out := make([]uint64, len(bounds)+1)
+	for _, v := range values {
+		for i, b := range bounds {
+			if v <= b {
+				out[i]++
+			}
+		}
+		out[len(bounds)]++
+	}
+	return out
+}
