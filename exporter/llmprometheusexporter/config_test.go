@@ -78,6 +78,7 @@ func TestDefaultConfig(t *testing.T) {
 	assert.True(t, cfg.Exemplars.Enabled)
 	assert.Equal(t, 100, cfg.Labels.Model.MaxValues)
 	assert.Equal(t, 50, cfg.Labels.Template.MaxValues)
-	assert.Equal(t, []string{"llm.template", "gen_ai.prompt.name"}, cfg.TemplateAttributes)
+	assert.Equal(t, []string{"llm.template", "gen_ai.prompt.name", "traceloop.prompt.key",
+		"langfuse.observation.prompt.name", "ai.telemetry.functionId"}, cfg.TemplateAttributes)
 	require.NoError(t, confmap.Validate(cfg))
 }

@@ -1,10 +1,14 @@
 package genai
 
 import (
+	"os"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
@@ -148,4 +152,57 @@ func BenchmarkExtractSpan(b *testing.B) {
 	for b.Loop() {
 		e.Extract(span, res, &call)
 	}
+}
+
+// goldenSpans returns every span of the testdata/*.json golden inputs with
+// its resource: one or more per dialect and era.
+func goldenSpans(tb testing.TB) (spans []ptrace.Span, resources []pcommon.Resource) {
+	tb.Helper()
+	inputs, err := filepath.Glob("testdata/*.json")
+	require.NoError(tb, err)
+	for _, in := range inputs {
+		if strings.HasSuffix(in, ".calls.json") {
+			continue
+		}
+		raw, err := os.ReadFile(in)
+		require.NoError(tb, err)
+		td, err := (&ptrace.JSONUnmarshaler{}).UnmarshalTraces(raw)
+		require.NoError(tb, err)
+		for _, rs := range td.ResourceSpans().All() {
+			for _, ss := range rs.ScopeSpans().All() {
+				for _, span := range ss.Spans().All() {
+					spans = append(spans, span)
+					resources = append(resources, rs.Resource())
+				}
+			}
+		}
+	}
+	require.NotEmpty(tb, spans)
+	return spans, resources
+}
+
+// Every dialect is read without allocating.
+func TestExtractDialectsNoAllocs(t *testing.T) {
+	e := NewExtractor(Options{})
+	spans, resources := goldenSpans(t)
+	var call Call
+	for i, span := range spans {
+		allocs := testing.AllocsPerRun(20, func() { e.Extract(span, resources[i], &call) })
+		assert.Zero(t, allocs, "span %d %q", i, span.Name())
+	}
+}
+
+// BenchmarkExtractDialects extracts one of each golden span: every dialect
+// and era, LLM calls and wrappers, successes and failures.
+func BenchmarkExtractDialects(b *testing.B) {
+	e := NewExtractor(Options{})
+	spans, resources := goldenSpans(b)
+	var call Call
+	b.ReportAllocs()
+	for b.Loop() {
+		for i, span := range spans {
+			e.Extract(span, resources[i], &call)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(spans)), "ns/span")
 }

@@ -2,6 +2,23 @@
 // It is the only package that knows how instrumentation libraries write LLM
 // calls; every dialect is described as data (ordered attribute sources) in
 // sources.go, never as branches spread through the code.
+//
+// # Counting
+//
+// A span counts as one LLM call when a detection rule (detectRules) counts
+// it and none skips it: an inference span (gen_ai.operation.name chat,
+// text_completion, generate_content, embeddings and their Semantic Kernel /
+// Spring AI spellings; llm.request.type; openinference.span.kind LLM or
+// EMBEDDING; a Vercel ai.operationId ending .doGenerate, .doStream or
+// .doEmbed; langsmith.span.kind llm; langfuse.observation.type generation).
+// Wrappers never count, whatever they carry: agents, steps, tools, workflows,
+// chains, retrievers, Vercel's ai.generateText / ai.streamText parents,
+// OpenLLMetry workflow / task spans, Langfuse spans. So a call seen as a
+// wrapper span and a provider span counts once. The one case that cannot be
+// told span by span is a call seen by two instrumentations that each write an
+// LLM span (a LangChain / LangSmith llm run and the provider
+// instrumentation's span under it): it counts twice. COUNTING.md lists the
+// rules and the ways to resolve that case.
 package genai // import "github.com/otelcol-llm/otelcol-llm/internal/genai"
 
 import (

@@ -85,3 +85,52 @@ func TestDialectAsData(t *testing.T) {
 		})
 	}
 }
+
+// The source kinds (JSON member, timestamp, streamed-only, -1 for unknown)
+// and the detection options (suffix, streamed, skipOthers) are data too: a
+// made-up dialect written only as rows gets every field.
+func TestSourceKindsAsData(t *testing.T) {
+	savedRules, savedSources := detectRules, fieldSources
+	t.Cleanup(func() {
+		detectRules, fieldSources = savedRules, savedSources
+		compileTables()
+	})
+	detectRules = append(slices.Clone(detectRules), detectRule{
+		key:        "acme.call",
+		count:      []countValue{{value: ".infer", op: OpChat, suffix: true}, {value: ".stream", op: OpChat, suffix: true, streamed: true}},
+		skipOthers: true,
+	})
+	add := func(f field, s source) { fieldSources[f] = append(slices.Clone(fieldSources[f]), s) }
+	add(fieldRequestModel, source{key: "acme.params", kind: kindJSON, members: []string{"engine"}})
+	add(fieldInputTokens, source{key: "acme.usage", kind: kindJSON, members: []string{"in"}})
+	add(fieldOutputTokens, source{key: "acme.out", minusOneUnknown: true})
+	add(fieldTTFT, source{key: "acme.first_ms", scale: 0.001, streamedOnly: true})
+	add(fieldTTFT, source{key: "acme.first_at", kind: kindTime})
+	compileTables()
+	e := NewExtractor(Options{})
+
+	for _, tc := range []struct {
+		name    string
+		attrs   map[string]any
+		counted bool
+		want    func(*Call)
+	}{
+		{"every kind", map[string]any{"acme.call": "svc.stream", "acme.params": `{"engine": "e1"}`, "acme.usage": `{"in": 3}`,
+			"acme.out": -1, "acme.first_ms": 250}, true, call(reqModel("e1"), tokensIn(3), ttft(0.25))},
+		{"streamed-only source skipped, time source used", map[string]any{"acme.call": "svc.infer", "acme.first_ms": 2000,
+			"acme.first_at": "2026-08-01T12:00:00.5Z"}, true, call(ttft(0.5))},
+		{"-2 is invalid", map[string]any{"acme.call": "svc.infer", "acme.out": -2}, true, call(invalid(InvalidOutputTokens))},
+		{"skipOthers", map[string]any{"acme.call": "svc.batch", "gen_ai.operation.name": "chat"}, false, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			span, res := mkSpan(tc.attrs)
+			var c Call
+			require.Equal(t, tc.counted, e.Extract(span, res, &c))
+			if tc.counted {
+				var w Call
+				tc.want(&w)
+				assert.Equal(t, w, c)
+			}
+		})
+	}
+}

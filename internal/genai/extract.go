@@ -2,15 +2,21 @@ package genai
 
 import (
 	"math"
+	"math/bits"
+	"slices"
+	"sync"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 )
 
 // DefaultTemplateKeys are the attribute keys read, in order, for the prompt
-// template identity (span attributes first, then resource attributes).
+// template identity (span attributes first, then resource attributes):
+// llm.template, gen_ai.prompt.name (semconv), traceloop.prompt.key
+// (OpenLLMetry), langfuse.observation.prompt.name (Langfuse),
+// ai.telemetry.functionId (Vercel AI SDK). It returns a new slice.
 func DefaultTemplateKeys() []string {
-	return []string{"llm.template", "gen_ai.prompt.name"}
+	return append([]string(nil), defaultTemplateKeys...)
 }
 
 // Options configure an Extractor.
@@ -23,6 +29,8 @@ type Options struct {
 // Extractor turns spans into Calls. It is safe for concurrent use.
 type Extractor struct {
 	templateKeys []string
+	templateLens uint64 // bit n%64 set: a template key has length n
+	templateMids uint64 // bit c%64 set: a template key has middle byte c
 	keys         *keyTable
 }
 
@@ -38,11 +46,41 @@ func NewExtractor(opts Options) *Extractor {
 			keys = append(keys, k)
 		}
 	}
-	bindings := append([]keyBinding(nil), staticBindings...)
-	for i, k := range keys {
-		bindings = append(bindings, keyBinding{key: k, slot: slot{field: fieldTemplate, prio: uint8(i)}})
+	var lens, mids uint64
+	for _, k := range keys {
+		lens |= 1 << (len(k) & 63)
+		mids |= 1 << (k[len(k)>>1] & 63)
 	}
-	return &Extractor{templateKeys: keys, keys: newKeyTable(bindings)}
+	return &Extractor{templateKeys: keys, templateLens: lens, templateMids: mids, keys: keyTableFor(keys)}
+}
+
+// defaultKeys caches the key table of the default template keys: building
+// one searches hash seeds for a perfect table (about a millisecond), and a
+// table is immutable, so Extractors share it. compileTables resets it.
+var defaultKeys struct {
+	sync.Mutex
+	table *keyTable
+}
+
+// keyTableFor returns the key table of the static bindings and the template
+// keys.
+func keyTableFor(templateKeys []string) *keyTable {
+	build := func() *keyTable {
+		bindings := append([]keyBinding(nil), staticBindings...)
+		for i, k := range templateKeys {
+			bindings = append(bindings, keyBinding{key: k, slot: slot{field: fieldTemplate, prio: uint8(i)}})
+		}
+		return newKeyTable(bindings)
+	}
+	if !slices.Equal(templateKeys, defaultTemplateKeys) {
+		return build()
+	}
+	defaultKeys.Lock()
+	defer defaultKeys.Unlock()
+	if defaultKeys.table == nil {
+		defaultKeys.table = build()
+	}
+	return defaultKeys.table
 }
 
 // Extract fills call from span and resource and reports whether the span is an
@@ -65,7 +103,16 @@ func (e *Extractor) Extract(span ptrace.Span, resource pcommon.Resource, call *C
 		// t.lookup(k), inlined by hand: this loop runs for every attribute
 		// of every span.
 		var ke *keyEntry
-		if len(k) >= minHashedKeyLen {
+		if n := uint(len(k)); n >= 16 {
+			// hashKey(k, t.seed, t.shift) for the common long key, inlined.
+			w := k[n-16:]
+			h := le64(w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]) ^
+				bits.RotateLeft64(le64(w[8], w[9], w[10], w[11], w[12], w[13], w[14], w[15]), 31)
+			h = (h ^ uint64(n) ^ uint64(t.seed)<<32) * hashMultiplier
+			if b := &t.entries[uint32(h>>32)>>(t.shift&31)]; b.key == k {
+				ke = b
+			}
+		} else if n >= minHashedKeyLen {
 			if b := &t.entries[hashKey(k, t.seed, t.shift)]; b.key == k {
 				ke = b
 			}
@@ -88,7 +135,7 @@ func (e *Extractor) Extract(span ptrace.Span, resource pcommon.Resource, call *C
 
 	fs.resolve(attrs, e.templateKeys)
 
-	op, ok := detect(&fs)
+	op, opStreamed, ok := detect(&fs)
 	if !ok {
 		return false
 	}
@@ -110,8 +157,8 @@ func (e *Extractor) Extract(span ptrace.Span, resource pcommon.Resource, call *C
 	call.CachedInputTokens, call.HasCachedInput = fs.count(fieldCachedInputTokens, InvalidCachedInputTokens, &call.Invalid)
 	call.ReasoningTokens, call.HasReasoning = fs.count(fieldReasoningTokens, InvalidReasoningTokens, &call.Invalid)
 
-	if v, prio, ok := fs.get(fieldCost); ok {
-		if c, ok := parseFloat(v, fieldSources[fieldCost][prio].scale); ok && c >= 0 && c <= maxCostUSD {
+	if fs.has(fieldCost) {
+		if c, ok := fs.number(fieldCost); ok && c >= 0 && c <= maxCostUSD {
 			call.Cost, call.HasCost = c, true
 		} else {
 			call.Invalid |= InvalidCost
@@ -125,7 +172,7 @@ func (e *Extractor) Extract(span ptrace.Span, resource pcommon.Resource, call *C
 		call.Invalid |= InvalidDuration
 	}
 
-	streamAndTTFT(span, &fs, call)
+	streamAndTTFT(span, attrs, &fs, opStreamed, call)
 
 	if isError(span, &fs) {
 		call.Status = StatusError
@@ -135,19 +182,24 @@ func (e *Extractor) Extract(span ptrace.Span, resource pcommon.Resource, call *C
 }
 
 // detect applies detectRules: any skip wins; else the first rule that counts
-// gives the operation.
-func detect(fs *foundSet) (op string, ok bool) {
-	for i := range detectRules {
-		s := fs.str(detectFields[i])
+// gives the operation, and whether that operation is a streamed call.
+func detect(fs *foundSet) (op string, streamed, ok bool) {
+	// Detection fields follow the static fields in rule order: visiting the
+	// present ones in bit order visits their rules in table order.
+	for set := fs.present & detectMask; set != 0; set &= set - 1 {
+		f := bits.TrailingZeros32(set) & (maxFields - 1)
+		i := f - int(numStaticFields)
+		s := fs.v[f].Str() // "" for other types; detection keys have plain sources
 		if s == "" {
 			continue
 		}
 		r := &detectRules[i]
 		counted := false
-		for _, c := range r.count {
-			if s == c.value || equalFold(s, c.value) {
+		for j := range r.count {
+			c := &r.count[j]
+			if s == c.value || equalFold(s, c.value) || (c.suffix && hasSuffixFold(s, c.value)) {
 				if !ok {
-					op, ok = c.op, true
+					op, streamed, ok = c.op, c.streamed, true
 				}
 				counted = true
 				break
@@ -156,62 +208,108 @@ func detect(fs *foundSet) (op string, ok bool) {
 		if counted {
 			continue
 		}
+		if r.skipOthers {
+			return "", false, false
+		}
 		for _, v := range r.skip {
 			if equalFold(s, v) {
-				return "", false
+				return "", false, false
 			}
 		}
 	}
-	return op, ok
+	return op, streamed, ok
 }
 
 // normalizeProvider maps a provider value to its canonical lower-case
-// semconv ≥1.37 name without allocating for known values. An unknown value is
-// returned as is when it has no upper-case ASCII letter, else lower-cased (the
-// only allocation Extract can make on a well-formed span).
+// semconv ≥1.37 name without allocating for known values: a value of
+// providerNames, or one once a Vercel API suffix is cut ("openai.chat" →
+// openai, "google.vertex.chat" → gcp.vertex_ai). Any other value is returned
+// (without such a suffix) as is when it has no upper-case ASCII letter, else
+// lower-cased (the only allocation Extract can make on a well-formed span).
 func normalizeProvider(s string) string {
 	if s == "" {
 		return ""
 	}
-	for i := range providerNames {
-		if equalFold(s, providerNames[i].value) {
-			return providerNames[i].canonical
+	if c, ok := knownProvider(s); ok {
+		return c
+	}
+	for _, suf := range providerAPISuffixes {
+		if len(s) > len(suf) && hasSuffixFold(s, suf) {
+			s = s[:len(s)-len(suf)]
+			if c, ok := knownProvider(s); ok {
+				return c
+			}
+			break
 		}
 	}
 	return asciiLower(s)
 }
 
-// resourceTemplate returns the first non-empty template key on the resource.
-func (e *Extractor) resourceTemplate(resource pcommon.Resource) string {
-	attrs := resource.Attributes()
-	if attrs.Len() == 0 {
-		return ""
-	}
-	for _, k := range e.templateKeys {
-		if v, ok := attrs.Get(k); ok && v.Type() == pcommon.ValueTypeStr && v.Str() != "" {
-			return v.Str()
+func knownProvider(s string) (string, bool) {
+	for i := range providerNames {
+		if equalFold(s, providerNames[i].value) {
+			return providerNames[i].canonical, true
 		}
 	}
-	return ""
+	return "", false
+}
+
+// resourceTemplate returns the value of the first template key (in key
+// order) that the resource has as a non-empty string. One pass over the
+// resource attributes: a key whose length or middle byte no template key has
+// is skipped with two compares.
+func (e *Extractor) resourceTemplate(resource pcommon.Resource) string {
+	best, bestPrio := "", len(e.templateKeys)
+	for k, v := range resource.Attributes().All() {
+		if len(k) == 0 || e.templateLens>>(len(k)&63)&1 == 0 || e.templateMids>>(k[len(k)>>1]&63)&1 == 0 {
+			continue
+		}
+		for p := 0; p < bestPrio; p++ {
+			if k == e.templateKeys[p] {
+				if v.Type() == pcommon.ValueTypeStr && !isEmpty(v) {
+					best, bestPrio = v.Str(), p
+				}
+				break
+			}
+		}
+	}
+	return best
 }
 
 // streamAndTTFT sets Streamed, TTFT and HasTTFT.
 //
-// Streamed: the stream flag › presence of a TTFT attribute › presence of a
-// chunk event. A flag that is neither a Bool nor "true"/"false" is ignored.
-// TTFT: the TTFT attribute › the first chunk event minus the span start; only
-// for streamed calls, and 0 ≤ TTFT ≤ duration.
-func streamAndTTFT(span ptrace.Span, fs *foundSet, call *Call) {
-	streamed, known := false, false
-	if v, _, ok := fs.get(fieldStream); ok {
-		streamed, known = parseBool(v)
+// Streamed: the stream flag › a streaming operation (opStreamed) › presence
+// of a TTFT attribute (streamedOnly sources excepted) › presence of a chunk
+// event. A flag that is neither a Bool nor "true"/"false" is ignored.
+// TTFT: the TTFT attribute (a streamedOnly one only when the flag or the
+// operation says streamed; a kindTime one minus the span start) › the first
+// chunk event minus the span start; only for streamed calls, and
+// 0 ≤ TTFT ≤ duration.
+func streamAndTTFT(span ptrace.Span, attrs pcommon.Map, fs *foundSet, opStreamed bool, call *Call) {
+	streamed, known := fs.flag(fieldStream)
+	if !known && opStreamed {
+		streamed, known = true, true
 	}
 	if known && !streamed {
 		return // a non-streamed call has no TTFT, whatever else the span says
 	}
-	if v, prio, ok := fs.get(fieldTTFT); ok {
+	for fs.has(fieldTTFT) {
+		src := fs.source(fieldTTFT)
+		if src.streamedOnly && !known {
+			// Not trusted on a call not known to be streamed: the next source.
+			if fs.next(fieldTTFT, attrs, nil) {
+				fs.settle(fieldTTFT, attrs, nil)
+			}
+			continue
+		}
 		call.Streamed = true
-		t, ok := parseFloat(v, fieldSources[fieldTTFT][prio].scale)
+		var t float64
+		var ok bool
+		if src.kind == kindTime {
+			t, ok = timeOffset(fs.v[fieldTTFT], span.StartTimestamp())
+		} else {
+			t, ok = fs.number(fieldTTFT)
+		}
 		setTTFT(call, t, ok)
 		return
 	}
@@ -227,6 +325,20 @@ func streamAndTTFT(span ptrace.Span, fs *foundSet, call *Call) {
 		return
 	}
 	setTTFT(call, float64(ts-start)/nanosPerSecond, true)
+}
+
+// timeOffset reads a timestamp attribute (see parseTimestamp) as seconds
+// after start; ok is false for an unreadable value or a span without start.
+// A negative offset is returned as is (and refused by setTTFT).
+func timeOffset(v pcommon.Value, start pcommon.Timestamp) (float64, bool) {
+	if v.Type() != pcommon.ValueTypeStr || start == 0 || uint64(start) > math.MaxInt64 {
+		return 0, false
+	}
+	ts, ok := parseTimestamp(v.Str())
+	if !ok {
+		return 0, false
+	}
+	return float64(ts-int64(start)) / nanosPerSecond, true
 }
 
 func setTTFT(call *Call, t float64, ok bool) {
@@ -252,13 +364,17 @@ func firstEvent(events ptrace.SpanEventSlice, names []string) (ptrace.SpanEvent,
 }
 
 // isError reports whether the call failed: span status ERROR, an attribute
-// that marks an error (error.type) present, or a safety finish reason.
+// that marks an error (error.type, Langfuse level ERROR) present, or a finish
+// reason of finishReasonErrors.
 func isError(span ptrace.Span, fs *foundSet) bool {
 	if span.Status().Code() == ptrace.StatusCodeError {
 		return true
 	}
-	for _, f := range errorFields {
-		if fs.has(f) {
+	for _, r := range errorRules {
+		if !fs.has(r.field) {
+			continue
+		}
+		if r.value == "" || equalFold(trimSpace(fs.str(r.field)), r.value) {
 			return true
 		}
 	}

@@ -324,7 +324,7 @@ func TestExtractSkipsNonLLMSpans(t *testing.T) {
 		{"agent_step", chat(map[string]any{"gen_ai.operation.name": "agent_step"})},
 		{"retrieval", chat(map[string]any{"gen_ai.operation.name": "retrieval"})},
 		{"unknown operation", chat(map[string]any{"gen_ai.operation.name": "rerank"})},
-		{"operation as a prefix", chat(map[string]any{"gen_ai.operation.name": "chat.completions"})},
+		{"operation as a prefix", chat(map[string]any{"gen_ai.operation.name": "chat.stream"})},
 		{"empty operation", chat(map[string]any{"gen_ai.operation.name": ""})},
 		{"operation not a string", chat(map[string]any{"gen_ai.operation.name": 1})},
 		{"operation as a slice", chat(map[string]any{"gen_ai.operation.name": []any{"chat"}})},
@@ -414,7 +414,11 @@ func TestExtractTemplate(t *testing.T) {
 }
 
 func TestDefaultTemplateKeys(t *testing.T) {
-	assert.Equal(t, []string{"llm.template", "gen_ai.prompt.name"}, DefaultTemplateKeys())
+	assert.Equal(t, []string{
+		"llm.template", "gen_ai.prompt.name", "traceloop.prompt.key", "langfuse.observation.prompt.name", "ai.telemetry.functionId",
+	}, DefaultTemplateKeys())
+	DefaultTemplateKeys()[0] = "changed"
+	assert.Equal(t, "llm.template", DefaultTemplateKeys()[0], "each call returns a new slice")
 	keys := []string{"a"}
 	e := NewExtractor(Options{TemplateKeys: keys})
 	keys[0] = "b"

@@ -2,6 +2,8 @@ package genai
 
 import (
 	"math"
+	"slices"
+	"strings"
 	"testing"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -17,9 +19,19 @@ var fuzzKeys = []string{
 	"gen_ai.usage.reasoning.output_tokens", "gen_ai.request.stream", "gen_ai.response.time_to_first_chunk",
 	"gen_ai.client.operation.time_to_first_chunk", "gen_ai.usage.cost", "gen_ai.response.finish_reasons",
 	"error.type", "error.code", "http.response.status_code", "llm.template", "gen_ai.prompt.name",
+	// Other dialects.
+	"llm.request.type", "openinference.span.kind", "ai.operationId", "langsmith.span.kind", "langfuse.observation.type",
+	"traceloop.span.kind", "llm.invocation_parameters", "llm.model_name", "ai.model.provider", "ai.response.msToFirstChunk",
+	"gen_ai.server.time_to_first_token", "langfuse.observation.completion_start_time", "langfuse.observation.usage_details",
+	"langfuse.observation.cost_details", "langfuse.observation.level", "gen_ai.response.prompt_tokens", "llm.is_streaming",
+	"gen_ai.response.finish_reason", "error.message",
 }
 
-var fuzzStrings = []string{"chat", "embeddings", "invoke_agent", "openai", "OpenAI", "true", "false", "42", "-1", "1e400", "content_filter", "RateLimitError", "<class 'x'>", "429"}
+var fuzzStrings = []string{
+	"chat", "embeddings", "invoke_agent", "openai", "OpenAI", "true", "false", "42", "-1", "1e400", "content_filter", "RateLimitError", "<class 'x'>", "429",
+	"LLM", "CHAIN", "ai.streamText.doStream", "ai.streamText", "generation", "ERROR", "none", "openai.chat", "chat.streaming_completions",
+	`{"model": "gpt-4o", "stream": true}`, `{"input": 10, "output": "5"}`, `"2026-08-01T12:00:00.5+00:00"`, "True", "workflow", "Anthropic", // an odd count: str() reaches every string
+}
 
 // buildFuzzSpan interprets prog as a list of instructions building a span.
 func buildFuzzSpan(prog []byte, s1, s2 string, i int64, d float64, start, end, evTs uint64) (ptrace.Span, pcommon.Resource) {
@@ -79,7 +91,7 @@ func buildFuzzSpan(prog []byte, s1, s2 string, i int64, d float64, start, end, e
 			case 0:
 				ev.SetName("exception")
 			case 1:
-				ev.SetName("gen_ai.content.completion.chunk")
+				ev.SetName(chunkEvents[int(arg/4)%len(chunkEvents)])
 			default:
 				ev.SetName(str(arg))
 			}
@@ -102,6 +114,9 @@ func FuzzExtract(f *testing.F) {
 	f.Add([]byte{0, 0, 0, 10, 2, 1, 0, 16, 12, 4, 15, 10, 8, 0, 0, 2, 9, 2, 10}, "text_completion", "maximum context length", int64(429), math.Inf(1), uint64(1e18), uint64(1e18+1), uint64(1e18))
 	f.Add([]byte{0, 0, 0, 0, 19, 0, 243, 1, 4, 15, 9, 5, 16, 0, 7, 16, 6, 19}, "embeddings", "\xff\xfe", int64(1e12), 1e300, uint64(0), uint64(0), uint64(1))
 	f.Add([]byte{}, "", "", int64(0), 0.0, uint64(0), uint64(0), uint64(0))
+	for _, seed := range dialectSeeds() {
+		f.Add(seed, "ai.generateText.doGenerate", `{"model": "gpt-4o", "stream": true, "tools": [{"x": "}"}]}`, int64(-1), 0.41, uint64(1e18), uint64(1e18+2e9), uint64(1e18+4e8))
+	}
 
 	e := NewExtractor(Options{TemplateKeys: []string{"llm.template", "gen_ai.prompt.name", "error.type"}})
 	f.Fuzz(func(t *testing.T, prog []byte, s1, s2 string, i int64, d float64, start, end, evTs uint64) {
@@ -112,6 +127,42 @@ func FuzzExtract(f *testing.F) {
 		}
 		checkCallInvariants(t, &c)
 	})
+}
+
+// dialectSeeds are fuzz programs (see buildFuzzSpan) that write spans of the
+// other dialects: Vercel, OpenInference, Langfuse, Semantic Kernel, OpenLIT.
+func dialectSeeds() [][]byte {
+	key := func(k string) byte { return byte(slices.Index(fuzzKeys, k)) }
+	val := func(v string) byte { // a byte that str() maps to v
+		for b := 2; b < 256; b++ {
+			if b%4 > 1 && fuzzStrings[b%len(fuzzStrings)] == v {
+				return byte(b)
+			}
+		}
+		panic(v)
+	}
+	const putStr, putInt, putDouble, event = 0, 1, 2, 8
+	return [][]byte{
+		{ // Vercel doStream: operation from s1, provider, ms TTFT, tokens, first-chunk event
+			putStr, key("ai.operationId"), 0, putStr, key("ai.model.provider"), val("openai.chat"),
+			putDouble, key("ai.response.msToFirstChunk"), putInt, key("gen_ai.usage.input_tokens"), event, 4*3 + 1, 3,
+		},
+		{ // OpenInference LLM span: invocation parameters from s2, First Token Stream Event
+			putStr, key("openinference.span.kind"), val("LLM"), putStr, key("llm.invocation_parameters"), 1,
+			putStr, key("llm.model_name"), 0, event, 4*2 + 1, 5,
+		},
+		{ // Langfuse generation: usage JSON, completion start time, level ERROR
+			putStr, key("langfuse.observation.type"), val("generation"), putStr, key("langfuse.observation.usage_details"), val(`{"input": 10, "output": "5"}`),
+			putStr, key("langfuse.observation.completion_start_time"), val(`"2026-08-01T12:00:00.5+00:00"`), putStr, key("langfuse.observation.level"), val("ERROR"),
+		},
+		{ // Semantic Kernel streaming call with -1 tokens
+			putStr, key("gen_ai.operation.name"), val("chat.streaming_completions"), putInt, key("gen_ai.response.prompt_tokens"),
+			putStr, key("gen_ai.response.finish_reason"), val("content_filter"),
+		},
+		{ // OpenLIT: server TTFT with a stream flag from the fuzzer
+			putStr, key("gen_ai.operation.name"), val("chat"), putDouble, key("gen_ai.server.time_to_first_token"), putStr, key("llm.is_streaming"), val("True"),
+		},
+	}
 }
 
 func checkCallInvariants(t *testing.T, c *Call) {
@@ -181,6 +232,13 @@ func TestExtractHostileSpans(t *testing.T) {
 		"gen_ai.usage.input_tokens": huge, "gen_ai.response.finish_reasons": huge, "gen_ai.usage.cost": huge,
 	}), withStatus(ptrace.StatusCodeError, huge), withResource(map[string]any{"llm.template": huge}))
 	check("huge strings", span, res)
+
+	span, res = mkSpan(map[string]any{
+		"openinference.span.kind": "LLM", "llm.invocation_parameters": `{"model": "` + huge + `"}`, "llm.provider": huge + ".chat",
+		"langfuse.observation.usage_details": "{" + strings.Repeat(`"a": [`, 1<<16), "langfuse.observation.completion_start_time": huge,
+		"langfuse.observation.level": huge, "error.message": huge + "rate limit", "gen_ai.response.finish_reason": strings.Repeat("x.", 1<<20),
+	}, withStatus(ptrace.StatusCodeError, strings.Repeat("code: ", 1<<16)))
+	check("huge dialect values", span, res)
 
 	span, res = mkSpan(map[string]any{"gen_ai.operation.name": "chat", "gen_ai.provider.name": "\xff\xfe\xfd", "gen_ai.request.model": "\xc3\x28"})
 	check("invalid UTF-8", span, res)

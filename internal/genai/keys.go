@@ -1,10 +1,12 @@
 package genai
 
+import "math/bits"
+
 // keyTable maps attribute keys to the slots they feed. It is built once per
 // Extractor from the source tables and the template keys: a hash of the key
-// length, its last two bytes and its middle byte (keys share prefixes such as
-// "gen_ai.", so their ends tell them apart), with a seed chosen at build time
-// so that every known key has its own bucket. A lookup is then one hash, one
+// length and of a few of its bytes, chosen where keys that share prefixes
+// such as "gen_ai." differ (see hashKey), with a seed chosen at build time so
+// that every known key has its own bucket. A lookup is then one hash, one
 // load and one string comparison, hit or miss, and never allocates. Keys that
 // no seed separates (same length and same sampled bytes) and one-byte keys go
 // to an overflow map, which stays nil in practice.
@@ -39,7 +41,7 @@ type keyBinding struct {
 const (
 	minKeyTableBits = 6
 	maxKeyTableBits = 12
-	seedsPerSize    = 256
+	seedsPerSize    = 4096
 	minHashedKeyLen = 2
 )
 
@@ -135,11 +137,38 @@ func (t *keyTable) extra(e *keyEntry) []slot {
 	return t.slots[e.more : int(e.more)+int(e.n)]
 }
 
-// hashKey hashes the length and three bytes of a key of at least
-// minHashedKeyLen bytes into [0, 2^(32-shift)): multiplicative hashing keeps
-// the top bits.
+// hashKey hashes a key of at least minHashedKeyLen bytes into
+// [0, 2^(32-shift)). Keys of a dialect share long prefixes ("gen_ai.usage.")
+// and differ near their end, so the hash reads the key's length and its last
+// 16 bytes (two 8-byte loads; a key of 8 to 15 bytes is read whole, a shorter
+// one by three of its bytes). Multiplicative hashing keeps the top bits.
+// Extract inlines the case n ≥ 16 by hand: keep the two in step.
 func hashKey(k string, seed, shift uint32) uint32 {
 	n := uint(len(k))
-	h := uint32(n) ^ uint32(k[n-1])<<8 ^ uint32(k[n-2])<<16 ^ uint32(k[n>>1])<<24
-	return ((h ^ seed) * 0x9e3779b1) >> (shift & 31)
+	var h uint64
+	switch {
+	case n >= 16:
+		t := k[n-16:]
+		h = le64(t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7]) ^
+			bits.RotateLeft64(le64(t[8], t[9], t[10], t[11], t[12], t[13], t[14], t[15]), 31)
+	case n >= 8:
+		a, b := k[:8], k[n-8:]
+		h = le64(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]) ^
+			bits.RotateLeft64(le64(b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]), 31)
+	default:
+		h = uint64(k[n-1])<<8 ^ uint64(k[n-2])<<16 ^ uint64(k[n>>1])<<24
+	}
+	h = (h ^ uint64(n) ^ uint64(seed)<<32) * hashMultiplier
+	return uint32(h>>32) >> (shift & 31)
+}
+
+// hashMultiplier is 2^64 / φ, odd: the top bits of a product depend on
+// every bit of the other factor.
+const hashMultiplier = 0x9e3779b97f4a7c15
+
+// le64 assembles 8 bytes little endian: the compiler turns adjacent byte
+// loads into one 8-byte load on amd64 and arm64.
+func le64(b0, b1, b2, b3, b4, b5, b6, b7 byte) uint64 {
+	return uint64(b0) | uint64(b1)<<8 | uint64(b2)<<16 | uint64(b3)<<24 |
+		uint64(b4)<<32 | uint64(b5)<<40 | uint64(b6)<<48 | uint64(b7)<<56
 }

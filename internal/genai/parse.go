@@ -15,6 +15,7 @@ const (
 	maxNumberLen   = 64               // longest numeric string we parse
 	maxTextScan    = 4096             // bytes of a free-text message searched for a reason
 	maxDurationNs  = maxSeconds * 1e9 // maxSeconds in nanoseconds
+	maxUnixSeconds = 9_000_000_000    // a timestamp after 2255 is refused (int64 nanoseconds end in 2262)
 	nanosPerSecond = float64(1e9)
 )
 
@@ -32,17 +33,22 @@ func parseCount(v pcommon.Value) (n int64, ok bool) {
 	case pcommon.ValueTypeDouble:
 		return countFromFloat(v.Double())
 	case pcommon.ValueTypeStr:
-		s := trimSpace(v.Str())
-		if n, ok := parseDigits(s); ok {
-			return n, n <= maxTokens
-		}
-		f, ok := parseDecimal(s)
-		if !ok {
-			return 0, false
-		}
-		return countFromFloat(f)
+		return parseCountString(v.Str())
 	}
 	return 0, false
+}
+
+// parseCountString reads a token count written as a string.
+func parseCountString(s string) (int64, bool) {
+	s = trimSpace(s)
+	if n, ok := parseDigits(s); ok {
+		return n, n <= maxTokens
+	}
+	f, ok := parseDecimal(s)
+	if !ok {
+		return 0, false
+	}
+	return countFromFloat(f)
 }
 
 func countFromFloat(f float64) (int64, bool) {
@@ -63,12 +69,23 @@ func parseFloat(v pcommon.Value, scale float64) (f float64, ok bool) {
 	case pcommon.ValueTypeDouble:
 		f = v.Double()
 	case pcommon.ValueTypeStr:
-		if f, ok = parseDecimal(trimSpace(v.Str())); !ok {
-			return 0, false
-		}
+		return parseFloatString(v.Str(), scale)
 	default:
 		return 0, false
 	}
+	return scaled(f, scale)
+}
+
+// parseFloatString reads a number written as a string, times scale.
+func parseFloatString(s string, scale float64) (float64, bool) {
+	f, ok := parseDecimal(trimSpace(s))
+	if !ok {
+		return 0, false
+	}
+	return scaled(f, scale)
+}
+
+func scaled(f, scale float64) (float64, bool) {
 	if scale != 0 {
 		f *= scale
 	}
@@ -173,15 +190,269 @@ func parseBool(v pcommon.Value) (b, known bool) {
 	case pcommon.ValueTypeBool:
 		return v.Bool(), true
 	case pcommon.ValueTypeStr:
-		s := trimSpace(v.Str())
-		if equalFold(s, "true") {
-			return true, true
-		}
-		if equalFold(s, "false") {
-			return false, true
-		}
+		return parseBoolString(v.Str())
 	}
 	return false, false
+}
+
+// parseBoolString reads "true"/"false" in any ASCII case.
+func parseBoolString(s string) (b, known bool) {
+	s = trimSpace(s)
+	if equalFold(s, "true") {
+		return true, true
+	}
+	if equalFold(s, "false") {
+		return false, true
+	}
+	return false, false
+}
+
+// ---------------------------------------------------------------------------
+// JSON inside a string attribute. Zero allocations; never panics.
+
+// maxJSONScan bounds the bytes of a JSON attribute searched for a member.
+const maxJSONScan = 64 << 10
+
+// jsonMember returns the value of the first of names that is a member of the
+// JSON object s (top level only): a string's text without its quotes (escape
+// sequences are kept as written), or a number's, true's or false's text. A
+// null member, a nested object or array, or a document longer than
+// maxJSONScan counts as missing. The document is read only up to the member:
+// one malformed before it misses it, one malformed or cut after it (SDKs cut
+// long attribute values) still gives it.
+func jsonMember(s string, names []string) (string, bool) {
+	if len(s) > maxJSONScan {
+		return "", false
+	}
+	for _, name := range names {
+		if v, ok := jsonObjectMember(s, name); ok {
+			return v, true
+		}
+	}
+	return "", false
+}
+
+func jsonObjectMember(s, name string) (string, bool) {
+	i := skipJSONSpace(s, 0)
+	if i >= len(s) || s[i] != '{' {
+		return "", false
+	}
+	i++
+	for {
+		i = skipJSONSpace(s, i)
+		if i >= len(s) || s[i] != '"' {
+			return "", false // "}" of an object without the member, or malformed
+		}
+		key, end, ok := jsonString(s, i)
+		if !ok {
+			return "", false
+		}
+		i = skipJSONSpace(s, end)
+		if i >= len(s) || s[i] != ':' {
+			return "", false
+		}
+		i = skipJSONSpace(s, i+1)
+		if i >= len(s) {
+			return "", false
+		}
+		start := i
+		var val string
+		isStr := false
+		switch c := s[i]; {
+		case c == '"':
+			val, i, ok = jsonString(s, i)
+			isStr = true
+		case c == '{' || c == '[':
+			i, ok = skipJSONNested(s, i)
+		default:
+			for i < len(s) && s[i] != ',' && s[i] != '}' && !isSpace(s[i]) {
+				i++
+			}
+			val, ok = s[start:i], i > start
+		}
+		if !ok {
+			return "", false
+		}
+		if key == name {
+			if !isStr && (val == "" || val == "null") {
+				return "", false // null, or a nested value
+			}
+			return val, true
+		}
+		i = skipJSONSpace(s, i)
+		if i >= len(s) || s[i] != ',' {
+			return "", false
+		}
+		i++
+	}
+}
+
+// jsonString reads the string starting at s[i] == '"': its raw text and the
+// index after the closing quote.
+func jsonString(s string, i int) (text string, end int, ok bool) {
+	for j := i + 1; j < len(s); j++ {
+		switch s[j] {
+		case '\\':
+			j++
+		case '"':
+			return s[i+1 : j], j + 1, true
+		}
+	}
+	return "", 0, false
+}
+
+// skipJSONNested skips the object or array starting at s[i].
+func skipJSONNested(s string, i int) (int, bool) {
+	depth := 0
+	for i < len(s) {
+		switch s[i] {
+		case '{', '[':
+			depth++
+		case '}', ']':
+			depth--
+			if depth == 0 {
+				return i + 1, true
+			}
+		case '"':
+			_, end, ok := jsonString(s, i)
+			if !ok {
+				return 0, false
+			}
+			i = end
+			continue
+		}
+		i++
+	}
+	return 0, false
+}
+
+func skipJSONSpace(s string, i int) int {
+	for i < len(s) && isSpace(s[i]) {
+		i++
+	}
+	return i
+}
+
+// ---------------------------------------------------------------------------
+// Timestamps.
+
+// parseTimestamp reads an RFC 3339 / ISO 8601 date-time (Python's
+// isoformat, JavaScript's toISOString, Go's RFC3339Nano), possibly as a JSON
+// string with its quotes: YYYY-MM-DD, "T" or " ", hh:mm:ss, an optional
+// fraction, and "Z", ±hh:mm, ±hhmm or no zone (UTC). It returns Unix
+// nanoseconds.
+func parseTimestamp(s string) (int64, bool) {
+	s = trimSpace(s)
+	if len(s) >= 2 && s[0] == '"' && s[len(s)-1] == '"' {
+		s = s[1 : len(s)-1]
+	}
+	if len(s) < len("2006-01-02T15:04:05") || len(s) > maxNumberLen {
+		return 0, false
+	}
+	num := func(i, n int) (int, bool) {
+		v := 0
+		for j := i; j < i+n; j++ {
+			if !isDigit(s[j]) {
+				return 0, false
+			}
+			v = v*10 + int(s[j]-'0')
+		}
+		return v, true
+	}
+	year, ok1 := num(0, 4)
+	month, ok2 := num(5, 2)
+	day, ok3 := num(8, 2)
+	hour, ok4 := num(11, 2)
+	minute, ok5 := num(14, 2)
+	sec, ok6 := num(17, 2)
+	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6) || s[4] != '-' || s[7] != '-' ||
+		(s[10] != 'T' && s[10] != 't' && s[10] != ' ') || s[13] != ':' || s[16] != ':' {
+		return 0, false
+	}
+	if year < 1970 || month < 1 || month > 12 || day < 1 || day > daysIn(month, year) ||
+		hour > 23 || minute > 59 || sec > 59 {
+		return 0, false
+	}
+	i := 19
+	var nanos int64
+	if i < len(s) && (s[i] == '.' || s[i] == ',') {
+		i++
+		digits := 0
+		for ; i < len(s) && isDigit(s[i]); i++ {
+			if digits < 9 {
+				nanos = nanos*10 + int64(s[i]-'0')
+				digits++
+			}
+		}
+		if digits == 0 {
+			return 0, false
+		}
+		for ; digits < 9; digits++ {
+			nanos *= 10
+		}
+	}
+	var offset int64 // seconds east of UTC
+	switch {
+	case i == len(s):
+	case (s[i] == 'Z' || s[i] == 'z') && i+1 == len(s):
+	case s[i] == '+' || s[i] == '-':
+		var zh, zm int
+		var ok bool
+		switch len(s) - i - 1 {
+		case 5: // hh:mm
+			zh, ok1 = num(i+1, 2)
+			zm, ok2 = num(i+4, 2)
+			ok = ok1 && ok2 && s[i+3] == ':'
+		case 4: // hhmm
+			zh, ok1 = num(i+1, 2)
+			zm, ok2 = num(i+3, 2)
+			ok = ok1 && ok2
+		case 2: // hh
+			zh, ok = num(i+1, 2)
+		}
+		if !ok || zh > 23 || zm > 59 {
+			return 0, false
+		}
+		offset = int64(zh*3600 + zm*60)
+		if s[i] == '-' {
+			offset = -offset
+		}
+	default:
+		return 0, false
+	}
+	days := daysFromCivil(year, month, day)
+	secs := days*86400 + int64(hour*3600+minute*60+sec) - offset
+	if secs < 0 || secs > maxUnixSeconds {
+		return 0, false
+	}
+	return secs*1e9 + nanos, true
+}
+
+func daysIn(month, year int) int {
+	switch month {
+	case 2:
+		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
+	}
+	return 31
+}
+
+// daysFromCivil returns the days since 1970-01-01 of a proleptic Gregorian
+// date (Howard Hinnant's algorithm).
+func daysFromCivil(y, m, d int) int64 {
+	if m <= 2 {
+		y--
+	}
+	era := y / 400 // y ≥ 1969 here: no negative division
+	yoe := y - era*400
+	mp := (m + 9) % 12
+	doy := (153*mp+2)/5 + d - 1
+	doe := yoe*365 + yoe/4 - yoe/100 + doy
+	return int64(era*146097 + doe - 719468)
 }
 
 // ---------------------------------------------------------------------------
@@ -191,6 +462,13 @@ func parseBool(v pcommon.Value) (b, known bool) {
 func lower(c byte) byte {
 	if c >= 'A' && c <= 'Z' {
 		return c + ('a' - 'A')
+	}
+	return c
+}
+
+func upper(c byte) byte {
+	if c >= 'a' && c <= 'z' {
+		return c - ('a' - 'A')
 	}
 	return c
 }

@@ -57,7 +57,8 @@ func reason(span ptrace.Span, fs *foundSet) Reason {
 	return generic
 }
 
-// classifyFinish reports whether the finish reasons name a safety block.
+// classifyFinish returns the reason named by the finish reasons
+// (finishReasonErrors), or ReasonNone.
 func classifyFinish(fs *foundSet) (Reason, bool) {
 	if v, _, ok := fs.get(fieldFinishReasons); ok {
 		return classify(byFinishReason, v)
@@ -82,8 +83,8 @@ func classify(c classifier, v pcommon.Value) (r Reason, isGeneric bool) {
 			s := v.Slice()
 			for i, n := 0, s.Len(); i < n; i++ {
 				// One reason per element: no tokenizing.
-				if isSafetyFinishReason(trimSpace(s.At(i).Str())) {
-					return ReasonSafetyBlock, false
+				if r := finishReasonError(trimSpace(s.At(i).Str())); r != ReasonNone {
+					return r, false
 				}
 			}
 		}
@@ -135,21 +136,94 @@ func classifyHTTP(code int64) (Reason, bool) {
 	return ReasonNone, false
 }
 
-// classifyText searches the first maxTextScan bytes of a message for textReasons.
+// classifyText reads the first maxTextScan bytes of a free-text message: a
+// leading class name ("RateLimitError: …", "APIConnectionError('…')",
+// "openai.NotFoundError: …") read with nameReasons, then textReasons, then an
+// HTTP status after a statusMarkers word or at the start of the message. The
+// first specific reason wins; else the first generic one.
 func classifyText(s string) (Reason, bool) {
 	if len(s) > maxTextScan {
 		s = s[:maxTextScan]
+	}
+	var generic Reason
+	if name := leadingName(s); name != "" {
+		r, isGeneric := classifyName(name)
+		if r != ReasonNone && !isGeneric {
+			return r, false
+		}
+		generic = r
 	}
 	for i := range textReasons {
 		if containsFold(s, textReasons[i].contains) {
 			return textReasons[i].reason, false
 		}
 	}
-	return ReasonNone, false
+	if code, ok := httpStatusInText(s); ok {
+		r, isGeneric := classifyHTTP(code)
+		if r != ReasonNone && !isGeneric {
+			return r, false
+		}
+		if generic == ReasonNone {
+			generic = r
+		}
+	}
+	return generic, generic != ReasonNone
 }
 
-// classifyFinishText looks for a safety finish reason in a string holding one
-// reason, a comma-joined list or a JSON array ("content_filter",
+// leadingName returns the class name a message starts with, when it is
+// followed by ':' or '(' (Python's "Name: message" and repr "Name('…')"),
+// else "".
+func leadingName(s string) string {
+	i := 0
+	for i < len(s) && (isIdentByte(s[i]) || s[i] == '.' || s[i] == '$') {
+		i++
+	}
+	if i == 0 || i == len(s) || (s[i] != ':' && s[i] != '(') {
+		return ""
+	}
+	return s[:i]
+}
+
+func isIdentByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_'
+}
+
+// httpStatusInText finds an HTTP status (100-599, exactly three digits) at
+// the start of s or after a statusMarkers word and optional separators
+// ("Error code: 429", "status=503", "statusCode 429", "HTTP 500").
+func httpStatusInText(s string) (int64, bool) {
+	if code, ok := statusAt(s, 0); ok {
+		return code, true
+	}
+	for _, m := range statusMarkers {
+		for i := 0; i+len(m) <= len(s); i++ {
+			if lower(s[i]) != m[0] || !equalFold(s[i:i+len(m)], m) {
+				continue
+			}
+			j := i + len(m)
+			for j < len(s) && (s[j] == ' ' || s[j] == ':' || s[j] == '=' || s[j] == '_' || s[j] == '#') {
+				j++
+			}
+			if code, ok := statusAt(s, j); ok {
+				return code, true
+			}
+		}
+	}
+	return 0, false
+}
+
+// statusAt reads exactly three digits at s[i:], not followed by a digit, in
+// [100, 599].
+func statusAt(s string, i int) (int64, bool) {
+	if i+3 > len(s) || (i+3 < len(s) && isDigit(s[i+3])) {
+		return 0, false
+	}
+	n, ok := parseDigits(s[i : i+3])
+	return n, ok && n >= 100 && n <= 599
+}
+
+// classifyFinishText looks for a finishReasonErrors value in a string holding
+// one reason, a comma-joined list or a JSON array ("content_filter",
 // "stop,content_filter", `["SAFETY"]`).
 func classifyFinishText(s string) (Reason, bool) {
 	if len(s) > maxTextScan {
@@ -167,20 +241,32 @@ func classifyFinishText(s string) (Reason, bool) {
 		}
 		tok := s[i:j]
 		s = s[j:]
-		if isSafetyFinishReason(tok) {
-			return ReasonSafetyBlock, false
+		if r := finishReasonError(tok); r != ReasonNone {
+			return r, false
 		}
 	}
 	return ReasonNone, false
 }
 
-func isSafetyFinishReason(s string) bool {
-	for _, r := range safetyFinishReasons {
-		if equalFold(s, r) {
-			return true
+// finishReasonError returns the reason of a finish reason, or ReasonNone. An
+// enum-style prefix is ignored ("FinishReason.CONTENT_FILTER", Semantic
+// Kernel).
+func finishReasonError(s string) Reason {
+	for i := len(s) - 1; i >= 0; i-- {
+		if s[i] == '.' {
+			s = s[i+1:]
+			break
 		}
 	}
-	return false
+	if !finishQuick.mayHave(s) {
+		return ReasonNone
+	}
+	for i := range finishReasonErrors {
+		if equalFold(s, finishReasonErrors[i].value) {
+			return finishReasonErrors[i].reason
+		}
+	}
+	return ReasonNone
 }
 
 func isTokenByte(c byte) bool {
