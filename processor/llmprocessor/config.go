@@ -1,0 +1,33 @@
+package llmprocessor // import "github.com/otelcol-llm/otelcol-llm/processor/llmprocessor"
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Config is the configuration of the llm processor.
+type Config struct {
+	// TemplateAttributes are the attribute keys read, in order, on the span
+	// then on the resource, for the prompt template identity (llm.template).
+	// Same meaning and default as the llm_prometheus exporter's; give both
+	// components the same list.
+	TemplateAttributes []string `mapstructure:"template_attributes"`
+
+	// RedactContent removes prompt and completion content (attributes and
+	// span events) from every span, LLM call or not.
+	RedactContent bool `mapstructure:"redact_content"`
+
+	// prevent unkeyed literal initialization
+	_ struct{}
+}
+
+// Validate checks the configuration; every message names the field and value.
+func (cfg Config) Validate() error {
+	var errs []error
+	for i, k := range cfg.TemplateAttributes {
+		if k == "" {
+			errs = append(errs, fmt.Errorf("template_attributes[%d]: %q must not be empty", i, k))
+		}
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,55 @@
+package llmprocessor
+
+import (
+	"flag"
+	"path/filepath"
+	"testing"
+
+	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/pdatatest/ptracetest"
+	"github.com/stretchr/testify/require"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/<case>/expected.json from the current output")
+
+// goldenCases: testdata/<name>/input.json goes through the processor with the
+// default configuration (redact_content as given); the output must equal
+// testdata/<name>/expected.json.
+var goldenCases = []struct {
+	name   string
+	redact bool
+	// unchanged: the output must also equal the input.
+	unchanged bool
+}{
+	{name: "semconv_1_36"},                 // ≤1.36 names: the latest names are added beside them
+	{name: "semconv_1_41"},                 // latest names: only llm.template / llm.error.reason are added
+	{name: "errors"},                       // failed calls get llm.error.reason
+	{name: "streamed_chunk_events"},        // TTFT from a chunk event or a non-standard attribute
+	{name: "strings"},                      // numeric strings become Ints; refused values stay as they were
+	{name: "passthrough", unchanged: true}, // agent, tool and HTTP spans
+	{name: "redaction_off"},
+	{name: "redaction_on", redact: true},
+}
+
+func TestGolden(t *testing.T) {
+	for _, tc := range goldenCases {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := filepath.Join("testdata", tc.name)
+			input := readTraces(t, filepath.Join(dir, "input.json"))
+			cfg := createDefaultConfig().(*Config)
+			cfg.RedactContent = tc.redact
+			got := process(t, cfg, input)
+
+			path := filepath.Join(dir, "expected.json")
+			if *update {
+				writeTraces(t, path, got)
+			}
+			want := readTraces(t, path)
+			require.NoError(t, ptracetest.CompareTraces(want, got))
+			if tc.unchanged {
+				require.NoError(t, ptracetest.CompareTraces(input, got))
+			} else {
+				require.Error(t, ptracetest.CompareTraces(input, got), "the processor changed nothing")
+			}
+		})
+	}
+}

@@ -1,0 +1,113 @@
+package llmprocessor
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/consumer/consumertest"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+	"go.opentelemetry.io/collector/processor"
+	"go.opentelemetry.io/collector/processor/processortest"
+
+	"github.com/otelcol-llm/otelcol-llm/processor/llmprocessor/internal/metadata"
+)
+
+// readTraces reads an OTLP JSON file.
+func readTraces(t testing.TB, path string) ptrace.Traces {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	td, err := (&ptrace.JSONUnmarshaler{}).UnmarshalTraces(b)
+	require.NoError(t, err, path)
+	return td
+}
+
+// writeTraces writes td as OTLP JSON, one attribute per line.
+func writeTraces(t testing.TB, path string, td ptrace.Traces) {
+	t.Helper()
+	b, err := (&ptrace.JSONMarshaler{}).MarshalTraces(td)
+	require.NoError(t, err)
+	var out bytes.Buffer
+	require.NoError(t, formatJSON(&out, b, 0))
+	out.WriteByte('\n')
+	require.NoError(t, os.WriteFile(path, out.Bytes(), 0o600))
+}
+
+// formatJSON writes raw indented, keeping key order; any object or array
+// whose compact form fits on a line of formatWidth is written on one line.
+func formatJSON(out *bytes.Buffer, raw []byte, depth int) error {
+	const formatWidth = 140
+	var compact bytes.Buffer
+	if err := json.Compact(&compact, raw); err != nil {
+		return err
+	}
+	c := compact.Bytes()
+	if len(c) == 0 || (c[0] != '{' && c[0] != '[') || 2*depth+len(c) <= formatWidth {
+		out.Write(c)
+		return nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(c))
+	open, err := dec.Token()
+	if err != nil {
+		return err
+	}
+	closing := byte(']')
+	if open == json.Delim('{') {
+		closing = '}'
+	}
+	out.WriteString(open.(json.Delim).String())
+	indent := bytes.Repeat([]byte("  "), depth+1)
+	for i := 0; dec.More(); i++ {
+		if i > 0 {
+			out.WriteByte(',')
+		}
+		out.WriteByte('\n')
+		out.Write(indent)
+		if closing == '}' {
+			key, err := dec.Token()
+			if err != nil {
+				return err
+			}
+			k, _ := json.Marshal(key)
+			out.Write(k)
+			out.WriteString(": ")
+		}
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return err
+		}
+		if err := formatJSON(out, v, depth+1); err != nil {
+			return err
+		}
+	}
+	out.WriteByte('\n')
+	out.Write(indent[:2*depth])
+	out.WriteByte(closing)
+	return nil
+}
+
+// newTestProcessor builds the processor through its factory, feeding a sink.
+func newTestProcessor(t testing.TB, cfg *Config, set processor.Settings) (processor.Traces, *consumertest.TracesSink) {
+	t.Helper()
+	sink := new(consumertest.TracesSink)
+	p, err := NewFactory().CreateTraces(context.Background(), set, cfg, sink)
+	require.NoError(t, err)
+	require.NoError(t, p.Start(context.Background(), nil))
+	t.Cleanup(func() { require.NoError(t, p.Shutdown(context.Background())) })
+	return p, sink
+}
+
+// process runs td (a copy) through a processor with cfg and returns the output.
+func process(t testing.TB, cfg *Config, td ptrace.Traces) ptrace.Traces {
+	t.Helper()
+	p, sink := newTestProcessor(t, cfg, processortest.NewNopSettings(metadata.Type))
+	in := ptrace.NewTraces()
+	td.CopyTo(in)
+	require.NoError(t, p.ConsumeTraces(context.Background(), in))
+	require.Len(t, sink.AllTraces(), 1)
+	return sink.AllTraces()[0]
+}

@@ -1,0 +1,158 @@
+// Package enrich writes a canonical genai.Call back onto its span as
+// attributes under the latest GenAI semantic convention names.
+package enrich // import "github.com/otelcol-llm/otelcol-llm/processor/llmprocessor/internal/enrich"
+
+import (
+	"go.opentelemetry.io/collector/pdata/pcommon"
+
+	"github.com/otelcol-llm/otelcol-llm/internal/genai"
+)
+
+// Attribute keys written onto LLM call spans: the GenAI semantic convention
+// names of v1.41 (the latest published set), plus two keys of this project.
+const (
+	KeyProviderName     = "gen_ai.provider.name"
+	KeyOperationName    = "gen_ai.operation.name"
+	KeyRequestModel     = "gen_ai.request.model"
+	KeyResponseModel    = "gen_ai.response.model"
+	KeyInputTokens      = "gen_ai.usage.input_tokens"
+	KeyOutputTokens     = "gen_ai.usage.output_tokens"
+	KeyCacheReadTokens  = "gen_ai.usage.cache_read.input_tokens"
+	KeyReasoningTokens  = "gen_ai.usage.reasoning.output_tokens"
+	KeyRequestStream    = "gen_ai.request.stream"
+	KeyTimeToFirstChunk = "gen_ai.response.time_to_first_chunk"
+	KeyTemplate         = "llm.template"     // prompt template identity, when one was found
+	KeyErrorReason      = "llm.error.reason" // bounded reason of a failed call
+)
+
+// maxWritten is the number of keys above.
+const maxWritten = 12
+
+// value is one attribute value to write.
+type value struct {
+	key  string
+	typ  pcommon.ValueType
+	str  string
+	num  int64
+	dbl  float64
+	done bool // the key was found on the span and set in place
+}
+
+// setInto sets dst to v, leaving dst untouched when it already holds the
+// same type and value (no allocation, no change for spans that already carry
+// the canonical value).
+func (v *value) setInto(dst pcommon.Value) {
+	switch v.typ {
+	case pcommon.ValueTypeStr:
+		if dst.Type() != pcommon.ValueTypeStr || dst.Str() != v.str {
+			dst.SetStr(v.str)
+		}
+	case pcommon.ValueTypeInt:
+		if dst.Type() != pcommon.ValueTypeInt || dst.Int() != v.num {
+			dst.SetInt(v.num)
+		}
+	case pcommon.ValueTypeDouble:
+		if dst.Type() != pcommon.ValueTypeDouble || dst.Double() != v.dbl {
+			dst.SetDouble(v.dbl)
+		}
+	case pcommon.ValueTypeBool:
+		if dst.Type() != pcommon.ValueTypeBool || !dst.Bool() {
+			dst.SetBool(true)
+		}
+	}
+}
+
+func (v *value) putInto(attrs pcommon.Map) {
+	switch v.typ {
+	case pcommon.ValueTypeStr:
+		attrs.PutStr(v.key, v.str)
+	case pcommon.ValueTypeInt:
+		attrs.PutInt(v.key, v.num)
+	case pcommon.ValueTypeDouble:
+		attrs.PutDouble(v.key, v.dbl)
+	case pcommon.ValueTypeBool:
+		attrs.PutBool(v.key, true)
+	}
+}
+
+// values lists the attributes the call has, in the order they are appended.
+type values struct {
+	v [maxWritten]value
+	n int
+}
+
+func (vs *values) str(key, s string) {
+	if s != "" {
+		vs.v[vs.n] = value{key: key, typ: pcommon.ValueTypeStr, str: s}
+		vs.n++
+	}
+}
+
+func (vs *values) int(key string, n int64, ok bool) {
+	if ok {
+		vs.v[vs.n] = value{key: key, typ: pcommon.ValueTypeInt, num: n}
+		vs.n++
+	}
+}
+
+// Write puts every value the call has onto attrs (its span's attributes):
+// a value is written only when the Call has it (non-empty string, Has* bit).
+//
+// The written keys take the canonical value: a key already on the span is
+// set in place (a Spring AI string "42" becomes the Int 42, a legacy provider
+// name its semconv value), a missing key is appended. No other attribute is
+// changed or removed, and an attribute whose value the extractor refused
+// (negative, unparsable…) is left as it was.
+func Write(call *genai.Call, attrs pcommon.Map) {
+	var vs values
+	vs.str(KeyProviderName, call.Provider)
+	vs.str(KeyOperationName, call.Operation)
+	vs.str(KeyRequestModel, call.RequestModel)
+	vs.str(KeyResponseModel, call.ResponseModel)
+	vs.int(KeyInputTokens, call.InputTokens, call.HasInputTokens)
+	vs.int(KeyOutputTokens, call.OutputTokens, call.HasOutputTokens)
+	vs.int(KeyCacheReadTokens, call.CachedInputTokens, call.HasCachedInput)
+	vs.int(KeyReasoningTokens, call.ReasoningTokens, call.HasReasoning)
+	if call.Streamed {
+		vs.v[vs.n] = value{key: KeyRequestStream, typ: pcommon.ValueTypeBool}
+		vs.n++
+	}
+	if call.HasTTFT {
+		vs.v[vs.n] = value{key: KeyTimeToFirstChunk, typ: pcommon.ValueTypeDouble, dbl: call.TTFT}
+		vs.n++
+	}
+	vs.str(KeyTemplate, call.Template)
+	if call.Status == genai.StatusError {
+		r := call.Reason.String()
+		if r == "" {
+			r = "other"
+		}
+		vs.str(KeyErrorReason, r)
+	}
+	if vs.n == 0 {
+		return
+	}
+
+	// One pass over the span's attributes sets the keys already present.
+	found := 0
+	for k, av := range attrs.All() {
+		for i := range vs.n {
+			v := &vs.v[i]
+			if !v.done && v.key == k {
+				v.setInto(av)
+				v.done = true
+				found++
+				break
+			}
+		}
+		if found == vs.n {
+			return
+		}
+	}
+	attrs.EnsureCapacity(attrs.Len() + vs.n - found)
+	for i := range vs.n {
+		if v := &vs.v[i]; !v.done {
+			v.putInto(attrs)
+		}
+	}
+}

@@ -1,0 +1,29 @@
+package llmprocessor
+
+import (
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/otelcol-llm/otelcol-llm/processor/llmprocessor/internal/redact"
+)
+
+// TestReadmeListsRedactionTable: the README's redaction section names every
+// entry of the tables in internal/redact.
+func TestReadmeListsRedactionTable(t *testing.T) {
+	b, err := os.ReadFile("README.md")
+	require.NoError(t, err)
+	readme := string(b)
+	start := strings.Index(readme, "## Content redaction")
+	end := strings.Index(readme, "## Configuration")
+	require.True(t, start >= 0 && end > start, "README sections not found")
+	section := readme[start:end]
+	for _, list := range [][]string{redact.ContentKeys, redact.ContentPrefixes, redact.KeptKeys, redact.ContentEvents} {
+		for _, k := range list {
+			assert.Contains(t, section, "`"+k+"`")
+		}
+	}
+}
