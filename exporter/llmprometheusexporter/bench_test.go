@@ -17,7 +17,16 @@ const benchBatch = 100
 // BenchmarkConsumeTraces measures the exporter's hot path (extraction and
 // metric updates) on a realistic 100-span batch, per span.
 func BenchmarkConsumeTraces(b *testing.B) {
-	e, err := newLLMExporter(createDefaultConfig().(*Config), exportertest.NewNopSettings(metadata.Type))
+	b.Run("default", func(b *testing.B) { benchmarkConsumeTraces(b, createDefaultConfig().(*Config)) })
+	b.Run("classic_histograms_only", func(b *testing.B) {
+		cfg := createDefaultConfig().(*Config)
+		cfg.NativeHistograms.Enabled = false
+		benchmarkConsumeTraces(b, cfg)
+	})
+}
+
+func benchmarkConsumeTraces(b *testing.B, cfg *Config) {
+	e, err := newLLMExporter(cfg, exportertest.NewNopSettings(metadata.Type))
 	require.NoError(b, err)
 	td := spangen.Batch(benchBatch, time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC))
 	td.MarkReadOnly()
