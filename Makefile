@@ -112,7 +112,9 @@ lint:
 unit:
 	cd $(CURDIR) && $(GO) test -race ./...
 
-## e2e: the ocb-built collector and a real Prometheus, end to end.
+## e2e: the ocb-built collector and a real Prometheus, end to end; plus real npm
+## GenAI clients (test/e2e/clients, Node.js >= 20.6 and npm on PATH): the test runs
+## `npm ci --no-audit --no-fund` there itself when node_modules is not up to date.
 e2e: build tools
 	cd $(CURDIR) && OTELCOL_LLM_BINARY=$(OTELCOL) PROMETHEUS_BINARY=$(PROMETHEUS) \
 		$(GO) test -tags e2e -count=1 -v -timeout $(E2E_TIMEOUT) ./test/e2e/...

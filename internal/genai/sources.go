@@ -317,6 +317,7 @@ var finishReasonSources = []source{
 	{key: "llm.response.finish_reason"},    // OpenLLMetry
 	{key: "llm.response.stop_reason"},      // OpenLLMetry (Anthropic stop_reason)
 	{key: "ai.response.finishReason"},      // Vercel ≤v6
+	{key: "llm.finish_reason"},             // OpenInference (JS)
 }
 
 // fieldSources wires each field read from a fixed list of attributes to its

@@ -1,0 +1,339 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// fakeOpenAI is the project's own OpenAI-compatible server for the real-client
+// test: it listens on a free 127.0.0.1 port and answers POST /v1/chat/completions
+// (plain and streamed) and POST /v1/embeddings with fixed contents and usage, so
+// every number the clients' spans carry is known in advance.
+//
+// The answer is chosen by the X-Fake-Scenario request header, else by the
+// request's model name (a model named like a scenario, e.g. "rate_limit"):
+//
+//	rate_limit        429 with an OpenAI rate-limit error body
+//	server_error      500 with an OpenAI server error body
+//	context_length    400 invalid_request_error, code context_length_exceeded
+//	content_filter    200 whose only choice has finish_reason "content_filter"
+//
+// Anything else is a normal answer. Response models are the request model with
+// a date suffix (as OpenAI answers), so a span that reports the response model
+// instead of the request model shows it.
+type fakeOpenAI struct {
+	srv *http.Server
+	url string // base URL including /v1
+
+	mu       sync.Mutex
+	requests []fakeRequest
+}
+
+// fakeRequest is what the server saw, for the test's own sanity checks.
+type fakeRequest struct {
+	Path     string
+	Scenario string
+	Model    string
+	Stream   bool
+	Usage    bool // stream_options.include_usage
+	Status   int
+}
+
+// The fixed answers of the fake server.
+const (
+	fakeChatPromptTokens     = 19
+	fakeChatCompletionTokens = 7
+	fakeChatText             = "Paris is the capital of France."
+
+	fakeStreamPromptTokens     = 23
+	fakeStreamCompletionTokens = 5
+
+	fakeEmbedPromptTokens = 4
+	fakeEmbedDims         = 8
+
+	fakeFilterPromptTokens     = 17
+	fakeFilterCompletionTokens = 0
+
+	// Streamed answers: the first content chunk after fakeFirstChunkDelay, the
+	// following ones fakeChunkGap apart.
+	fakeFirstChunkDelay = 150 * time.Millisecond
+	fakeChunkGap        = 50 * time.Millisecond
+)
+
+// fakeStreamChunks are the content deltas of a streamed answer (one per chunk).
+var fakeStreamChunks = []string{"The", " sky", " is", " blue", "."}
+
+// fakeResponseModel is what the server answers as the response model.
+func fakeResponseModel(requested string) string {
+	if requested == "" {
+		return "unknown-2025-01-01"
+	}
+	return requested + "-2025-04-14"
+}
+
+// startFakeOpenAI starts the server on a free loopback port; t.Cleanup stops it.
+func startFakeOpenAI(t *testing.T) *fakeOpenAI {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fakeOpenAI{url: fmt.Sprintf("http://%s/v1", l.Addr())}
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /v1/chat/completions", f.chat)
+	mux.HandleFunc("POST /v1/embeddings", f.embeddings)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		f.record(fakeRequest{Path: r.URL.Path, Status: http.StatusNotFound})
+		writeOpenAIError(w, http.StatusNotFound, "Unknown request URL: "+r.Method+" "+r.URL.Path, "invalid_request_error", "unknown_url")
+	})
+	f.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = f.srv.Serve(l) }()
+	t.Cleanup(func() { _ = f.srv.Close() })
+	return f
+}
+
+func (f *fakeOpenAI) record(r fakeRequest) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.requests = append(f.requests, r)
+}
+
+// seen returns a copy of the requests served so far.
+func (f *fakeOpenAI) seen() []fakeRequest {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]fakeRequest(nil), f.requests...)
+}
+
+type openAIRequest struct {
+	Model         string `json:"model"`
+	Stream        bool   `json:"stream"`
+	StreamOptions *struct {
+		IncludeUsage bool `json:"include_usage"`
+	} `json:"stream_options"`
+	EncodingFormat string `json:"encoding_format"`
+}
+
+// scenarioOf returns the error scenario of a request ("" for a normal answer).
+func fakeScenarioOf(r *http.Request, model string) string {
+	s := r.Header.Get("X-Fake-Scenario")
+	if s == "" {
+		s = model
+	}
+	switch s {
+	case "rate_limit", "server_error", "context_length", "content_filter":
+		return s
+	}
+	return ""
+}
+
+func readFakeRequest(w http.ResponseWriter, r *http.Request) (openAIRequest, bool) {
+	var req openAIRequest
+	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	if err == nil {
+		err = json.Unmarshal(body, &req)
+	}
+	if err != nil {
+		writeOpenAIError(w, http.StatusBadRequest, "We could not parse the JSON body of your request.", "invalid_request_error", "")
+		return req, false
+	}
+	return req, true
+}
+
+func writeFakeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Request-Id", "req_fake")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// writeOpenAIError writes an error in OpenAI's shape. x-should-retry: false tells
+// the openai client not to retry, on top of the scripts' maxRetries: 0.
+func writeOpenAIError(w http.ResponseWriter, status int, message, typ, code string) {
+	w.Header().Set("X-Should-Retry", "false")
+	var c any
+	if code != "" {
+		c = code
+	}
+	writeFakeJSON(w, status, map[string]any{"error": map[string]any{
+		"message": message, "type": typ, "param": nil, "code": c,
+	}})
+}
+
+// writeScenarioError answers the error scenarios; it reports whether it did.
+func writeScenarioError(w http.ResponseWriter, scenario, model string) (int, bool) {
+	switch scenario {
+	case "rate_limit":
+		writeOpenAIError(w, http.StatusTooManyRequests,
+			"Rate limit reached for "+model+" in organization org-fake on requests per min (RPM): Limit 3, Used 3, Requested 1.",
+			"rate_limit_exceeded", "rate_limit_exceeded")
+		return http.StatusTooManyRequests, true
+	case "server_error":
+		writeOpenAIError(w, http.StatusInternalServerError,
+			"The server had an error while processing your request. Sorry about that!", "server_error", "")
+		return http.StatusInternalServerError, true
+	case "context_length":
+		writeOpenAIError(w, http.StatusBadRequest,
+			"This model's maximum context length is 128000 tokens. However, your messages resulted in 131072 tokens. Please reduce the length of the messages.",
+			"invalid_request_error", "context_length_exceeded")
+		return http.StatusBadRequest, true
+	}
+	return 0, false
+}
+
+func fakeUsage(prompt, completion int) map[string]any {
+	return map[string]any{
+		"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion,
+		"prompt_tokens_details":     map[string]any{"cached_tokens": 0, "audio_tokens": 0},
+		"completion_tokens_details": map[string]any{"reasoning_tokens": 0, "audio_tokens": 0, "accepted_prediction_tokens": 0, "rejected_prediction_tokens": 0},
+	}
+}
+
+func (f *fakeOpenAI) chat(w http.ResponseWriter, r *http.Request) {
+	req, ok := readFakeRequest(w, r)
+	if !ok {
+		f.record(fakeRequest{Path: r.URL.Path, Status: http.StatusBadRequest})
+		return
+	}
+	scenario := fakeScenarioOf(r, req.Model)
+	rec := fakeRequest{Path: r.URL.Path, Scenario: scenario, Model: req.Model, Stream: req.Stream,
+		Usage: req.StreamOptions != nil && req.StreamOptions.IncludeUsage, Status: http.StatusOK}
+	if status, done := writeScenarioError(w, scenario, req.Model); done {
+		rec.Status = status
+		f.record(rec)
+		return
+	}
+	f.record(rec)
+	if req.Stream {
+		f.stream(w, r, req, rec.Usage, scenario == "content_filter")
+		return
+	}
+	content, finish := fakeChatText, "stop"
+	prompt, completion := fakeChatPromptTokens, fakeChatCompletionTokens
+	if scenario == "content_filter" {
+		content, finish = "", "content_filter"
+		prompt, completion = fakeFilterPromptTokens, fakeFilterCompletionTokens
+	}
+	writeFakeJSON(w, http.StatusOK, map[string]any{
+		"id": "chatcmpl-fake", "object": "chat.completion", "created": time.Now().Unix(),
+		"model": fakeResponseModel(req.Model), "system_fingerprint": "fp_fake", "service_tier": "default",
+		"choices": []any{map[string]any{
+			"index": 0, "logprobs": nil, "finish_reason": finish,
+			"message": map[string]any{"role": "assistant", "content": content, "refusal": nil, "annotations": []any{}},
+		}},
+		"usage": fakeUsage(prompt, completion),
+	})
+}
+
+// stream answers a streamed chat as server-sent events: a role chunk, the
+// content chunks (the first after fakeFirstChunkDelay, then fakeChunkGap apart),
+// a finish chunk, the usage chunk when include_usage was asked, then [DONE].
+func (f *fakeOpenAI) stream(w http.ResponseWriter, r *http.Request, req openAIRequest, withUsage, filtered bool) {
+	flusher, _ := w.(http.Flusher)
+	w.Header().Set("Content-Type", "text/event-stream; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-cache")
+	w.Header().Set("X-Request-Id", "req_fake")
+	w.WriteHeader(http.StatusOK)
+	created := time.Now().Unix()
+	model := fakeResponseModel(req.Model)
+	send := func(choices []any, u any) bool {
+		chunk := map[string]any{
+			"id": "chatcmpl-fake-stream", "object": "chat.completion.chunk", "created": created,
+			"model": model, "system_fingerprint": "fp_fake", "service_tier": "default", "choices": choices,
+		}
+		if withUsage {
+			chunk["usage"] = u
+		}
+		data, _ := json.Marshal(chunk)
+		if _, err := fmt.Fprintf(w, "data: %s\n\n", data); err != nil {
+			return false
+		}
+		if flusher != nil {
+			flusher.Flush()
+		}
+		return true
+	}
+	wait := func(d time.Duration) bool {
+		select {
+		case <-r.Context().Done():
+			return false
+		case <-time.After(d):
+			return true
+		}
+	}
+	delta := func(d map[string]any, finish any) []any {
+		return []any{map[string]any{"index": 0, "delta": d, "logprobs": nil, "finish_reason": finish}}
+	}
+	// The role chunk carries no content: the time to first token is the first content chunk.
+	if !wait(fakeFirstChunkDelay) || !send(delta(map[string]any{"role": "assistant", "content": "", "refusal": nil}, nil), nil) {
+		return
+	}
+	chunks, finish := fakeStreamChunks, "stop"
+	if filtered {
+		chunks, finish = nil, "content_filter"
+	}
+	for i, c := range chunks {
+		if i > 0 && !wait(fakeChunkGap) {
+			return
+		}
+		if !send(delta(map[string]any{"content": c}, nil), nil) {
+			return
+		}
+	}
+	if !wait(fakeChunkGap) || !send(delta(map[string]any{}, finish), nil) {
+		return
+	}
+	if withUsage && !send([]any{}, fakeUsage(fakeStreamPromptTokens, fakeStreamCompletionTokens)) {
+		return
+	}
+	_, _ = io.WriteString(w, "data: [DONE]\n\n")
+	if flusher != nil {
+		flusher.Flush()
+	}
+}
+
+func (f *fakeOpenAI) embeddings(w http.ResponseWriter, r *http.Request) {
+	req, ok := readFakeRequest(w, r)
+	if !ok {
+		f.record(fakeRequest{Path: r.URL.Path, Status: http.StatusBadRequest})
+		return
+	}
+	scenario := fakeScenarioOf(r, req.Model)
+	rec := fakeRequest{Path: r.URL.Path, Scenario: scenario, Model: req.Model, Status: http.StatusOK}
+	if status, done := writeScenarioError(w, scenario, req.Model); done {
+		rec.Status = status
+		f.record(rec)
+		return
+	}
+	f.record(rec)
+	vec := make([]float32, fakeEmbedDims)
+	for i := range vec {
+		vec[i] = float32(i+1) / fakeEmbedDims
+	}
+	var embedding any = vec
+	if strings.EqualFold(req.EncodingFormat, "base64") {
+		// The openai client asks for base64 (little-endian float32) by default and decodes it.
+		buf := make([]byte, 4*len(vec))
+		for i, v := range vec {
+			binary.LittleEndian.PutUint32(buf[4*i:], math.Float32bits(v))
+		}
+		embedding = base64.StdEncoding.EncodeToString(buf)
+	}
+	writeFakeJSON(w, http.StatusOK, map[string]any{
+		"object": "list", "model": req.Model, // OpenAI answers the embedding model undated
+		"data":  []any{map[string]any{"object": "embedding", "index": 0, "embedding": embedding}},
+		"usage": map[string]any{"prompt_tokens": fakeEmbedPromptTokens, "total_tokens": fakeEmbedPromptTokens},
+	})
+}
