@@ -6,8 +6,11 @@ import (
 	"math"
 	"net"
 	"strconv"
+	"time"
 
 	"go.opentelemetry.io/collector/config/confighttp"
+
+	"github.com/otelcol-llm/otelcol-llm/pricing"
 )
 
 // Config is the configuration of the llm_prometheus exporter.
@@ -23,6 +26,8 @@ type Config struct {
 	RequestDuration HistogramConfig `mapstructure:"request_duration"`
 	// TimeToFirstToken configures llm_time_to_first_token_seconds.
 	TimeToFirstToken HistogramConfig `mapstructure:"time_to_first_token"`
+	// TimePerOutputToken configures llm_time_per_output_token_seconds.
+	TimePerOutputToken HistogramConfig `mapstructure:"time_per_output_token"`
 	// NativeHistograms adds Prometheus native histograms beside the classic buckets.
 	NativeHistograms NativeHistogramsConfig `mapstructure:"native_histograms"`
 	// Exemplars attaches trace_id/span_id exemplars (OpenMetrics and protobuf scrapes).
@@ -32,6 +37,8 @@ type Config struct {
 	// TemplateAttributes are the attribute keys read, in order, on the span then
 	// on the resource, for the template label.
 	TemplateAttributes []string `mapstructure:"template_attributes"`
+	// Pricing prices the calls whose span carries no cost.
+	Pricing PricingConfig `mapstructure:"pricing"`
 
 	// prevent unkeyed literal initialization
 	_ struct{}
@@ -50,6 +57,19 @@ type NativeHistogramsConfig struct {
 	BucketFactor float64 `mapstructure:"bucket_factor"`
 	// MaxBuckets caps the number of native buckets of one series (≥ 1).
 	MaxBuckets uint32 `mapstructure:"max_buckets"`
+}
+
+// PricingConfig says where model prices come from. Inline rows win over the
+// file, which wins over the shipped default table.
+type PricingConfig struct {
+	// DefaultTable includes the shipped default table (pricing/default.yaml).
+	DefaultTable bool `mapstructure:"default_table"`
+	// File is a price file in the same format, re-read when it changes.
+	File string `mapstructure:"file"`
+	// ReloadInterval is how often File is checked for changes (0: never).
+	ReloadInterval time.Duration `mapstructure:"reload_interval"`
+	// Models are inline price rows.
+	Models []pricing.Row `mapstructure:"models"`
 }
 
 // ExemplarsConfig configures exemplars.
@@ -90,6 +110,16 @@ func (cfg Config) Validate() error {
 	}
 	errs = append(errs, validateBuckets("request_duration::buckets", cfg.RequestDuration.Buckets))
 	errs = append(errs, validateBuckets("time_to_first_token::buckets", cfg.TimeToFirstToken.Buckets))
+	errs = append(errs, validateBuckets("time_per_output_token::buckets", cfg.TimePerOutputToken.Buckets))
+	for i := range cfg.Pricing.Models {
+		row := cfg.Pricing.Models[i] // Validate compiles a copy's regex
+		if err := row.Validate(); err != nil {
+			errs = append(errs, fmt.Errorf("pricing::models[%d]: %w", i, err))
+		}
+	}
+	if cfg.Pricing.ReloadInterval < 0 {
+		errs = append(errs, fmt.Errorf("pricing::reload_interval: %v must not be negative", cfg.Pricing.ReloadInterval))
+	}
 	if cfg.NativeHistograms.Enabled {
 		if f := cfg.NativeHistograms.BucketFactor; !(f > 1) || math.IsInf(f, 0) {
 			errs = append(errs, fmt.Errorf("native_histograms::bucket_factor: %v must be a finite number > 1", f))

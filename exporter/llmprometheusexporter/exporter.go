@@ -20,6 +20,7 @@ import (
 	"github.com/otelcol-llm/otelcol-llm/exporter/llmprometheusexporter/internal/metadata"
 	"github.com/otelcol-llm/otelcol-llm/exporter/llmprometheusexporter/internal/recorder"
 	"github.com/otelcol-llm/otelcol-llm/internal/genai"
+	"github.com/otelcol-llm/otelcol-llm/pricing"
 )
 
 type llmExporter struct {
@@ -29,6 +30,7 @@ type llmExporter struct {
 	recorder  *recorder.Recorder
 	extractor *genai.Extractor
 	telemetry *metadata.TelemetryBuilder
+	pricer    *pricing.Pricer
 	now       func() time.Time
 
 	invalidCauses []genai.InvalidCause
@@ -46,11 +48,22 @@ func newLLMExporter(cfg *Config, set exporter.Settings) (*llmExporter, error) {
 	if err != nil {
 		return nil, err
 	}
+	pricer, err := pricing.NewPricer(pricing.Settings{
+		Defaults:       cfg.Pricing.DefaultTable,
+		File:           cfg.Pricing.File,
+		Inline:         cfg.Pricing.Models,
+		ReloadInterval: cfg.Pricing.ReloadInterval,
+	}, set.Logger)
+	if err != nil {
+		tb.Shutdown()
+		return nil, err
+	}
 	reg := prometheus.NewRegistry()
 	rec, err := recorder.New(recorder.Settings{
 		Namespace:           cfg.Namespace,
 		DurationBuckets:     cfg.RequestDuration.Buckets,
 		TTFTBuckets:         cfg.TimeToFirstToken.Buckets,
+		TPOTBuckets:         cfg.TimePerOutputToken.Buckets,
 		NativeHistograms:    cfg.NativeHistograms.Enabled,
 		NativeBucketFactor:  cfg.NativeHistograms.BucketFactor,
 		NativeMaxBuckets:    cfg.NativeHistograms.MaxBuckets,
@@ -58,6 +71,7 @@ func newLLMExporter(cfg *Config, set exporter.Settings) (*llmExporter, error) {
 		MaxLabelValueLength: cfg.Labels.MaxValueLength,
 		MaxModels:           cfg.Labels.Model.MaxValues,
 		MaxTemplates:        cfg.Labels.Template.MaxValues,
+		Pricer:              pricer,
 	}, reg)
 	if err != nil {
 		tb.Shutdown()
@@ -70,6 +84,7 @@ func newLLMExporter(cfg *Config, set exporter.Settings) (*llmExporter, error) {
 		recorder:      rec,
 		extractor:     genai.NewExtractor(genai.Options{TemplateKeys: cfg.TemplateAttributes}),
 		telemetry:     tb,
+		pricer:        pricer,
 		now:           time.Now,
 		invalidCauses: genai.InvalidCauses(),
 		modelAttr:     metric.WithAttributeSet(attribute.NewSet(attribute.String("label", "model"))),
@@ -117,6 +132,7 @@ func (e *llmExporter) start(ctx context.Context, host component.Host) error {
 		}
 		e.serveErr <- err
 	}()
+	e.pricer.Start()
 	e.settings.Logger.Info("llm_prometheus serving /metrics", zap.String("endpoint", ln.Addr().String()))
 	return nil
 }
@@ -138,6 +154,7 @@ func (e *llmExporter) shutdown(ctx context.Context) error {
 			err = errors.Join(err, ctx.Err())
 		}
 	}
+	e.pricer.Stop()
 	e.telemetry.Shutdown()
 	return err
 }

@@ -2,6 +2,7 @@ package llmprometheusexporter // import "github.com/otelcol-llm/otelcol-llm/expo
 
 import (
 	"context"
+	"time"
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/config/confighttp"
@@ -26,7 +27,11 @@ const (
 var (
 	defaultDurationBuckets = []float64{0.5, 1, 2, 5, 10, 20, 30, 60}
 	defaultTTFTBuckets     = []float64{0.1, 0.25, 0.5, 1, 2, 5}
+	// The GenAI semantic conventions' buckets of gen_ai.server.time_per_output_token.
+	defaultTPOTBuckets = []float64{0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1, 2.5}
 )
+
+const defaultPriceReloadInterval = 30 * time.Second
 
 // NewFactory returns the factory of the llm_prometheus exporter.
 func NewFactory() exporter.Factory {
@@ -38,10 +43,11 @@ func createDefaultConfig() component.Config {
 	server := confighttp.NewDefaultServerConfig()
 	server.NetAddr.Endpoint = defaultEndpoint
 	return &Config{
-		ServerConfig:     server,
-		Namespace:        defaultNamespace,
-		RequestDuration:  HistogramConfig{Buckets: append([]float64(nil), defaultDurationBuckets...)},
-		TimeToFirstToken: HistogramConfig{Buckets: append([]float64(nil), defaultTTFTBuckets...)},
+		ServerConfig:       server,
+		Namespace:          defaultNamespace,
+		RequestDuration:    HistogramConfig{Buckets: append([]float64(nil), defaultDurationBuckets...)},
+		TimeToFirstToken:   HistogramConfig{Buckets: append([]float64(nil), defaultTTFTBuckets...)},
+		TimePerOutputToken: HistogramConfig{Buckets: append([]float64(nil), defaultTPOTBuckets...)},
 		NativeHistograms: NativeHistogramsConfig{
 			Enabled:      true,
 			BucketFactor: defaultNativeFactor,
@@ -54,6 +60,7 @@ func createDefaultConfig() component.Config {
 			Template:       LabelLimit{MaxValues: defaultMaxTemplateValues},
 		},
 		TemplateAttributes: genai.DefaultTemplateKeys(),
+		Pricing:            PricingConfig{DefaultTable: true, ReloadInterval: defaultPriceReloadInterval},
 	}
 }
 

@@ -216,9 +216,11 @@ func assertLLMMetrics(t *testing.T, mfs map[string]*dto.MetricFamily, rounds int
 		}
 	}
 	sort.Strings(families)
+	// Every call of the scenario has a price, so llm_unpriced_requests_total has no series.
 	wantFamilies := []string{
-		"llm_completion_tokens_total", "llm_errors_total", "llm_prompt_tokens_total",
-		"llm_request_duration_seconds", "llm_requests_total", "llm_time_to_first_token_seconds",
+		"llm_cached_prompt_tokens_total", "llm_completion_tokens_total", "llm_cost_usd_total", "llm_errors_total",
+		"llm_prompt_tokens_total", "llm_reasoning_tokens_total", "llm_request_duration_seconds", "llm_requests_total",
+		"llm_time_per_output_token_seconds", "llm_time_to_first_token_seconds",
 	}
 	if !slices.Equal(families, wantFamilies) {
 		t.Errorf("llm_* families %v, want %v", families, wantFamilies)
@@ -229,6 +231,9 @@ func assertLLMMetrics(t *testing.T, mfs map[string]*dto.MetricFamily, rounds int
 	compl := map[string]float64{}
 	durations := map[string]wantHistogram{}
 	ttfts := map[string]wantHistogram{}
+	tpots := map[string]wantHistogram{}
+	cost := map[string]float64{}
+	zero := map[string]map[string]float64{"llm_cached_prompt_tokens_total": {}, "llm_reasoning_tokens_total": {}}
 	for p, e := range pairs {
 		// Both status series exist as soon as the pair is seen (the other at 0).
 		requests[key("llm_requests_total", "model", p.model, "template", p.template, "status", "success")] = k * float64(e.success)
@@ -238,6 +243,14 @@ func assertLLMMetrics(t *testing.T, mfs map[string]*dto.MetricFamily, rounds int
 		durations[key("llm_request_duration_seconds", "model", p.model, "template", p.template)] = scaledHistogram(durationBuckets, e.durations, rounds)
 		if len(e.ttfts) > 0 {
 			ttfts[key("llm_time_to_first_token_seconds", "model", p.model, "template", p.template)] = scaledHistogram(ttftBuckets, e.ttfts, rounds)
+		}
+		if len(e.tpots) > 0 {
+			tpots[key("llm_time_per_output_token_seconds", "model", p.model, "template", p.template)] = scaledHistogram(tpotBuckets, e.tpots, rounds)
+		}
+		cost[key("llm_cost_usd_total", "model", p.model, "template", p.template)] = k * e.cost
+		// No call reports cached or reasoning tokens: the series exist at 0.
+		for name, m := range zero {
+			m[key(name, "model", p.model, "template", p.template)] = 0
 		}
 	}
 	errorsWant := map[string]float64{}
@@ -251,6 +264,24 @@ func assertLLMMetrics(t *testing.T, mfs map[string]*dto.MetricFamily, rounds int
 	compareCounters(t, family(t, mfs, "llm_errors_total", dto.MetricType_COUNTER, "model", "reason"), errorsWant)
 	compareHistograms(t, family(t, mfs, "llm_request_duration_seconds", dto.MetricType_HISTOGRAM, "model", "template"), durationBuckets, durations)
 	compareHistograms(t, family(t, mfs, "llm_time_to_first_token_seconds", dto.MetricType_HISTOGRAM, "model", "template"), ttftBuckets, ttfts)
+	compareHistograms(t, family(t, mfs, "llm_time_per_output_token_seconds", dto.MetricType_HISTOGRAM, "model", "template"), tpotBuckets, tpots)
+	for name, m := range zero {
+		compareCounters(t, family(t, mfs, name, dto.MetricType_COUNTER, "model", "template"), m)
+	}
+	// Cost: exact up to float summation order.
+	costFamily := family(t, mfs, "llm_cost_usd_total", dto.MetricType_COUNTER, "model", "template")
+	got := map[string]float64{}
+	for _, m := range costFamily.GetMetric() {
+		got[seriesString(costFamily.GetName(), m)] = m.GetCounter().GetValue()
+	}
+	if len(got) != len(cost) {
+		t.Errorf("llm_cost_usd_total has %d series, want %d: %v", len(got), len(cost), got)
+	}
+	for k, w := range cost {
+		if g, ok := got[k]; !ok || math.Abs(g-w) > 1e-12*math.Max(1, w) {
+			t.Errorf("series %s = %v, want %v", k, g, w)
+		}
+	}
 }
 
 func scaledHistogram(bounds, values []float64, rounds int) wantHistogram {
@@ -418,6 +449,14 @@ func assertExemplars(ctx context.Context, t *testing.T, url string, rounds int) 
 			histEx++
 			check(math.Abs(exValue-c.ttft) < 1e-9, "value")
 			check(inBucket(labels["le"], exValue, ttftBuckets), "bucket")
+		case "llm_time_per_output_token_seconds_bucket":
+			histEx++
+			check(c.compl >= 2 && math.Abs(exValue-(c.duration-c.ttft)/float64(c.compl-1)) < 1e-9, "value")
+			check(inBucket(labels["le"], exValue, tpotBuckets), "bucket")
+		case "llm_cost_usd_total":
+			counterEx++
+			price := listPrice[c.model]
+			check(math.Abs(exValue-(float64(c.prompt)*price.input+float64(c.compl)*price.output)/1e6) < 1e-12, "value")
 		default:
 			t.Errorf("exemplar on unexpected series: %q", line)
 		}

@@ -32,7 +32,16 @@ const (
 var (
 	durationBuckets = []float64{0.5, 1, 2, 5, 10, 20, 30, 60}
 	ttftBuckets     = []float64{0.1, 0.25, 0.5, 1, 2, 5}
+	tpotBuckets     = []float64{0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1, 2.5}
 )
+
+// listPrice is what the shipped default price table (pricing/default.yaml)
+// charges, in USD per million tokens, for the scenario's two models: the
+// openai row `gpt-4o` and the anthropic prefix row `claude-sonnet-4`.
+var listPrice = map[string]struct{ input, output float64 }{
+	modelGPT:    {2.50, 10.00},
+	modelClaude: {3.00, 15.00},
+}
 
 // call is what one LLM span of the scenario must count as.
 type call struct {
@@ -330,6 +339,8 @@ type expectedPair struct {
 	prompt, compl   int64
 	durations       []float64
 	ttfts           []float64
+	tpots           []float64 // time per output token of streamed calls with a TTFT and ≥ 2 output tokens
+	cost            float64   // USD, tokens times listPrice
 }
 
 // expectations aggregates the scenario per (model, template) and per (model, reason).
@@ -355,6 +366,11 @@ func expectations() (map[pairKey]*expectedPair, map[pairKey]int64) {
 		}
 		p.prompt += c.prompt
 		p.compl += c.compl
+		price := listPrice[c.model]
+		p.cost += float64(c.prompt)*price.input/1e6 + float64(c.compl)*price.output/1e6
+		if c.ttft > 0 && c.compl >= 2 {
+			p.tpots = append(p.tpots, (c.duration-c.ttft)/float64(c.compl-1))
+		}
 		p.durations = append(p.durations, c.duration)
 		if c.ttft > 0 {
 			p.ttfts = append(p.ttfts, c.ttft)

@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/otelcol-llm/otelcol-llm/internal/genai"
+	"github.com/otelcol-llm/otelcol-llm/pricing"
 )
 
 // Reserved label values. They are always admitted and never count toward a cap.
@@ -32,6 +33,7 @@ type Settings struct {
 	Namespace           string
 	DurationBuckets     []float64
 	TTFTBuckets         []float64
+	TPOTBuckets         []float64
 	NativeHistograms    bool
 	NativeBucketFactor  float64
 	NativeMaxBuckets    uint32
@@ -39,6 +41,8 @@ type Settings struct {
 	MaxLabelValueLength int
 	MaxModels           int
 	MaxTemplates        int
+	// Pricer prices calls whose span carries no cost; nil prices nothing.
+	Pricer *pricing.Pricer
 }
 
 // Overflow tells which labels of a call were folded into OverflowValue.
@@ -56,6 +60,11 @@ type Recorder struct {
 	prompt     *prometheus.CounterVec
 	completion *prometheus.CounterVec
 	errors     *prometheus.CounterVec
+	cached     *prometheus.CounterVec
+	reasoning  *prometheus.CounterVec
+	cost       *prometheus.CounterVec
+	unpriced   *prometheus.CounterVec
+	tpot       *prometheus.HistogramVec
 
 	// snap is read without locks on the hot path. dirty, guarded by mu, holds
 	// every series; a lookup that misses snap takes mu and finds or creates the
@@ -89,8 +98,24 @@ type series struct {
 	duration        prometheus.Observer
 	prompt          prometheus.Counter
 	completion      prometheus.Counter
-	ttft            atomic.Pointer[observerBox] // created on the first streamed call
+	cached          prometheus.Counter
+	reasoning       prometheus.Counter
+	cost            prometheus.Counter
+	ttft            atomic.Pointer[observerBox] // created on the first streamed call with a TTFT
+	tpot            atomic.Pointer[observerBox] // created on the first call with a time per output token
+	unpriced        atomic.Pointer[counterBox]  // created on the first unpriced call
+	price           atomic.Pointer[priceCache]  // price of the last (provider, model) seen
 	nextExemplar    atomic.Int64
+}
+
+type counterBox struct{ prometheus.Counter }
+
+// priceCache remembers the price of one (provider, model) under one version
+// of the price table, so a series looks its price up once, not per call.
+type priceCache struct {
+	version         uint64
+	provider, model string
+	price           *pricing.Price // nil: unpriced
 }
 
 type observerBox struct{ prometheus.Observer }
@@ -130,7 +155,26 @@ func New(set Settings, reg prometheus.Registerer) (*Recorder, error) {
 		Namespace: set.Namespace, Name: "errors_total",
 		Help: "Failed LLM calls by model and bounded error reason.",
 	}, []string{"model", "reason"})
-	for _, c := range []prometheus.Collector{r.requests, r.duration, r.ttft, r.prompt, r.completion, r.errors} {
+	r.cached = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: set.Namespace, Name: "cached_prompt_tokens_total",
+		Help: "Input tokens read from the provider's prompt cache (part of the prompt tokens).",
+	}, mt)
+	r.reasoning = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: set.Namespace, Name: "reasoning_tokens_total",
+		Help: "Reasoning output tokens (part of the completion tokens).",
+	}, mt)
+	r.cost = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: set.Namespace, Name: "cost_usd_total",
+		Help: "Estimated cost of LLM calls in USD: the cost the span carries, else tokens times the price table.",
+	}, mt)
+	r.unpriced = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: set.Namespace, Name: "unpriced_requests_total",
+		Help: "LLM calls that carried no cost and whose model has no price in the table (their cost is not in cost_usd_total).",
+	}, []string{"model"})
+	r.tpot = prometheus.NewHistogramVec(r.histogramOpts("time_per_output_token_seconds",
+		"Time per output token after the first of streamed calls: (duration - TTFT) / (output tokens - 1), in seconds.", set.TPOTBuckets), mt)
+	for _, c := range []prometheus.Collector{r.requests, r.duration, r.ttft, r.prompt, r.completion, r.errors,
+		r.cached, r.reasoning, r.cost, r.unpriced, r.tpot} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}
@@ -184,16 +228,20 @@ func (r *Recorder) Record(c *genai.Call, now int64) Overflow {
 	if c.HasOutputTokens {
 		addCounter(s.completion, float64(c.OutputTokens), exemplar)
 	}
-	if c.Streamed && c.HasTTFT {
-		box := s.ttft.Load()
-		if box == nil {
-			box = &observerBox{r.ttft.WithLabelValues(s.model, s.template)}
-			if !s.ttft.CompareAndSwap(nil, box) {
-				box = s.ttft.Load()
-			}
-		}
-		observe(box.Observer, c.TTFT, exemplar)
+	if c.HasCachedInput {
+		addCounter(s.cached, float64(c.CachedInputTokens), exemplar)
 	}
+	if c.HasReasoning {
+		addCounter(s.reasoning, float64(c.ReasoningTokens), exemplar)
+	}
+	if c.Streamed && c.HasTTFT {
+		observe(lazyObserver(&s.ttft, r.ttft, s).Observer, c.TTFT, exemplar)
+		if c.HasDuration && c.HasOutputTokens && c.OutputTokens >= 2 {
+			tpot := (c.Duration - c.TTFT) / float64(c.OutputTokens-1)
+			observe(lazyObserver(&s.tpot, r.tpot, s).Observer, tpot, exemplar)
+		}
+	}
+	r.recordCost(s, c, exemplar)
 	if c.Status == genai.StatusError {
 		reason := c.Reason
 		if reason == genai.ReasonNone {
@@ -238,6 +286,9 @@ func (r *Recorder) lookupSlow(rawModel, rawTmpl string) (*series, Overflow) {
 	s.duration = r.duration.WithLabelValues(model, tmpl)
 	s.prompt = r.prompt.WithLabelValues(model, tmpl)
 	s.completion = r.completion.WithLabelValues(model, tmpl)
+	s.cached = r.cached.WithLabelValues(model, tmpl)
+	s.reasoning = r.reasoning.WithLabelValues(model, tmpl)
+	s.cost = r.cost.WithLabelValues(model, tmpl)
 	r.dirty.series[key] = s
 	return s, of
 }
@@ -294,6 +345,67 @@ func (r *Recorder) missed() {
 	}
 	r.misses = 0
 	r.snap.Store(&snapshot{series: maps.Clone(r.dirty.series), errSeries: maps.Clone(r.dirty.errSeries)})
+}
+
+// lazyObserver returns the series' child of vec, creating it on first use so
+// a (model, template) pair that never streams exposes no empty histogram.
+func lazyObserver(p *atomic.Pointer[observerBox], vec *prometheus.HistogramVec, s *series) *observerBox {
+	if box := p.Load(); box != nil {
+		return box
+	}
+	box := &observerBox{vec.WithLabelValues(s.model, s.template)}
+	if !p.CompareAndSwap(nil, box) {
+		box = p.Load()
+	}
+	return box
+}
+
+// recordCost adds the call's cost: the cost its span carries wins; else its
+// tokens times the price of its model. A call with neither is counted in
+// unpriced_requests_total so a missing price never reads as $0.
+func (r *Recorder) recordCost(s *series, c *genai.Call, exemplar prometheus.Labels) {
+	if c.HasCost {
+		addCounter(s.cost, c.Cost, exemplar)
+		return
+	}
+	price := r.priceOf(s, c)
+	if price == nil {
+		box := s.unpriced.Load()
+		if box == nil {
+			box = &counterBox{r.unpriced.WithLabelValues(s.model)}
+			if !s.unpriced.CompareAndSwap(nil, box) {
+				box = s.unpriced.Load()
+			}
+		}
+		box.Add(1)
+		return
+	}
+	if cost := price.Cost(pricing.Usage{
+		Input: c.InputTokens, Output: c.OutputTokens,
+		CachedInput: c.CachedInputTokens, Reasoning: c.ReasoningTokens,
+	}); cost > 0 {
+		addCounter(s.cost, cost, exemplar)
+	}
+}
+
+// priceOf returns the price of the call's model (nil: unpriced), from the
+// series' cache when the table, the provider and the model are unchanged.
+// The model is the span's own (a series folded into "other" holds many).
+func (r *Recorder) priceOf(s *series, c *genai.Call) *pricing.Price {
+	if r.set.Pricer == nil {
+		return nil
+	}
+	version := r.set.Pricer.Version()
+	model := c.Model()
+	if pc := s.price.Load(); pc != nil && pc.version == version && pc.provider == c.Provider && pc.model == model {
+		return pc.price
+	}
+	price, ok := r.set.Pricer.Table().Lookup(c.Provider, model)
+	if !ok {
+		price = nil
+	}
+	s.price.Store(&priceCache{version: version, provider: strings.Clone(c.Provider), model: strings.Clone(model), price: price})
+	return price
 }
 
 func exemplarLabels(c *genai.Call) prometheus.Labels {

@@ -2,6 +2,8 @@ package recorder
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -14,8 +16,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.uber.org/zap"
 
 	"github.com/otelcol-llm/otelcol-llm/internal/genai"
+	"github.com/otelcol-llm/otelcol-llm/pricing"
 )
 
 func testSettings() Settings {
@@ -23,6 +27,7 @@ func testSettings() Settings {
 		Namespace:           "llm",
 		DurationBuckets:     []float64{0.5, 1, 2, 5, 10, 20, 30, 60},
 		TTFTBuckets:         []float64{0.1, 0.25, 0.5, 1, 2, 5},
+		TPOTBuckets:         []float64{0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1, 2.5},
 		NativeHistograms:    true,
 		NativeBucketFactor:  1.1,
 		NativeMaxBuckets:    160,
@@ -145,7 +150,86 @@ llm_time_to_first_token_seconds_bucket{model="gpt-4o",template="support",le="+In
 llm_time_to_first_token_seconds_sum{model="gpt-4o",template="support"} 0.3
 llm_time_to_first_token_seconds_count{model="gpt-4o",template="support"} 1
 `
-	require.NoError(t, testutil.GatherAndCompare(reg, strings.NewReader(expected)))
+	require.NoError(t, testutil.GatherAndCompare(reg, strings.NewReader(expected),
+		"llm_requests_total", "llm_prompt_tokens_total", "llm_completion_tokens_total", "llm_errors_total",
+		"llm_request_duration_seconds", "llm_time_to_first_token_seconds"))
+}
+
+func TestRecordCostTokensAndTPOT(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "prices.yaml")
+	require.NoError(t, os.WriteFile(path, []byte("models:\n  - {model: gpt-4o, provider: openai, input: 2.5, output: 10, cached_input: 1.25}\n"), 0o600))
+	pricer, err := pricing.NewPricer(pricing.Settings{File: path}, zap.NewNop())
+	require.NoError(t, err)
+	set := testSettings()
+	set.Pricer = pricer
+	r, reg := newTestRecorder(t, set)
+
+	// Priced from the table: 1000 input of which 400 cached, 200 output of which 50 reasoning.
+	priced := chat("gpt-4o-2024-08-06", "support", 2.5, 1000, 200)
+	priced.Provider = "openai"
+	priced.CachedInputTokens, priced.HasCachedInput = 400, true
+	priced.ReasoningTokens, priced.HasReasoning = 50, true
+	// Streamed: TPOT = (2.5 - 0.5) / (200 - 1).
+	priced.Streamed, priced.TTFT, priced.HasTTFT = true, 0.5, true
+	// The cost on the span wins over the table.
+	carried := chat("gpt-4o", "support", 1, 100, 10)
+	carried.Provider = "openai"
+	carried.Cost, carried.HasCost = 0.25, true
+	// No price, no cost: unpriced, and nothing added to the cost.
+	unpriced := chat("my-finetune", "support", 1, 100, 10)
+	unpriced.Provider = "openai"
+	// The same model under another provider has no row either.
+	otherProvider := chat("gpt-4o", "support", 1, 100, 10)
+	otherProvider.Provider = "azure.ai.openai"
+	// Streamed with one output token: no TPOT.
+	single := chat("my-finetune", "support", 1, 10, 1)
+	single.Streamed, single.TTFT, single.HasTTFT = true, 0.2, true
+
+	for _, c := range []genai.Call{priced, carried, unpriced, otherProvider, single} {
+		r.Record(&c, 0)
+	}
+	tableCost := (600*2.5 + 400*1.25 + 200*10) / 1e6 // 0.004 USD
+	expected := `
+# HELP llm_unpriced_requests_total LLM calls that carried no cost and whose model has no price in the table (their cost is not in cost_usd_total).
+# TYPE llm_unpriced_requests_total counter
+llm_unpriced_requests_total{model="gpt-4o"} 1
+llm_unpriced_requests_total{model="my-finetune"} 2
+# HELP llm_cached_prompt_tokens_total Input tokens read from the provider's prompt cache (part of the prompt tokens).
+# TYPE llm_cached_prompt_tokens_total counter
+llm_cached_prompt_tokens_total{model="gpt-4o",template="support"} 0
+llm_cached_prompt_tokens_total{model="gpt-4o-2024-08-06",template="support"} 400
+llm_cached_prompt_tokens_total{model="my-finetune",template="support"} 0
+# HELP llm_reasoning_tokens_total Reasoning output tokens (part of the completion tokens).
+# TYPE llm_reasoning_tokens_total counter
+llm_reasoning_tokens_total{model="gpt-4o",template="support"} 0
+llm_reasoning_tokens_total{model="gpt-4o-2024-08-06",template="support"} 50
+llm_reasoning_tokens_total{model="my-finetune",template="support"} 0
+`
+	require.NoError(t, testutil.GatherAndCompare(reg, strings.NewReader(expected),
+		"llm_unpriced_requests_total", "llm_cached_prompt_tokens_total", "llm_reasoning_tokens_total"))
+
+	mfs, err := reg.Gather()
+	require.NoError(t, err)
+	costOf := func(mfs []*dto.MetricFamily, model string) float64 {
+		return findMetric(t, mfs, "llm_cost_usd_total", map[string]string{"model": model}).GetCounter().GetValue()
+	}
+	assert.InDelta(t, tableCost, costOf(mfs, "gpt-4o-2024-08-06"), 1e-15)
+	assert.InDelta(t, 0.25, costOf(mfs, "gpt-4o"), 1e-15)
+	assert.Zero(t, costOf(mfs, "my-finetune"))
+	h := findMetric(t, mfs, "llm_time_per_output_token_seconds", nil).GetHistogram()
+	assert.Equal(t, uint64(1), h.GetSampleCount())
+	assert.InDelta(t, 2.0/199, h.GetSampleSum(), 1e-12)
+
+	// A new price file takes effect for the next call.
+	require.NoError(t, os.WriteFile(path, []byte("models:\n  - {model: gpt-4o, provider: openai, input: 5, output: 20}\n"), 0o600))
+	require.True(t, pricer.Reload())
+	again := chat("gpt-4o-2024-08-06", "support", 1, 1000, 0)
+	again.Provider = "openai"
+	r.Record(&again, 0)
+	mfs, err = reg.Gather()
+	require.NoError(t, err)
+	assert.InDelta(t, tableCost+1000*5/1e6, costOf(mfs, "gpt-4o-2024-08-06"), 1e-15)
 }
 
 func TestRecordTemplateCap(t *testing.T) {
