@@ -2,8 +2,10 @@ package pricing
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -136,4 +138,81 @@ func (p *Pricer) Reload() bool {
 	p.last = data
 	p.logger.Info("price file reloaded", zap.String("file", p.set.File), zap.Int("rows", len(rows)))
 	return true
+}
+
+// Config is the `pricing` block of the components' configuration. Inline
+// rows win over the file, which wins over the shipped default table.
+type Config struct {
+	// DefaultTable includes the shipped default table (pricing/default.yaml).
+	DefaultTable bool `mapstructure:"default_table"`
+	// File is a price file in the same format, re-read when it changes.
+	File string `mapstructure:"file"`
+	// ReloadInterval is how often File is checked for changes (0: never).
+	ReloadInterval time.Duration `mapstructure:"reload_interval"`
+	// Models are inline price rows.
+	Models []Row `mapstructure:"models"`
+}
+
+// DefaultConfig is the default `pricing` block.
+func DefaultConfig() Config {
+	return Config{DefaultTable: true, ReloadInterval: 30 * time.Second}
+}
+
+// Validate checks the block; messages name the field (the collector prefixes
+// them with `pricing: `) and the value.
+func (c Config) Validate() error {
+	var errs []error
+	for i := range c.Models {
+		row := c.Models[i] // Validate compiles the copy's regex
+		if err := row.Validate(); err != nil {
+			errs = append(errs, fmt.Errorf("models[%d]: %w", i, err))
+		}
+	}
+	if c.ReloadInterval < 0 {
+		errs = append(errs, fmt.Errorf("reload_interval: %v must not be negative", c.ReloadInterval))
+	}
+	return errors.Join(errs...)
+}
+
+// Settings turns the block into Pricer settings.
+func (c Config) Settings() Settings {
+	return Settings{Defaults: c.DefaultTable, File: c.File, Inline: c.Models, ReloadInterval: c.ReloadInterval}
+}
+
+// Cache remembers the price of recent (provider, model) pairs of a Pricer's
+// current table, so a price is looked up once per model, not per span. It
+// holds at most maxCached pairs and starts over when full or when the table
+// changes. Safe for concurrent use.
+type Cache struct {
+	p       *Pricer
+	mu      sync.Mutex
+	version uint64
+	m       map[cacheKey]*Price // nil value: unpriced
+}
+
+type cacheKey struct{ provider, model string }
+
+const maxCached = 4096
+
+// NewCache returns a cache over p.
+func NewCache(p *Pricer) *Cache { return &Cache{p: p, m: map[cacheKey]*Price{}} }
+
+// Lookup is Table().Lookup through the cache.
+func (c *Cache) Lookup(provider, model string) (*Price, bool) {
+	v := c.p.Version()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if v != c.version || len(c.m) >= maxCached {
+		clear(c.m)
+		c.version = v
+	}
+	if price, ok := c.m[cacheKey{provider, model}]; ok {
+		return price, price != nil
+	}
+	price, ok := c.p.Table().Lookup(provider, model)
+	if !ok {
+		price = nil
+	}
+	c.m[cacheKey{strings.Clone(provider), strings.Clone(model)}] = price
+	return price, ok
 }

@@ -6,7 +6,6 @@ import (
 	"math"
 	"net"
 	"strconv"
-	"time"
 
 	"go.opentelemetry.io/collector/config/confighttp"
 
@@ -38,7 +37,7 @@ type Config struct {
 	// on the resource, for the template label.
 	TemplateAttributes []string `mapstructure:"template_attributes"`
 	// Pricing prices the calls whose span carries no cost.
-	Pricing PricingConfig `mapstructure:"pricing"`
+	Pricing pricing.Config `mapstructure:"pricing"`
 
 	// prevent unkeyed literal initialization
 	_ struct{}
@@ -57,19 +56,6 @@ type NativeHistogramsConfig struct {
 	BucketFactor float64 `mapstructure:"bucket_factor"`
 	// MaxBuckets caps the number of native buckets of one series (≥ 1).
 	MaxBuckets uint32 `mapstructure:"max_buckets"`
-}
-
-// PricingConfig says where model prices come from. Inline rows win over the
-// file, which wins over the shipped default table.
-type PricingConfig struct {
-	// DefaultTable includes the shipped default table (pricing/default.yaml).
-	DefaultTable bool `mapstructure:"default_table"`
-	// File is a price file in the same format, re-read when it changes.
-	File string `mapstructure:"file"`
-	// ReloadInterval is how often File is checked for changes (0: never).
-	ReloadInterval time.Duration `mapstructure:"reload_interval"`
-	// Models are inline price rows.
-	Models []pricing.Row `mapstructure:"models"`
 }
 
 // ExemplarsConfig configures exemplars.
@@ -111,15 +97,7 @@ func (cfg Config) Validate() error {
 	errs = append(errs, validateBuckets("request_duration::buckets", cfg.RequestDuration.Buckets))
 	errs = append(errs, validateBuckets("time_to_first_token::buckets", cfg.TimeToFirstToken.Buckets))
 	errs = append(errs, validateBuckets("time_per_output_token::buckets", cfg.TimePerOutputToken.Buckets))
-	for i := range cfg.Pricing.Models {
-		row := cfg.Pricing.Models[i] // Validate compiles a copy's regex
-		if err := row.Validate(); err != nil {
-			errs = append(errs, fmt.Errorf("pricing::models[%d]: %w", i, err))
-		}
-	}
-	if cfg.Pricing.ReloadInterval < 0 {
-		errs = append(errs, fmt.Errorf("pricing::reload_interval: %v must not be negative", cfg.Pricing.ReloadInterval))
-	}
+	// cfg.Pricing validates itself (the collector validates nested structs).
 	if cfg.NativeHistograms.Enabled {
 		if f := cfg.NativeHistograms.BucketFactor; !(f > 1) || math.IsInf(f, 0) {
 			errs = append(errs, fmt.Errorf("native_histograms::bucket_factor: %v must be a finite number > 1", f))

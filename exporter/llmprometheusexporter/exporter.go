@@ -48,12 +48,7 @@ func newLLMExporter(cfg *Config, set exporter.Settings) (*llmExporter, error) {
 	if err != nil {
 		return nil, err
 	}
-	pricer, err := pricing.NewPricer(pricing.Settings{
-		Defaults:       cfg.Pricing.DefaultTable,
-		File:           cfg.Pricing.File,
-		Inline:         cfg.Pricing.Models,
-		ReloadInterval: cfg.Pricing.ReloadInterval,
-	}, set.Logger)
+	pricer, err := pricing.NewPricer(cfg.Pricing.Settings(), set.Logger)
 	if err != nil {
 		tb.Shutdown()
 		return nil, err

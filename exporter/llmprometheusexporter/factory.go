@@ -2,7 +2,6 @@ package llmprometheusexporter // import "github.com/otelcol-llm/otelcol-llm/expo
 
 import (
 	"context"
-	"time"
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/config/confighttp"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/otelcol-llm/otelcol-llm/exporter/llmprometheusexporter/internal/metadata"
 	"github.com/otelcol-llm/otelcol-llm/internal/genai"
+	"github.com/otelcol-llm/otelcol-llm/pricing"
 )
 
 const (
@@ -30,8 +30,6 @@ var (
 	// The GenAI semantic conventions' buckets of gen_ai.server.time_per_output_token.
 	defaultTPOTBuckets = []float64{0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1, 2.5}
 )
-
-const defaultPriceReloadInterval = 30 * time.Second
 
 // NewFactory returns the factory of the llm_prometheus exporter.
 func NewFactory() exporter.Factory {
@@ -60,7 +58,7 @@ func createDefaultConfig() component.Config {
 			Template:       LabelLimit{MaxValues: defaultMaxTemplateValues},
 		},
 		TemplateAttributes: genai.DefaultTemplateKeys(),
-		Pricing:            PricingConfig{DefaultTable: true, ReloadInterval: defaultPriceReloadInterval},
+		Pricing:            pricing.DefaultConfig(),
 	}
 }
 
