@@ -3,6 +3,8 @@ package llmprocessor // import "github.com/otelcol-llm/otelcol-llm/processor/llm
 import (
 	"errors"
 	"fmt"
+
+	"github.com/otelcol-llm/otelcol-llm/pricing"
 )
 
 // Config is the configuration of the llm processor.
@@ -16,6 +18,10 @@ type Config struct {
 	// RedactContent removes prompt and completion content (attributes and
 	// span events) from every span, LLM call or not.
 	RedactContent bool `mapstructure:"redact_content"`
+
+	// Pricing prices LLM calls whose span carries no cost; the cost is written
+	// as gen_ai.usage.cost. Same block as the llm_prometheus exporter's.
+	Pricing pricing.Config `mapstructure:"pricing"`
 
 	// prevent unkeyed literal initialization
 	_ struct{}

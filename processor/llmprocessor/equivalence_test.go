@@ -26,6 +26,7 @@ import (
 	"github.com/otelcol-llm/otelcol-llm/exporter/llmprometheusexporter"
 	"github.com/otelcol-llm/otelcol-llm/internal/genai"
 	"github.com/otelcol-llm/otelcol-llm/internal/spangen"
+	"github.com/otelcol-llm/otelcol-llm/pricing"
 	"github.com/otelcol-llm/otelcol-llm/processor/llmprocessor/internal/metadata"
 )
 
@@ -63,23 +64,37 @@ func mixedBatch(t testing.TB) ptrace.Traces {
 func TestExtractUnchangedByProcessor(t *testing.T) {
 	in := mixedBatch(t)
 	ex := genai.NewExtractor(genai.Options{})
+	table, err := pricing.NewTable(pricing.DefaultRows())
+	require.NoError(t, err)
 	for _, redact := range []bool{false, true} {
 		t.Run(fmt.Sprintf("redact_content=%v", redact), func(t *testing.T) {
 			cfg := createDefaultConfig().(*Config)
 			cfg.RedactContent = redact
 			out := process(t, cfg, in)
 			require.Equal(t, in.SpanCount(), out.SpanCount())
-			counted := 0
+			counted, priced := 0, 0
 			eachSpanPair(in, out, func(res pcommon.Resource, before, after ptrace.Span) {
 				var want, got genai.Call
 				okWant := ex.Extract(before, res, &want)
 				okGot := ex.Extract(after, res, &got)
 				if assert.Equal(t, okWant, okGot, "span %q counted", before.Name()) && okWant {
 					counted++
+					if !want.HasCost && got.HasCost {
+						// The processor wrote the price-table cost: exactly what the
+						// exporter would have computed from the same table.
+						price, ok := table.Lookup(want.Provider, want.Model())
+						if assert.True(t, ok, "span %q got a cost without a price", before.Name()) {
+							assert.Equal(t, price.Cost(pricing.Usage{Input: want.InputTokens, Output: want.OutputTokens,
+								CachedInput: want.CachedInputTokens, Reasoning: want.ReasoningTokens}), got.Cost, "span %q", before.Name())
+						}
+						priced++
+						got.Cost, got.HasCost = 0, false
+					}
 					assert.Equal(t, want, got, "span %q", before.Name())
 				}
 			})
 			assert.Greater(t, counted, 100)
+			assert.Greater(t, priced, 50)
 		})
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"go.opentelemetry.io/collector/processor/processorhelper"
 
 	"github.com/otelcol-llm/otelcol-llm/internal/genai"
+	"github.com/otelcol-llm/otelcol-llm/pricing"
 	"github.com/otelcol-llm/otelcol-llm/processor/llmprocessor/internal/metadata"
 )
 
@@ -25,6 +26,7 @@ func createDefaultConfig() component.Config {
 	return &Config{
 		TemplateAttributes: genai.DefaultTemplateKeys(),
 		RedactContent:      defaultRedactContent,
+		Pricing:            pricing.DefaultConfig(),
 	}
 }
 
@@ -34,6 +36,7 @@ func createTraces(ctx context.Context, set processor.Settings, cfg component.Con
 		return nil, err
 	}
 	return processorhelper.NewTraces(ctx, set, cfg, next, p.processTraces,
+		processorhelper.WithStart(p.start),
 		processorhelper.WithShutdown(p.shutdown),
 		processorhelper.WithCapabilities(consumer.Capabilities{MutatesData: true}),
 	)

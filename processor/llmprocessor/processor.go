@@ -3,10 +3,13 @@ package llmprocessor // import "github.com/otelcol-llm/otelcol-llm/processor/llm
 import (
 	"context"
 
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/collector/processor"
 
 	"github.com/otelcol-llm/otelcol-llm/internal/genai"
+	"github.com/otelcol-llm/otelcol-llm/pricing"
 	"github.com/otelcol-llm/otelcol-llm/processor/llmprocessor/internal/enrich"
 	"github.com/otelcol-llm/otelcol-llm/processor/llmprocessor/internal/metadata"
 	"github.com/otelcol-llm/otelcol-llm/processor/llmprocessor/internal/redact"
@@ -14,6 +17,8 @@ import (
 
 type llmProcessor struct {
 	extractor *genai.Extractor
+	pricer    *pricing.Pricer
+	prices    *pricing.Cache
 	redactor  *redact.Redactor // nil unless redact_content
 	telemetry *metadata.TelemetryBuilder
 }
@@ -23,8 +28,15 @@ func newLLMProcessor(cfg *Config, set processor.Settings) (*llmProcessor, error)
 	if err != nil {
 		return nil, err
 	}
+	pricer, err := pricing.NewPricer(cfg.Pricing.Settings(), set.Logger)
+	if err != nil {
+		tb.Shutdown()
+		return nil, err
+	}
 	p := &llmProcessor{
 		extractor: genai.NewExtractor(genai.Options{TemplateKeys: cfg.TemplateAttributes}),
+		pricer:    pricer,
+		prices:    pricing.NewCache(pricer),
 		telemetry: tb,
 	}
 	if cfg.RedactContent {
@@ -37,7 +49,13 @@ func newLLMProcessor(cfg *Config, set processor.Settings) (*llmProcessor, error)
 	return p, nil
 }
 
+func (p *llmProcessor) start(context.Context, component.Host) error {
+	p.pricer.Start()
+	return nil
+}
+
 func (p *llmProcessor) shutdown(context.Context) error {
+	p.pricer.Stop()
 	p.telemetry.Shutdown()
 	return nil
 }
@@ -65,6 +83,7 @@ func (p *llmProcessor) processTraces(ctx context.Context, td ptrace.Traces) (ptr
 				span := spans.At(k)
 				if p.extractor.Extract(span, res, &call) {
 					enrich.Write(&call, span.Attributes())
+					p.writeCost(&call, span.Attributes())
 					counts.enriched++
 				} else {
 					counts.skipped++
@@ -79,6 +98,23 @@ func (p *llmProcessor) processTraces(ctx context.Context, td ptrace.Traces) (ptr
 	}
 	p.report(ctx, &counts)
 	return td, nil
+}
+
+// writeCost puts the call's price-table cost on the span as gen_ai.usage.cost
+// when the span carries no cost of its own (a refused cost value is left as
+// it was), reports tokens, and its model has a price.
+func (p *llmProcessor) writeCost(call *genai.Call, attrs pcommon.Map) {
+	if call.HasCost || call.Invalid&genai.InvalidCost != 0 || !(call.HasInputTokens || call.HasOutputTokens) {
+		return
+	}
+	price, ok := p.prices.Lookup(call.Provider, call.Model())
+	if !ok {
+		return
+	}
+	attrs.PutDouble(enrich.KeyCost, price.Cost(pricing.Usage{
+		Input: call.InputTokens, Output: call.OutputTokens,
+		CachedInput: call.CachedInputTokens, Reasoning: call.ReasoningTokens,
+	}))
 }
 
 func (p *llmProcessor) report(ctx context.Context, c *batchCounts) {

@@ -23,6 +23,9 @@ const (
 	KeyTimeToFirstChunk = "gen_ai.response.time_to_first_chunk"
 	KeyTemplate         = "llm.template"     // prompt template identity, when one was found
 	KeyErrorReason      = "llm.error.reason" // bounded reason of a failed call
+	// KeyCost is where the processor writes a price-table cost (USD) when the
+	// span carries none; the name is OpenLIT's, the first cost source read.
+	KeyCost = "gen_ai.usage.cost"
 )
 
 // maxWritten is the number of keys above.
