@@ -42,7 +42,7 @@ GO_FILES = $(shell find $(CURDIR) -name '*.go' -not -path '$(BUILD_DIR)/*' -not 
 
 E2E_TIMEOUT ?= 15m
 
-.PHONY: build run tools generate generate-check lint unit e2e test bench clean
+.PHONY: build run tools generate generate-check lint unit e2e test bench clean dashboards dashboards-test rules-test
 
 ## build: generate and compile _build/otelcol-llm with ocb from builder-config.yaml.
 build: $(BUILDER)
@@ -119,8 +119,25 @@ e2e: build tools
 	cd $(CURDIR) && OTELCOL_LLM_BINARY=$(OTELCOL) PROMETHEUS_BINARY=$(PROMETHEUS) \
 		$(GO) test -tags e2e -count=1 -v -timeout $(E2E_TIMEOUT) ./test/e2e/...
 
+## dashboards: regenerate dashboards/llm-overview.json and dashboards/queries.json
+## (dashboards/ is its own Go module: it needs Prometheus' PromQL parser, which
+## would move the collector's client_golang if it were in the root go.mod).
+dashboards:
+	cd $(CURDIR)/dashboards && $(GO) run ./gen
+
+## dashboards-test: vet and test the dashboards module: strict parse with the
+## Grafana foundation SDK, PromQL parse of every query, units and descriptions,
+## committed JSON equal to the generator's output, rules/ and docs/ consistent.
+dashboards-test:
+	cd $(CURDIR)/dashboards && $(GO) vet ./... && $(GO) test -race ./...
+
+## rules-test: promtool check rules and promtool test rules (rules/tests/*.yaml).
+rules-test: $(PROMTOOL)
+	$(PROMTOOL) check rules $(CURDIR)/rules/llm-recording.yaml $(CURDIR)/rules/llm-alerts.yaml
+	cd $(CURDIR)/rules && $(PROMTOOL) test rules tests/*.yaml
+
 ## test: everything (installs what it needs).
-test: lint generate-check unit e2e
+test: lint generate-check unit dashboards-test rules-test e2e
 
 ## bench: the Go benchmarks, no tests.
 bench:
