@@ -93,10 +93,16 @@ type promServer struct {
 
 func startPrometheus(t *testing.T, targetPort int) *promServer {
 	t.Helper()
+	return startPrometheusWithConfig(t, fmt.Sprintf(prometheusConfig, targetPort))
+}
+
+// startPrometheusWithConfig starts Prometheus with the given configuration text.
+func startPrometheusWithConfig(t *testing.T, config string) *promServer {
+	t.Helper()
 	bin := prebuilt(t, "PROMETHEUS_BINARY", "bin/prometheus", "tools")
 	dir := t.TempDir()
 	cfgPath := filepath.Join(dir, "prometheus.yml")
-	if err := os.WriteFile(cfgPath, []byte(fmt.Sprintf(prometheusConfig, targetPort)), 0o600); err != nil {
+	if err := os.WriteFile(cfgPath, []byte(config), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	p := &promServer{port: freePorts(t, 1)[0]}
