@@ -3,7 +3,7 @@
 #   make build     ocb-built collector in _build/otelcol-llm
 #   make run       build, then run it with config/otelcol.yaml
 #   make test      everything CI runs: lint, generate-check, unit, e2e
-#   make bench     the Go benchmarks
+#   make bench     the Go benchmarks and BENCHMARKS.md (bench/)
 #
 # Every tool is installed into ./bin on first use and reused afterwards
 # (delete ./bin to reinstall).
@@ -42,7 +42,7 @@ GO_FILES = $(shell find $(CURDIR) -name '*.go' -not -path '$(BUILD_DIR)/*' -not 
 
 E2E_TIMEOUT ?= 15m
 
-.PHONY: build run tools generate generate-check lint unit e2e test bench clean dashboards dashboards-test rules-test
+.PHONY: build run tools generate generate-check lint unit e2e test bench bench-long clean dashboards dashboards-test rules-test
 
 ## build: generate and compile _build/otelcol-llm with ocb from builder-config.yaml.
 build: $(BUILDER)
@@ -139,9 +139,19 @@ rules-test: $(PROMTOOL)
 ## test: everything (installs what it needs).
 test: lint generate-check unit dashboards-test rules-test e2e
 
-## bench: the Go benchmarks, no tests.
+## bench: the Go benchmarks of the root module, then the side-by-side benchmarks
+## of bench/ (its own Go module: per-span cost vs contrib spanmetrics, the
+## 100,000-value cardinality attack), which write BENCHMARKS.md (< 5 min).
 bench:
 	cd $(CURDIR) && $(GO) test -run '^$$' -bench . -benchmem ./...
+	cd $(CURDIR)/bench && $(GO) test -count=1 -run TestSteadyStateAllocs -v ./perspan/
+	cd $(CURDIR)/bench && $(GO) run ./cmd/report -out $(CURDIR)/BENCHMARKS.md
+
+## bench-long: the 1,000,000-value cardinality attack (saved in
+## bench/results/cardinality-long.json), then BENCHMARKS.md again.
+bench-long:
+	cd $(CURDIR)/bench && $(GO) run ./cmd/report -long
+	$(MAKE) bench
 
 ## clean: remove the ocb output (./bin is kept: it is a cache of pinned tools).
 clean:
