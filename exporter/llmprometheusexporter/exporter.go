@@ -141,13 +141,13 @@ func (e *llmExporter) shutdown(ctx context.Context) error {
 	if srv != nil {
 		err = srv.Shutdown(ctx)
 		if err != nil {
+			// ctx ended before the open scrapes finished: cut them off.
 			err = errors.Join(err, srv.Close())
 		}
-		select {
-		case <-done:
-		case <-ctx.Done():
-			err = errors.Join(err, ctx.Err())
-		}
+		// Serve returns at once after Shutdown or Close, and closes the
+		// listener even when it had not started serving yet: wait for it so
+		// the port is free when shutdown returns.
+		<-done
 	}
 	e.pricer.Stop()
 	e.telemetry.Shutdown()
