@@ -98,70 +98,62 @@ func keyTableFor(templateKeys []string) *keyTable {
 func (e *Extractor) Extract(span ptrace.Span, resource pcommon.Resource, call *Call) bool {
 	attrs := span.Attributes()
 	var fs foundSet
-	t := e.keys
-	for k, v := range attrs.All() {
-		// t.lookup(k), inlined by hand: this loop runs for every attribute
-		// of every span.
-		var ke *keyEntry
-		if n := uint(len(k)); n >= 16 {
-			// hashKey(k, t.seed, t.shift) for the common long key, inlined.
-			w := k[n-16:]
-			h := le64(w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]) ^
-				bits.RotateLeft64(le64(w[8], w[9], w[10], w[11], w[12], w[13], w[14], w[15]), 31)
-			h = (h ^ uint64(n) ^ uint64(t.seed)<<32) * hashMultiplier
-			if b := &t.entries[uint32(h>>32)>>(t.shift&31)]; b.key == k {
-				ke = b
-			}
-		} else if n >= minHashedKeyLen {
-			if b := &t.entries[hashKey(k, t.seed, t.shift)]; b.key == k {
-				ke = b
-			}
-		}
-		if ke == nil {
-			if t.overflow == nil {
-				continue
-			}
-			if ke = t.lookupOverflow(k); ke == nil {
-				continue
-			}
-		}
-		fs.offer(ke.slot, v)
-		if ke.n != 0 {
-			for _, s := range t.extra(ke) {
-				fs.offer(s, v)
-			}
-		}
-	}
+	fs.scan(attrs, e.keys, &e.templateKeys)
 
-	fs.resolve(attrs, e.templateKeys)
-
-	op, opStreamed, ok := detect(&fs)
-	if !ok {
+	counted := detect(&fs)
+	if counted == nil {
 		return false
 	}
-	*call = Call{
-		Operation:     op,
-		Provider:      normalizeProvider(fs.str(fieldProvider)),
-		RequestModel:  fs.str(fieldRequestModel),
-		ResponseModel: fs.str(fieldResponseModel),
-		Template:      fs.str(fieldTemplate),
-		TraceID:       span.TraceID(),
-		SpanID:        span.SpanID(),
-	}
-	if call.Template == "" {
-		call.Template = e.resourceTemplate(resource)
-	}
+	op, opStreamed := counted.op, counted.streamed
+	// Zeroed, then written field by field: a composite literal would be
+	// built in a temporary and copied.
+	*call = Call{}
+	call.Operation = op
 
-	call.InputTokens, call.HasInputTokens = fs.count(fieldInputTokens, InvalidInputTokens, &call.Invalid)
-	call.OutputTokens, call.HasOutputTokens = fs.count(fieldOutputTokens, InvalidOutputTokens, &call.Invalid)
-	call.CachedInputTokens, call.HasCachedInput = fs.count(fieldCachedInputTokens, InvalidCachedInputTokens, &call.Invalid)
-	call.ReasoningTokens, call.HasReasoning = fs.count(fieldReasoningTokens, InvalidReasoningTokens, &call.Invalid)
+	// The common cases of fs.str and fs.count, inlined: a value that needs
+	// no settling (v.Str() is "" and v.Int() 0 for other types and absent
+	// fields).
+	provider := fs.v[fieldProvider].Str()
+	if !fs.isSettledStr(fieldProvider, provider) {
+		provider = fs.str(fieldProvider)
+	}
+	call.Provider = normalizeProvider(provider)
+	if call.RequestModel = fs.v[fieldRequestModel].Str(); !fs.isSettledStr(fieldRequestModel, call.RequestModel) {
+		call.RequestModel = fs.str(fieldRequestModel)
+	}
+	if call.ResponseModel = fs.v[fieldResponseModel].Str(); !fs.isSettledStr(fieldResponseModel, call.ResponseModel) {
+		call.ResponseModel = fs.str(fieldResponseModel)
+	}
+	if call.Template = fs.v[fieldTemplate].Str(); !fs.isSettledStr(fieldTemplate, call.Template) {
+		if call.Template = fs.str(fieldTemplate); call.Template == "" {
+			call.Template = e.resourceTemplate(resource)
+		}
+	}
+	call.TraceID, call.SpanID = span.TraceID(), span.SpanID()
 
-	if fs.has(fieldCost) {
-		if c, ok := fs.number(fieldCost); ok && c >= 0 && c <= maxCostUSD {
-			call.Cost, call.HasCost = c, true
-		} else {
-			call.Invalid |= InvalidCost
+	if n := fs.v[fieldInputTokens].Int(); fs.isSettledCount(fieldInputTokens, n) {
+		call.InputTokens, call.HasInputTokens = n, true
+	} else {
+		call.InputTokens, call.HasInputTokens = fs.count(fieldInputTokens, InvalidInputTokens, &call.Invalid)
+	}
+	if n := fs.v[fieldOutputTokens].Int(); fs.isSettledCount(fieldOutputTokens, n) {
+		call.OutputTokens, call.HasOutputTokens = n, true
+	} else {
+		call.OutputTokens, call.HasOutputTokens = fs.count(fieldOutputTokens, InvalidOutputTokens, &call.Invalid)
+	}
+	if fs.present&(1<<fieldCachedInputTokens|1<<fieldReasoningTokens|1<<fieldCost) != 0 { // usually all absent
+		if fs.present&(1<<fieldCachedInputTokens) != 0 {
+			call.CachedInputTokens, call.HasCachedInput = fs.count(fieldCachedInputTokens, InvalidCachedInputTokens, &call.Invalid)
+		}
+		if fs.present&(1<<fieldReasoningTokens) != 0 {
+			call.ReasoningTokens, call.HasReasoning = fs.count(fieldReasoningTokens, InvalidReasoningTokens, &call.Invalid)
+		}
+		if fs.has(fieldCost) {
+			if c, ok := fs.number(fieldCost); ok && c >= 0 && c <= maxCostUSD {
+				call.Cost, call.HasCost = c, true
+			} else {
+				call.Invalid |= InvalidCost
+			}
 		}
 	}
 
@@ -172,7 +164,11 @@ func (e *Extractor) Extract(span ptrace.Span, resource pcommon.Resource, call *C
 		call.Invalid |= InvalidDuration
 	}
 
-	streamAndTTFT(span, attrs, &fs, opStreamed, call)
+	// Without a stream flag, a TTFT attribute, a streaming operation or any
+	// event, the call is not streamed (call.Streamed is already false).
+	if opStreamed || fs.present&(1<<fieldStream|1<<fieldTTFT) != 0 || span.Events().Len() != 0 {
+		streamAndTTFT(span, attrs, &fs, opStreamed, call)
+	}
 
 	if isError(span, &fs) {
 		call.Status = StatusError
@@ -182,42 +178,56 @@ func (e *Extractor) Extract(span ptrace.Span, resource pcommon.Resource, call *C
 }
 
 // detect applies detectRules: any skip wins; else the first rule that counts
-// gives the operation, and whether that operation is a streamed call.
-func detect(fs *foundSet) (op string, streamed, ok bool) {
+// gives the count value (the operation, and whether that operation is a
+// streamed call). It returns nil when the span is not counted.
+func detect(fs *foundSet) *countValue {
+	var counted *countValue
 	// Detection fields follow the static fields in rule order: visiting the
 	// present ones in bit order visits their rules in table order.
 	for set := fs.present & detectMask; set != 0; set &= set - 1 {
 		f := bits.TrailingZeros32(set) & (maxFields - 1)
 		i := f - int(numStaticFields)
-		s := fs.v[f].Str() // "" for other types; detection keys have plain sources
-		if s == "" {
+		// A detection field has one plain source: settling would drop an
+		// empty value and keep any other as is, so it is read unsettled.
+		s := fs.v[f].Str() // "" for other types
+		if s == "" || (absentQuick.mayHave(s) && isAbsentString(s)) {
 			continue
 		}
 		r := &detectRules[i]
-		counted := false
-		for j := range r.count {
-			c := &r.count[j]
-			if s == c.value || equalFold(s, c.value) || (c.suffix && hasSuffixFold(s, c.value)) {
-				if !ok {
-					op, streamed, ok = c.op, c.streamed, true
-				}
-				counted = true
-				break
-			}
+		var c *countValue
+		if len(r.count) != 0 && s == r.count[0].value {
+			c = &r.count[0] // the first count value, spelled as in the table: the common case
+		} else {
+			c = r.countValueOf(s)
 		}
-		if counted {
-			continue
+		if c == nil && (r.skipOthers || r.skips(s)) {
+			return nil
 		}
-		if r.skipOthers {
-			return "", false, false
-		}
-		for _, v := range r.skip {
-			if equalFold(s, v) {
-				return "", false, false
-			}
+		if counted == nil {
+			counted = c
 		}
 	}
-	return op, streamed, ok
+	return counted
+}
+
+// skips reports whether s is in r.skip.
+func (r *detectRule) skips(s string) bool {
+	for _, v := range r.skip {
+		if equalFold(s, v) {
+			return true
+		}
+	}
+	return false
+}
+
+// countValueOf returns the first count value of r that s matches, or nil.
+func (r *detectRule) countValueOf(s string) *countValue {
+	for j := range r.count {
+		if c := &r.count[j]; s == c.value || equalFold(s, c.value) || (c.suffix && hasSuffixFold(s, c.value)) {
+			return c
+		}
+	}
+	return nil
 }
 
 // normalizeProvider maps a provider value to its canonical lower-case
@@ -227,9 +237,19 @@ func detect(fs *foundSet) (op string, streamed, ok bool) {
 // (without such a suffix) as is when it has no upper-case ASCII letter, else
 // lower-cased (the only allocation Extract can make on a well-formed span).
 func normalizeProvider(s string) string {
-	if s == "" {
+	// knownProvider's fast path, the common case: providerTable.find,
+	// inlined.
+	if t := &providerTable; len(s) >= minHashedKeyLen {
+		if e := &t.entries[nameHash(s, t.seed, 32-nameTableBits)]; e.name == s {
+			return e.value
+		}
+	} else if s == "" {
 		return ""
 	}
+	return normalizeProviderSlow(s)
+}
+
+func normalizeProviderSlow(s string) string {
 	if c, ok := knownProvider(s); ok {
 		return c
 	}
@@ -245,7 +265,16 @@ func normalizeProvider(s string) string {
 	return asciiLower(s)
 }
 
+// providerTable finds the providerNames values (lower case) by exact match,
+// built by compileTables.
+var providerTable nameTable
+
+// knownProvider returns the canonical name of a providerNames value (ASCII
+// case-insensitive).
 func knownProvider(s string) (string, bool) {
+	if c, ok := providerTable.find(s); ok {
+		return c, true
+	}
 	for i := range providerNames {
 		if equalFold(s, providerNames[i].value) {
 			return providerNames[i].canonical, true
@@ -286,19 +315,34 @@ func (e *Extractor) resourceTemplate(resource pcommon.Resource) string {
 // chunk event minus the span start; only for streamed calls, and
 // 0 ≤ TTFT ≤ duration.
 func streamAndTTFT(span ptrace.Span, attrs pcommon.Map, fs *foundSet, opStreamed bool, call *Call) {
-	streamed, known := fs.flag(fieldStream)
+	var streamed, known bool
+	if fs.present&(1<<fieldStream) != 0 {
+		streamed, known = fs.flag(fieldStream)
+	}
 	if !known && opStreamed {
 		streamed, known = true, true
 	}
 	if known && !streamed {
 		return // a non-streamed call has no TTFT, whatever else the span says
 	}
-	for fs.has(fieldTTFT) {
+	if fs.present&(1<<fieldTTFT) != 0 && fs.plain(fieldTTFT) {
+		// The common case, a Double from a plain value source: settling
+		// would keep it as is, and fs.number would read it the same way.
+		if d := fs.v[fieldTTFT].Double(); d != 0 { // 0 for other types
+			if src := fs.source(fieldTTFT); src.kind == kindValue && (known || !src.streamedOnly) {
+				call.Streamed = true
+				t, ok := scaled(d, src.scale)
+				setTTFT(call, t, ok)
+				return
+			}
+		}
+	}
+	for fs.present&(1<<fieldTTFT) != 0 && fs.has(fieldTTFT) {
 		src := fs.source(fieldTTFT)
 		if src.streamedOnly && !known {
 			// Not trusted on a call not known to be streamed: the next source.
-			if fs.next(fieldTTFT, attrs, nil) {
-				fs.settle(fieldTTFT, attrs, nil)
+			if fs.next(fieldTTFT) {
+				fs.settle(fieldTTFT)
 			}
 			continue
 		}
@@ -370,13 +414,31 @@ func isError(span ptrace.Span, fs *foundSet) bool {
 	if span.Status().Code() == ptrace.StatusCodeError {
 		return true
 	}
-	for _, r := range errorRules {
-		if !fs.has(r.field) {
-			continue
+	if fs.present&errorMask != 0 { // usually no error attribute at all
+		for _, r := range errorRules {
+			if fs.present&(1<<(r.field&(maxFields-1))) == 0 || !fs.has(r.field) {
+				continue
+			}
+			if r.value == "" || equalFold(trimSpace(fs.str(r.field)), r.value) {
+				return true
+			}
 		}
-		if r.value == "" || equalFold(trimSpace(fs.str(r.field)), r.value) {
-			return true
+	}
+	const f = fieldFinishReasons
+	if fs.present&(1<<f) == 0 {
+		return false
+	}
+	// classifyFinish's common case, inlined: an array from a plain source
+	// (see finishSliceReason).
+	if v := fs.v[f]; fs.plain(f) && v.Type() == pcommon.ValueTypeSlice {
+		sl := v.Slice()
+		for i, n := 0, sl.Len(); i < n; i++ {
+			if e := sl.At(i).Str(); len(e) != 0 && finishLastOrSpace>>(e[len(e)-1]&63)&1 != 0 &&
+				finishReasonError(trimSpace(e)) != ReasonNone {
+				return true
+			}
 		}
+		return false
 	}
 	r, _ := classifyFinish(fs)
 	return r != ReasonNone

@@ -37,10 +37,23 @@ var (
 	detectMask     uint32            // the bits of detectFields
 	reasonFields   []field           // field of reasonSources[i] (fromAttribute only)
 	errorRules     []errorRule       // the reason sources that mark an error
+	errorMask      uint32            // the bits of errorRules' fields
 	specialPrios   [maxFields]uint64 // bit p of specialPrios[f]: source p of f is not a plain value
+	jsonPrios      [maxFields]uint64 // bit p of jsonPrios[f]: source p of f is a kindJSON source
 	textSlots      [maxFields]int8   // index in foundSet.texts of a field with kindJSON sources, else -1
 	absentQuick    quickSet          // prefilter of absentValues
 	finishQuick    quickSet          // prefilter of finishReasonErrors
+	// finishLastOrSpace has bit c%64 set for the last bytes of the
+	// finishReasonErrors values (finishQuick.lasts) and for the spaces
+	// trimSpace cuts: a reason whose last byte's bit is clear names no error.
+	finishLastOrSpace uint64
+	// The nameReasons rules by the hash (see nameEnd) of the last nameEndLen
+	// bytes of their suffix, in table order: only these can match a name
+	// ending with the same bytes (ASCII case-insensitively: the suffixes are
+	// lower case). nameEndLen is the length of the shortest suffix, at most 8.
+	nameRules  [nameBuckets][]uint16
+	nameEndLen int
+	textNeeds  []byteSet // the bytes of each textReasons pattern
 )
 
 // errorRule marks a call failed when field f is present (and, with value,
@@ -65,6 +78,7 @@ func compileTables() {
 	defaultKeys.Unlock()
 	staticBindings = nil
 	specialPrios = [maxFields]uint64{}
+	jsonPrios = [maxFields]uint64{}
 	for i := range textSlots {
 		textSlots[i] = -1
 	}
@@ -82,6 +96,9 @@ func compileTables() {
 				panic("genai: a special source must be among the first 64 of its field")
 			}
 			specialPrios[f] |= 1 << prio
+			if s.kind == kindJSON {
+				jsonPrios[f] |= 1 << prio
+			}
 			if s.kind == kindJSON && textSlots[f] < 0 {
 				if texts == maxTextFields {
 					panic("genai: too many fields with JSON sources")
@@ -117,13 +134,14 @@ func compileTables() {
 		next++
 	}
 	reasonFields = make([]field, len(reasonSources))
-	errorRules = nil
+	errorRules, errorMask = nil, 0
 	for i := range reasonSources {
 		rs := &reasonSources[i]
 		rs.errorValue = asciiLower(rs.errorValue)
 		if rs.from == fromAttribute {
 			if rs.marksError {
 				errorRules = append(errorRules, errorRule{field: next, value: rs.errorValue})
+				errorMask |= 1 << next
 			}
 			reasonFields[i] = next
 			staticBindings = append(staticBindings, keyBinding{key: rs.key, slot: slot{field: next}})
@@ -138,9 +156,12 @@ func compileTables() {
 			ss[i] = asciiLower(ss[i])
 		}
 	}
+	names, canonical := make([]string, len(providerNames)), make([]string, len(providerNames))
 	for i := range providerNames {
 		providerNames[i].value = asciiLower(providerNames[i].value)
+		names[i], canonical[i] = providerNames[i].value, providerNames[i].canonical
 	}
+	providerTable = newNameTable(names, canonical)
 	lowerAll(providerAPISuffixes)
 	lowerAll(absentValues)
 	absentQuick = quickSet{}
@@ -153,25 +174,123 @@ func compileTables() {
 		finishReasonErrors[i].value = asciiLower(finishReasonErrors[i].value)
 		finishQuick.add(finishReasonErrors[i].value)
 	}
-	for i := range nameReasons {
-		nameReasons[i].suffix = asciiLower(nameReasons[i].suffix)
+	finishLastOrSpace = finishQuick.lasts
+	for c := range 256 {
+		if isSpace(byte(c)) {
+			finishLastOrSpace |= 1 << (c & 63)
+		}
 	}
+	nameRules, nameEndLen = [nameBuckets][]uint16{}, 8
+	for i := range nameReasons {
+		suf := asciiLower(nameReasons[i].suffix)
+		if suf == "" {
+			panic("genai: an empty name reason suffix")
+		}
+		nameReasons[i].suffix = suf
+		nameEndLen = min(nameEndLen, len(suf))
+	}
+	for i := range nameReasons {
+		b := nameEnd(nameReasons[i].suffix)
+		nameRules[b] = append(nameRules[b], uint16(i))
+	}
+	textNeeds = make([]byteSet, len(textReasons))
 	for i := range textReasons {
 		textReasons[i].contains = asciiLower(textReasons[i].contains)
+		textNeeds[i] = byteSetOf(textReasons[i].contains)
 	}
 }
 
 // foundSet keeps, for each field, the best-priority attribute seen so far:
-// v[f] and prio[f] are meaningful when bit f of present is set. The pass over
-// the attributes only offers values; resolve then settles them (see settle),
-// so that readers are plain loads. A field read from a JSON member has its
-// text in texts[textSlots[f]] and bit f of isText set.
+// v[f] and prio[f] are meaningful when bit f of present is set.
+//
+// The pass over the attributes (scan) only offers values. A kept value is
+// settled (see settle) when it is first read, not before: most are a
+// non-empty value of the expected type from a plain source, which settling
+// keeps as is, and the readers (str, count, flag) tell that from the type
+// they read anyway, at no extra cost. Every other read goes through has,
+// which settles the field first. A field read from a JSON member has bit f
+// of isText set, and the member's text in v[f] (the JSON string) at
+// texts[textSlots[f]].
+//
+// Extract zeroes a foundSet for every span: it is kept small (no strings).
 type foundSet struct {
 	present uint32
+	pending uint32 // bit f: the value kept for f is not settled yet
 	isText  uint32
 	prio    [maxFields]uint8
 	v       [maxFields]pcommon.Value
-	texts   [maxTextFields]string
+	texts   [maxTextFields]textSpan
+
+	// For settle: the span's attributes and the template keys.
+	attrs        pcommon.Map
+	templateKeys *[]string
+}
+
+// textSpan locates a JSON member's text in its JSON string: jsonMember
+// reads at most maxJSONScan bytes, so that a non-empty text's offset and
+// length fit in 16 bits (the text follows the object's '{').
+type textSpan struct{ off, n uint16 }
+
+// The array has a negative length, a compile error, if maxJSONScan outgrows textSpan.
+var _ [1<<16 - maxJSONScan]struct{}
+
+// scan offers every attribute of attrs whose key is in t to the fields it
+// feeds; the kept values are not settled yet (see foundSet).
+func (fs *foundSet) scan(attrs pcommon.Map, t *keyTable, templateKeys *[]string) {
+	fs.attrs, fs.templateKeys = attrs, templateKeys
+	if t.overflow != nil || t.short {
+		fs.scanSlow(attrs, t)
+		return
+	}
+	for k, v := range attrs.All() {
+		// t.lookup(k), inlined by hand: this loop runs for every attribute
+		// of every span. Every key of t has minWordKeyLen bytes or more and
+		// its own bucket: a key is hashed (hashKey) and compared by words
+		// (see keyEntry); keep this in step with hashKey. The loop body
+		// must stay within the compiler's inlining budget for
+		// range-over-func bodies (it is then a plain loop).
+		n := len(k)
+		if n < minWordKeyLen || t.lenLast[n&63]>>(k[n-1]&63)&1 == 0 {
+			continue
+		}
+		// (a, b) are hashWords(k); d is the word keyEntry keeps as d.
+		b := word(k, n-8)
+		a, d := uint64(0), b
+		if n >= 16 {
+			w := k[n-16:]
+			a, d = le64(w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]), word(k, 8)
+		} else {
+			a = word(k, 0)
+		}
+		h := (a ^ bits.RotateLeft64(b, 31) ^ uint64(n) ^ t.seed64) * hashMultiplier
+		ke := &t.entries[h>>keyTableShift]
+		// A miss nearly always differs in a; a hit then compares the other
+		// words (see keyEntry) and the length at once, and the middle of a
+		// key longer than 32 bytes.
+		if ke.a != a || (ke.b^b)|(ke.c^word(k, 0))|(ke.d^d)|uint64(len(ke.key)^n) != 0 {
+			continue
+		}
+		if n > 32 && ke.key[16:n-16] != k[16:n-16] {
+			continue
+		}
+		fs.offer(ke.slot, v)
+		if ke.n != 0 {
+			fs.offerExtra(t, ke, v)
+		}
+	}
+	fs.pending = fs.present
+}
+
+// scanSlow is scan for a key table with keys too short to be compared by
+// words, or keys that share a bucket: every key goes through lookup.
+func (fs *foundSet) scanSlow(attrs pcommon.Map, t *keyTable) {
+	for k, v := range attrs.All() {
+		if ke := t.lookup(k); ke != nil {
+			fs.offer(ke.slot, v)
+			fs.offerExtra(t, ke, v)
+		}
+	}
+	fs.pending = fs.present
 }
 
 // offer keeps v for s.field if it beats the value already kept (lower
@@ -185,42 +304,49 @@ func (fs *foundSet) offer(s slot, v pcommon.Value) {
 	}
 }
 
-// resolve settles every field kept by the pass over the attributes. The
-// common cases, a plain source with a non-empty string (not in absentValues)
-// or a value of another type, cost a few compares.
-func (fs *foundSet) resolve(attrs pcommon.Map, templateKeys []string) {
-	for set := fs.present; set != 0; set &= set - 1 {
-		f := bits.TrailingZeros32(set) & (maxFields - 1)
-		if specialPrios[f]>>(fs.prio[f]&63)&1 == 0 {
-			v := fs.v[f]
-			if s := v.Str(); s != "" {
-				if !absentQuick.mayHave(s) || !isAbsentString(s) { // the first test inlined
-					continue
-				}
-			} else if t := v.Type(); t != pcommon.ValueTypeStr && t != pcommon.ValueTypeEmpty {
-				continue
-			}
-		}
-		fs.settle(field(f), attrs, templateKeys)
+// offerExtra offers v to the further slots of ke, a key that feeds several
+// fields (out of Extract's attribute loop: it is rare).
+func (fs *foundSet) offerExtra(t *keyTable, ke *keyEntry, v pcommon.Value) {
+	for _, s := range t.extra(ke) {
+		fs.offer(s, v)
 	}
 }
 
-// settle makes sure the value kept for f is usable: one that counts as
-// absent (see isEmpty), or a JSON source without the member, sends f to its
-// next source present on attrs, until one is usable or none is left (f is
-// then dropped).
-func (fs *foundSet) settle(f field, attrs pcommon.Map, templateKeys []string) {
+// has reports whether field f has a usable value, settling it first.
+func (fs *foundSet) has(f field) bool {
+	if fs.pending>>(f&(maxFields-1))&1 != 0 {
+		fs.settle(f)
+	}
+	return fs.present>>(f&(maxFields-1))&1 != 0
+}
+
+// plain reports whether the value kept for f (present) comes from a source
+// that is not kindJSON. Settling keeps such a value as is unless it counts as
+// absent (see isEmpty): a reader that finds it to be a non-empty value of the
+// type it wants can use it without settling f.
+func (fs *foundSet) plain(f field) bool {
+	f &= maxFields - 1
+	return jsonPrios[f]>>(fs.prio[f]&63)&1 == 0
+}
+
+// settle makes the value kept for f usable, and clears f from pending: one that
+// counts as absent (see isEmpty), or a JSON source without the member, sends
+// f to its next source present on the attributes, until one is usable or
+// none is left (f is then dropped).
+func (fs *foundSet) settle(f field) {
 	for !fs.usable(f) {
-		if !fs.next(f, attrs, templateKeys) {
-			return
+		if !fs.next(f) {
+			break
 		}
 	}
+	fs.pending &^= 1 << (f & (maxFields - 1))
 }
 
 // usable reports whether the value kept for f is a value, reading the
 // member of a kindJSON source: the member's Value replaces an attribute map,
 // the member's text (see jsonMember) is kept for a JSON string.
 func (fs *foundSet) usable(f field) bool {
+	f &= maxFields - 1
 	v := fs.v[f]
 	if isEmpty(v) {
 		return false
@@ -234,11 +360,12 @@ func (fs *foundSet) usable(f field) bool {
 	}
 	switch v.Type() {
 	case pcommon.ValueTypeStr:
-		text, ok := jsonMember(v.Str(), src.members)
-		if !ok || text == "" || isAbsentString(text) {
+		doc := v.Str()
+		lo, hi, ok := jsonMemberSpan(doc, src.members)
+		if text := doc[lo:hi]; !ok || text == "" || isAbsentString(text) {
 			return false
 		}
-		fs.texts[textSlots[f]&(maxTextFields-1)] = text
+		fs.texts[textSlots[f]&(maxTextFields-1)] = textSpan{off: uint16(lo), n: uint16(hi - lo)}
 		fs.isText |= 1 << f
 		return true
 	case pcommon.ValueTypeMap:
@@ -254,16 +381,18 @@ func (fs *foundSet) usable(f field) bool {
 }
 
 // next replaces the value kept for f by the next of its sources present on
-// attrs; it drops f and returns false when there is none.
-func (fs *foundSet) next(f field, attrs pcommon.Map, templateKeys []string) bool {
+// the attributes; it drops f and returns false when there is none. The new
+// value is not settled.
+func (fs *foundSet) next(f field) bool {
+	f &= maxFields - 1
 	fs.present &^= 1 << f
 	fs.isText &^= 1 << f
 	for p := int(fs.prio[f]) + 1; p <= math.MaxUint8; p++ {
-		key, ok := sourceKey(f, p, templateKeys)
+		key, ok := sourceKey(f, p, *fs.templateKeys)
 		if !ok {
 			return false
 		}
-		if v, ok := attrs.Get(key); ok {
+		if v, ok := fs.attrs.Get(key); ok {
 			fs.present |= 1 << f
 			fs.prio[f], fs.v[f] = uint8(p), v
 			return true
@@ -288,16 +417,20 @@ func sourceKey(f field, p int, templateKeys []string) (string, bool) {
 }
 
 // source returns the source row the value of field f comes from; f must be
-// a static field other than fieldTemplate.
+// a static field other than fieldTemplate, and settled (see has).
 func (fs *foundSet) source(f field) *source {
 	return &fieldSources[f][fs.prio[f&(maxFields-1)]]
 }
 
 // isEmpty reports whether v holds no value, an empty string, or a string in
-// absentValues: all count as absent.
+// absentValues: all count as absent. The common types are told by one type
+// assertion each.
 func isEmpty(v pcommon.Value) bool {
-	if s := v.Str(); s != "" { // the common case, one type assertion
-		return isAbsentString(s)
+	if s := v.Str(); s != "" {
+		return absentQuick.mayHave(s) && isAbsentString(s)
+	}
+	if v.Int() != 0 || v.Double() != 0 || v.Bool() {
+		return false
 	}
 	t := v.Type()
 	return t == pcommon.ValueTypeStr || t == pcommon.ValueTypeEmpty
@@ -316,40 +449,93 @@ func isAbsentString(s string) bool {
 	return false
 }
 
-// has reports whether field f has a (non-empty) value.
-func (fs *foundSet) has(f field) bool { return fs.present&(1<<(f&(maxFields-1))) != 0 }
-
 // get returns the attribute value of field f and the priority of its source.
 // A field read from a JSON string member has no attribute value (see text):
 // get is for fields without kindJSON sources.
 func (fs *foundSet) get(f field) (pcommon.Value, uint8, bool) {
+	if !fs.has(f) {
+		return pcommon.Value{}, 0, false
+	}
 	f &= maxFields - 1
-	return fs.v[f], fs.prio[f], fs.present&(1<<f) != 0
+	return fs.v[f], fs.prio[f], true
 }
 
-// text returns the JSON member text of field f, if it was read from one.
+// text returns the JSON member text of field f, if it was read from one; f
+// must be settled.
 func (fs *foundSet) text(f field) (string, bool) {
 	f &= maxFields - 1
 	if fs.isText&(1<<f) == 0 {
 		return "", false
 	}
-	return fs.texts[textSlots[f]&(maxTextFields-1)], true
+	t := fs.texts[textSlots[f]&(maxTextFields-1)]
+	return fs.v[f].Str()[t.off : int(t.off)+int(t.n)], true
 }
 
-// str returns the value of field f when it is a string, else "".
+// str returns the value of field f when it is a string, else "". A
+// non-empty string from a plain source that absentQuick rules out is the
+// settled value: the common case needs no settling.
 func (fs *foundSet) str(f field) string {
 	f &= maxFields - 1
-	if fs.isText&(1<<f) != 0 {
-		return fs.texts[textSlots[f]&(maxTextFields-1)]
-	}
 	if fs.present&(1<<f) == 0 {
 		return ""
 	}
-	return fs.v[f].Str() // "" for other types
+	if fs.plain(f) {
+		if s := fs.v[f].Str(); s != "" && !absentQuick.mayHave(s) {
+			return s
+		}
+	}
+	return fs.strSettled(f)
 }
 
-// count reads a token field; an invalid value sets bad in *invalid.
+// isSettledStr reports whether s, the v.Str() of field f, is the value str
+// returns, without settling f: a non-empty string from a plain source that
+// absentQuick rules out, which settling keeps as is. Extract inlines str's
+// common case with it. (The present bit needs no test: an absent field's v
+// is the zero Value, whose Str() is "", and a dropped field keeps a last
+// value that is empty, absent or from a kindJSON source.)
+func (fs *foundSet) isSettledStr(f field, s string) bool {
+	return s != "" && !absentQuick.mayHave(s) && fs.plain(f)
+}
+
+// isSettledCount reports whether n, the v.Int() of field f, is the count
+// count returns, without settling f: a positive Int (v.Int() is 0 for other
+// types) within bounds, from a plain source. Extract inlines count's common
+// case with it. (No present test, as in isSettledStr: an empty value's
+// Int() is 0.)
+func (fs *foundSet) isSettledCount(f field, n int64) bool {
+	return n > 0 && n <= maxTokens && fs.plain(f)
+}
+
+func (fs *foundSet) strSettled(f field) string {
+	if !fs.has(f) {
+		return ""
+	}
+	if s, ok := fs.text(f); ok {
+		return s
+	}
+	return fs.v[f&(maxFields-1)].Str() // "" for other types
+}
+
+// count reads a token field; an invalid value sets bad in *invalid. A
+// positive Int from a plain source is read without settling.
 func (fs *foundSet) count(f field, bad Invalid, invalid *Invalid) (int64, bool) {
+	if fs.present>>(f&(maxFields-1))&1 != 0 { // inlined: most token fields are absent
+		return fs.countPresent(f, bad, invalid)
+	}
+	return 0, false
+}
+
+func (fs *foundSet) countPresent(f field, bad Invalid, invalid *Invalid) (int64, bool) {
+	f &= maxFields - 1
+	if fs.plain(f) {
+		if n := fs.v[f].Int(); n > 0 && n <= maxTokens { // v.Int() is 0 for other types
+			return n, true
+		}
+	}
+	return fs.countSettled(f, bad, invalid)
+}
+
+func (fs *foundSet) countSettled(f field, bad Invalid, invalid *Invalid) (int64, bool) {
 	if !fs.has(f) {
 		return 0, false
 	}
@@ -370,13 +556,14 @@ func (fs *foundSet) count(f field, bad Invalid, invalid *Invalid) (int64, bool) 
 	return 0, false
 }
 
-// isMinusOne reports whether field f holds the number -1.
+// isMinusOne reports whether field f (settled) holds the number -1.
 func (fs *foundSet) isMinusOne(f field) bool {
 	n, ok := fs.number(f)
 	return ok && n == -1
 }
 
-// number reads a numeric field (seconds, USD) times the scale of its source.
+// number reads a numeric field (seconds, USD) times the scale of its source;
+// f must be settled (see has).
 func (fs *foundSet) number(f field) (float64, bool) {
 	scale := fs.source(f).scale
 	if s, ok := fs.text(f); ok {
@@ -385,15 +572,23 @@ func (fs *foundSet) number(f field) (float64, bool) {
 	return parseFloat(fs.v[f&(maxFields-1)], scale)
 }
 
-// flag reads a boolean field; known is false for an unreadable value.
+// flag reads a boolean field; known is false for an unreadable value. A true
+// Bool from a plain source is read without settling.
 func (fs *foundSet) flag(f field) (b, known bool) {
+	f &= maxFields - 1
+	if fs.present&(1<<f) == 0 {
+		return false, false
+	}
+	if fs.plain(f) && fs.v[f].Bool() { // v.Bool() is false for other types
+		return true, true
+	}
 	if !fs.has(f) {
 		return false, false
 	}
 	if s, ok := fs.text(f); ok {
 		return parseBoolString(s)
 	}
-	return parseBool(fs.v[f&(maxFields-1)])
+	return parseBool(fs.v[f])
 }
 
 // quickSet rules out, with two bit tests, most strings that are not
@@ -414,3 +609,21 @@ func (q *quickSet) add(s string) {
 func (q quickSet) mayHave(s string) bool {
 	return len(s) != 0 && q.lens>>(len(s)&63)&1 != 0 && q.lasts>>(s[len(s)-1]&63)&1 != 0
 }
+
+// byteSet is a set of ASCII bytes (a byte ≥ 0x80 stands for its low 7 bits:
+// a superset, which is all its users need).
+type byteSet [2]uint64
+
+func (b *byteSet) add(c byte) { b[c>>6&1] |= 1 << (c & 63) }
+
+// byteSetOf returns the set of the bytes of s, lower-cased.
+func byteSetOf(s string) byteSet {
+	var b byteSet
+	for i := 0; i < len(s); i++ {
+		b.add(lower(s[i]))
+	}
+	return b
+}
+
+// within reports whether every byte of b is in o.
+func (b byteSet) within(o byteSet) bool { return b[0]&^o[0]|b[1]&^o[1] == 0 }

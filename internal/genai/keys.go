@@ -7,22 +7,34 @@ import "math/bits"
 // length and of a few of its bytes, chosen where keys that share prefixes
 // such as "gen_ai." differ (see hashKey), with a seed chosen at build time so
 // that every known key has its own bucket. A lookup is then one hash, one
-// load and one string comparison, hit or miss, and never allocates. Keys that
-// no seed separates (same length and same sampled bytes) and one-byte keys go
-// to an overflow map, which stays nil in practice.
+// load and one comparison, hit or miss, and never allocates. The table has a
+// fixed size (keyTableBits), so that a lookup needs no bounds check and
+// shifts by a constant; it holds a few hundred keys. Keys that no seed
+// separates (same length and same sampled bytes) and one-byte keys go to an
+// overflow map, which stays nil in practice.
 type keyTable struct {
 	seed     uint32
-	shift    uint32 // 32 - log2(len(entries))
-	entries  []keyEntry
+	shift    uint32 // 32 - keyTableBits
+	seed64   uint64 // seed << 32: hashKey's seed for a 64-bit product
+	entries  *[1 << keyTableBits]keyEntry
 	slots    []slot
 	overflow map[string]*keyEntry
+	short    bool // some key is shorter than minWordKeyLen
+	// lenLast rules out most absent keys before hashing: bit c%64 of
+	// lenLast[n%64] is set when a key of length n ends with byte c.
+	lenLast [64]uint64
 }
 
 type keyEntry struct {
-	key  string // "" marks an empty bucket
-	slot slot   // the key's first slot
-	more uint16 // the key's further slots are slots[more : more+n]
-	n    uint16
+	key string // "" marks an empty bucket
+	// For a key of minWordKeyLen bytes or more, a and b are the two words
+	// hashKey reads (see hashWords), c its bytes 0-7 and d its bytes 8-15
+	// (its last 8 when shorter than 16): with the length, they compare a key
+	// of up to 32 bytes whole, without a call (see foundSet.scan).
+	a, b, c, d uint64
+	slot       slot   // the key's first slot
+	more       uint16 // the key's further slots are slots[more : more+n]
+	n          uint16
 }
 
 // slot is one (field, priority) a key feeds. Priority is the key's position in
@@ -39,10 +51,12 @@ type keyBinding struct {
 }
 
 const (
-	minKeyTableBits = 6
-	maxKeyTableBits = 12
+	keyTableBits    = 10 // a keyTable has 1 << keyTableBits buckets
+	keyTableShift   = 64 - keyTableBits
+	nameTableBits   = 8 // a nameTable has 1 << nameTableBits buckets
 	seedsPerSize    = 4096
 	minHashedKeyLen = 2
+	minWordKeyLen   = 8 // keys this long are hashed (and compared) by words
 )
 
 func newKeyTable(bindings []keyBinding) *keyTable {
@@ -64,40 +78,17 @@ func newKeyTable(bindings []keyBinding) *keyTable {
 		byKey[b.key] = append(byKey[b.key], b.slot)
 	}
 
-	// Find the smallest table and a seed that give every key its own bucket;
-	// failing that, the largest table with the seed that places the most keys.
-	bits := uint32(minKeyTableBits)
-	for bits < maxKeyTableBits && 1<<bits < 4*len(keys) {
-		bits++
-	}
-	bestBits, bestSeed, bestPlaced := bits, uint32(0), -1
-	used := make([]bool, 1<<maxKeyTableBits)
-search:
-	for ; bits <= maxKeyTableBits; bits++ {
-		for seed := uint32(0); seed < seedsPerSize; seed++ {
-			s := seed * 0x9e3779b9
-			clear(used[:1<<bits])
-			placed := 0
-			for _, k := range keys {
-				i := hashKey(k, s, 32-bits)
-				if !used[i] {
-					used[i] = true
-					placed++
-				}
-			}
-			if placed > bestPlaced {
-				bestBits, bestSeed, bestPlaced = bits, s, placed
-			}
-			if placed == len(keys) {
-				break search
-			}
-		}
-	}
-
-	t := &keyTable{seed: bestSeed, shift: 32 - bestBits, entries: make([]keyEntry, 1<<bestBits)}
+	_, seed := findSeed(keys, hashKey, keyTableBits, keyTableBits)
+	t := &keyTable{seed: seed, shift: 32 - keyTableBits, seed64: uint64(seed) << 32, entries: new([1 << keyTableBits]keyEntry)}
 	for _, k := range append(keys, short...) {
+		t.short = t.short || len(k) < minWordKeyLen
+		t.lenLast[len(k)&63] |= 1 << (k[len(k)-1] & 63)
 		ss := byKey[k]
 		e := keyEntry{key: k, slot: ss[0], more: uint16(len(t.slots)), n: uint16(len(ss) - 1)}
+		if len(k) >= minWordKeyLen {
+			e.a, e.b = hashWords(k)
+			e.c, e.d = word(k, 0), word(k, min(8, len(k)-8))
+		}
 		t.slots = append(t.slots, ss[1:]...)
 		if len(k) >= minHashedKeyLen {
 			if b := &t.entries[hashKey(k, t.seed, t.shift)]; b.key == "" {
@@ -113,10 +104,46 @@ search:
 	return t
 }
 
+// findSeed returns the smallest table size (as log2, from minBits and
+// enough for a load of at most 1/4, up to maxBits) and a seed for hash that
+// give every key (of at least minHashedKeyLen bytes, all distinct) its own
+// bucket; failing that, the largest size with the seed that places the most
+// keys.
+func findSeed(keys []string, hash func(k string, seed, shift uint32) uint32, minBits, maxBits uint32) (bits, seed uint32) {
+	bits = minBits
+	for bits < maxBits && 1<<bits < 4*len(keys) {
+		bits++
+	}
+	bestBits, bestSeed, bestPlaced := bits, uint32(0), -1
+	used := make([]bool, 1<<maxBits)
+	for ; bits <= maxBits; bits++ {
+		for seed := uint32(0); seed < seedsPerSize; seed++ {
+			s := seed * 0x9e3779b9
+			clear(used[:1<<bits])
+			placed := 0
+			for _, k := range keys {
+				i := hash(k, s, 32-bits)
+				if !used[i] {
+					used[i] = true
+					placed++
+				}
+			}
+			if placed > bestPlaced {
+				bestBits, bestSeed, bestPlaced = bits, s, placed
+			}
+			if placed == len(keys) {
+				return bits, s
+			}
+		}
+	}
+	return bestBits, bestSeed
+}
+
 // lookup returns the entry of key, or nil. Most keys feed one slot
 // (entry.slot); a key that feeds several has the others in extra(entry).
-// It is small enough to be inlined in Extract's attribute loop; the overflow
-// map is only consulted when it exists.
+// The overflow map is only consulted when it exists. foundSet.scan inlines
+// it by hand for tables whose keys all have their own bucket and at least
+// minWordKeyLen bytes.
 func (t *keyTable) lookup(key string) *keyEntry {
 	if len(key) >= minHashedKeyLen {
 		if e := &t.entries[hashKey(key, t.seed, t.shift)]; e.key == key {
@@ -140,26 +167,43 @@ func (t *keyTable) extra(e *keyEntry) []slot {
 // hashKey hashes a key of at least minHashedKeyLen bytes into
 // [0, 2^(32-shift)). Keys of a dialect share long prefixes ("gen_ai.usage.")
 // and differ near their end, so the hash reads the key's length and its last
-// 16 bytes (two 8-byte loads; a key of 8 to 15 bytes is read whole, a shorter
-// one by three of its bytes). Multiplicative hashing keeps the top bits.
-// Extract inlines the case n ≥ 16 by hand: keep the two in step.
+// 16 bytes (two 8-byte loads, see hashWords; a key of 8 to 15 bytes is read
+// whole, a shorter one by three of its bytes). Multiplicative hashing keeps
+// the top bits. (*foundSet).scan inlines the case n ≥ minWordKeyLen by hand:
+// keep the two in step.
 func hashKey(k string, seed, shift uint32) uint32 {
 	n := uint(len(k))
 	var h uint64
-	switch {
-	case n >= 16:
-		t := k[n-16:]
-		h = le64(t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7]) ^
-			bits.RotateLeft64(le64(t[8], t[9], t[10], t[11], t[12], t[13], t[14], t[15]), 31)
-	case n >= 8:
-		a, b := k[:8], k[n-8:]
-		h = le64(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]) ^
-			bits.RotateLeft64(le64(b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]), 31)
-	default:
+	if n >= 16 {
+		w := k[n-16:]
+		h = le64(w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]) ^
+			bits.RotateLeft64(le64(w[8], w[9], w[10], w[11], w[12], w[13], w[14], w[15]), 31)
+	} else if n >= minWordKeyLen {
+		h = word(k, 0) ^ bits.RotateLeft64(word(k, int(n)-8), 31)
+	} else {
 		h = uint64(k[n-1])<<8 ^ uint64(k[n-2])<<16 ^ uint64(k[n>>1])<<24
 	}
 	h = (h ^ uint64(n) ^ uint64(seed)<<32) * hashMultiplier
 	return uint32(h>>32) >> (shift & 31)
+}
+
+// hashWords returns the two 8-byte words hashKey reads from a key of at
+// least minWordKeyLen bytes: its last 16 bytes, or for a key shorter than
+// 16 its first and last 8 (which then cover it whole).
+func hashWords(k string) (a, b uint64) {
+	n := len(k)
+	if n >= 16 {
+		w := k[n-16:]
+		return le64(w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]),
+			le64(w[8], w[9], w[10], w[11], w[12], w[13], w[14], w[15])
+	}
+	return word(k, 0), word(k, n-8)
+}
+
+// word returns the 8 bytes of s at i, little endian.
+func word(s string, i int) uint64 {
+	w := s[i : i+8]
+	return le64(w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7])
 }
 
 // hashMultiplier is 2^64 / φ, odd: the top bits of a product depend on
@@ -171,4 +215,63 @@ const hashMultiplier = 0x9e3779b97f4a7c15
 func le64(b0, b1, b2, b3, b4, b5, b6, b7 byte) uint64 {
 	return uint64(b0) | uint64(b1)<<8 | uint64(b2)<<16 | uint64(b3)<<24 |
 		uint64(b4)<<32 | uint64(b5)<<40 | uint64(b6)<<48 | uint64(b7)<<56
+}
+
+// nameTable maps the strings of a fixed list to values by exact match:
+// one hash (nameHash) and one comparison. It is the fast path of lookups
+// that compare ASCII case-insensitively against lower-case lists (values as
+// instruments write them are nearly always lower case already): a miss says
+// nothing, the caller then scans its list. It has a fixed size, for lookups
+// without bounds checks; names that no seed separates, and names shorter
+// than minHashedKeyLen, are left out (their lookups take the slow path).
+type nameTable struct {
+	seed    uint32
+	entries *[1 << nameTableBits]nameEntry
+}
+
+type nameEntry struct {
+	name  string // "" marks an empty bucket
+	value string
+}
+
+// newNameTable builds the table of names[i] → values[i]; a repeated name
+// maps to its first value.
+func newNameTable(names, values []string) nameTable {
+	var keys []string
+	value := map[string]string{}
+	for i, s := range names {
+		if _, seen := value[s]; !seen && len(s) >= minHashedKeyLen {
+			value[s] = values[i]
+			keys = append(keys, s)
+		}
+	}
+	_, seed := findSeed(keys, nameHash, nameTableBits, nameTableBits)
+	t := nameTable{seed: seed, entries: new([1 << nameTableBits]nameEntry)}
+	for _, k := range keys {
+		if e := &t.entries[nameHash(k, t.seed, 32-nameTableBits)]; e.name == "" {
+			*e = nameEntry{k, value[k]}
+		}
+	}
+	return t
+}
+
+// nameHash hashes a name of at least minHashedKeyLen bytes into
+// [0, 2^(32-shift)) from its length and four of its bytes: cheaper than
+// hashKey for the short values it is used for.
+func nameHash(s string, seed, shift uint32) uint32 {
+	n := len(s)
+	h := uint64(n) ^ uint64(s[0])<<8 ^ uint64(s[n>>1])<<16 ^ uint64(s[n-2])<<24 ^ uint64(s[n-1])<<32
+	return uint32((h^uint64(seed)<<40)*hashMultiplier>>32) >> (shift & 31)
+}
+
+// find returns the value of s, if the table has it. normalizeProvider
+// inlines it.
+func (t *nameTable) find(s string) (string, bool) {
+	if len(s) < minHashedKeyLen {
+		return "", false
+	}
+	if e := &t.entries[nameHash(s, t.seed, 32-nameTableBits)]; e.name == s {
+		return e.value, true
+	}
+	return "", false
 }

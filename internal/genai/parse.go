@@ -221,39 +221,47 @@ const maxJSONScan = 64 << 10
 // one malformed before it misses it, one malformed or cut after it (SDKs cut
 // long attribute values) still gives it.
 func jsonMember(s string, names []string) (string, bool) {
-	if len(s) > maxJSONScan {
-		return "", false
-	}
-	for _, name := range names {
-		if v, ok := jsonObjectMember(s, name); ok {
-			return v, true
-		}
-	}
-	return "", false
+	lo, hi, ok := jsonMemberSpan(s, names)
+	return s[lo:hi], ok
 }
 
-func jsonObjectMember(s, name string) (string, bool) {
+// jsonMemberSpan is jsonMember, returning the member's text as s[lo:hi].
+func jsonMemberSpan(s string, names []string) (lo, hi int, ok bool) {
+	if len(s) > maxJSONScan {
+		return 0, 0, false
+	}
+	for _, name := range names {
+		if lo, hi, ok := jsonObjectMember(s, name); ok {
+			return lo, hi, true
+		}
+	}
+	return 0, 0, false
+}
+
+// jsonObjectMember returns the text of member name of the JSON object s as
+// s[lo:hi] (see jsonMember).
+func jsonObjectMember(s, name string) (lo, hi int, ok bool) {
 	i := skipJSONSpace(s, 0)
 	if i >= len(s) || s[i] != '{' {
-		return "", false
+		return 0, 0, false
 	}
 	i++
 	for {
 		i = skipJSONSpace(s, i)
 		if i >= len(s) || s[i] != '"' {
-			return "", false // "}" of an object without the member, or malformed
+			return 0, 0, false // "}" of an object without the member, or malformed
 		}
-		key, end, ok := jsonString(s, i)
-		if !ok {
-			return "", false
+		key, end, keyOK := jsonString(s, i)
+		if !keyOK {
+			return 0, 0, false
 		}
 		i = skipJSONSpace(s, end)
 		if i >= len(s) || s[i] != ':' {
-			return "", false
+			return 0, 0, false
 		}
 		i = skipJSONSpace(s, i+1)
 		if i >= len(s) {
-			return "", false
+			return 0, 0, false
 		}
 		start := i
 		var val string
@@ -261,7 +269,7 @@ func jsonObjectMember(s, name string) (string, bool) {
 		switch c := s[i]; {
 		case c == '"':
 			val, i, ok = jsonString(s, i)
-			isStr = true
+			isStr, start = true, start+1 // the text after the quote
 		case c == '{' || c == '[':
 			i, ok = skipJSONNested(s, i)
 		default:
@@ -271,17 +279,17 @@ func jsonObjectMember(s, name string) (string, bool) {
 			val, ok = s[start:i], i > start
 		}
 		if !ok {
-			return "", false
+			return 0, 0, false
 		}
 		if key == name {
 			if !isStr && (val == "" || val == "null") {
-				return "", false // null, or a nested value
+				return 0, 0, false // null, or a nested value
 			}
-			return val, true
+			return start, start + len(val), true
 		}
 		i = skipJSONSpace(s, i)
 		if i >= len(s) || s[i] != ',' {
-			return "", false
+			return 0, 0, false
 		}
 		i++
 	}
@@ -485,17 +493,40 @@ func trimSpace(s string) string {
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
-// equalFold reports whether s equals the lower-case pattern p, ignoring ASCII case.
+// equalFold reports whether s equals the lower-case pattern p, ignoring ASCII
+// case. Strings of 8 bytes or more are compared 8 bytes at a time (see
+// lower8), the last word overlapping the one before it.
 func equalFold(s, p string) bool {
-	if len(s) != len(p) {
+	n := len(s)
+	if n != len(p) {
 		return false
 	}
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c != p[i] && lower(c) != p[i] {
+	if n < 8 {
+		for i := 0; i < n; i++ {
+			if c := s[i]; c != p[i] && lower(c) != p[i] {
+				return false
+			}
+		}
+		return true
+	}
+	for i := 0; i < n-8; i += 8 {
+		if lower8(word(s, i)) != word(p, i) {
 			return false
 		}
 	}
-	return true
+	return lower8(word(s, n-8)) == word(p, n-8)
+}
+
+// lower8 lower-cases the ASCII letters among the 8 bytes of x (lower, byte
+// by byte): a byte of 'A'..'Z' gains 0x20, every other byte (0x80 and up
+// included) is kept.
+func lower8(x uint64) uint64 {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	t := x &^ highs                // each byte < 0x80: the sums below carry into no other byte
+	ge := t + (0x80-'A')*ones      // high bit set: t >= 'A'
+	gt := t + (0x80-'Z'-1)*ones    // high bit set: t > 'Z'
+	upper := ge &^ gt &^ x & highs // high bit set: an ASCII upper-case letter
+	return x | upper>>2            // 0x80 >> 2 is 0x20
 }
 
 // hasSuffixFold reports whether s ends with the lower-case pattern p, ignoring ASCII case.

@@ -225,3 +225,38 @@ func TestCompiledSourceTables(t *testing.T) {
 		}
 	}
 }
+
+// equalFold compares 8 bytes at a time: it must agree with the byte by byte
+// definition on every byte value, for lower-case patterns (its contract).
+func TestEqualFoldWords(t *testing.T) {
+	ref := func(s, p string) bool {
+		if len(s) != len(p) {
+			return false
+		}
+		for i := 0; i < len(s); i++ {
+			if c := s[i]; c != p[i] && lower(c) != p[i] {
+				return false
+			}
+		}
+		return true
+	}
+	for c := range 256 {
+		for _, n := range []int{1, 7, 8, 9, 15, 16, 17, 23} {
+			for pos := 0; pos < n; pos++ {
+				b := []byte(strings.Repeat("x", n))
+				b[pos] = byte(c)
+				s := string(b)
+				for _, p := range []string{asciiLower(s), strings.Repeat("x", n), asciiLower(strings.Repeat("y", pos) + s[pos:])} {
+					assert.Equal(t, ref(s, p), equalFold(s, p), "%q %q", s, p)
+				}
+			}
+		}
+	}
+	for x := range 256 {
+		w := uint64(x) * 0x0101010101010101
+		want := uint64(lower(byte(x))) * 0x0101010101010101
+		assert.Equal(t, want, lower8(w), "%#x", x)
+	}
+	assert.True(t, equalFold("ContentPolicyViolationError", "contentpolicyviolationerror"))
+	assert.False(t, equalFold("ContentPolicyViolationErrox", "contentpolicyviolationerror"))
+}

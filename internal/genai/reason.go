@@ -58,12 +58,39 @@ func reason(span ptrace.Span, fs *foundSet) Reason {
 }
 
 // classifyFinish returns the reason named by the finish reasons
-// (finishReasonErrors), or ReasonNone.
+// (finishReasonErrors), or ReasonNone. An array from a plain source (the
+// common case) is read without settling the field: settling keeps it as is.
 func classifyFinish(fs *foundSet) (Reason, bool) {
-	if v, _, ok := fs.get(fieldFinishReasons); ok {
+	const f = fieldFinishReasons
+	if fs.present&(1<<f) == 0 {
+		return ReasonNone, false
+	}
+	if v := fs.v[f]; fs.plain(f) && v.Type() == pcommon.ValueTypeSlice {
+		return finishSliceReason(v.Slice()), false
+	}
+	if v, _, ok := fs.get(f); ok {
 		return classify(byFinishReason, v)
 	}
 	return ReasonNone, false
+}
+
+// finishSliceReason returns the reason of the first element of s (one
+// finish reason each) that names one, or ReasonNone.
+func finishSliceReason(s pcommon.Slice) Reason {
+	for i, n := 0, s.Len(); i < n; i++ {
+		// One reason per element: no tokenizing. Trimming and cutting an enum
+		// prefix keep a last byte that is not a space: most reasons ("stop",
+		// "length", "tool_calls") are ruled out by it before any work (see
+		// finishLastOrSpace).
+		e := s.At(i).Str()
+		if len(e) == 0 || finishLastOrSpace>>(e[len(e)-1]&63)&1 == 0 {
+			continue
+		}
+		if r := finishReasonError(trimSpace(e)); r != ReasonNone {
+			return r
+		}
+	}
+	return ReasonNone
 }
 
 // classify reads one value with classifier c. It returns the reason
@@ -80,13 +107,7 @@ func classify(c classifier, v pcommon.Value) (r Reason, isGeneric bool) {
 		}
 	case pcommon.ValueTypeSlice:
 		if c == byFinishReason {
-			s := v.Slice()
-			for i, n := 0, s.Len(); i < n; i++ {
-				// One reason per element: no tokenizing.
-				if r := finishReasonError(trimSpace(s.At(i).Str())); r != ReasonNone {
-					return r, false
-				}
-			}
+			return finishSliceReason(v.Slice()), false
 		}
 	}
 	return ReasonNone, false
@@ -118,12 +139,32 @@ func classifyName(s string) (Reason, bool) {
 			s = s[1 : len(s)-1]
 		}
 	}
-	for i := range nameReasons {
-		if hasSuffixFold(s, nameReasons[i].suffix) {
-			return nameReasons[i].reason, nameReasons[i].generic
+	if len(s) < nameEndLen {
+		return ReasonNone, false // shorter than every suffix
+	}
+	// The first rule in table order whose suffix s ends with: only the rules
+	// whose suffix ends with the same nameEndLen bytes can (see nameRules).
+	for _, i := range nameRules[nameEnd(s)] {
+		// (The suffix's first byte is tested before the call.)
+		if r := &nameReasons[i]; len(s) >= len(r.suffix) && lower(s[len(s)-len(r.suffix)]) == r.suffix[0] &&
+			hasSuffixFold(s, r.suffix) {
+			return r.reason, r.generic
 		}
 	}
 	return ReasonNone, false
+}
+
+// nameBuckets is the number of buckets of nameRules.
+const nameBuckets = 64
+
+// nameEnd hashes the last nameEndLen bytes of s (at least that long),
+// lower-cased, into [0, nameBuckets).
+func nameEnd(s string) int {
+	var h uint64
+	for i := len(s) - nameEndLen; i < len(s); i++ {
+		h = h<<8 | uint64(lower(s[i]))
+	}
+	return int(h * hashMultiplier >> 58 & (nameBuckets - 1))
 }
 
 // classifyHTTP maps an HTTP status code with httpReasons.
@@ -153,8 +194,11 @@ func classifyText(s string) (Reason, bool) {
 		}
 		generic = r
 	}
+	// A pattern with a byte the message lacks is not in it: most are ruled
+	// out without a search.
+	have := byteSetOf(s)
 	for i := range textReasons {
-		if containsFold(s, textReasons[i].contains) {
+		if textNeeds[i].within(have) && containsFold(s, textReasons[i].contains) {
 			return textReasons[i].reason, false
 		}
 	}
@@ -252,6 +296,11 @@ func classifyFinishText(s string) (Reason, bool) {
 // enum-style prefix is ignored ("FinishReason.CONTENT_FILTER", Semantic
 // Kernel).
 func finishReasonError(s string) Reason {
+	// Cutting the prefix keeps the last byte: most reasons ("stop",
+	// "length", "tool_calls") are ruled out before looking for it.
+	if len(s) == 0 || finishQuick.lasts>>(s[len(s)-1]&63)&1 == 0 {
+		return ReasonNone
+	}
 	for i := len(s) - 1; i >= 0; i-- {
 		if s[i] == '.' {
 			s = s[i+1:]
