@@ -12,6 +12,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/otelcol-llm/otelcol-llm/internal/spangen"
 )
 
 // realisticBatch builds a batch of n spans shaped like what instrumentations
@@ -142,6 +144,25 @@ func BenchmarkExtract(b *testing.B) {
 	if counted == 0 {
 		b.Fatal("no span counted")
 	}
+}
+
+// BenchmarkExtractSpangen extracts the exporter benchmark's batch
+// (internal/spangen): Extract's share of BenchmarkConsumeTraces.
+func BenchmarkExtractSpangen(b *testing.B) {
+	const n = 100
+	e := NewExtractor(Options{})
+	td := spangen.Batch(n, time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC))
+	rs := td.ResourceSpans().At(0)
+	res := rs.Resource()
+	spans := rs.ScopeSpans().At(0).Spans()
+	var call Call
+	b.ReportAllocs()
+	for b.Loop() {
+		for i := range n {
+			e.Extract(spans.At(i), res, &call)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/span")
 }
 
 func BenchmarkExtractSpan(b *testing.B) {

@@ -317,7 +317,11 @@ func (e *Extractor) resourceTemplate(resource pcommon.Resource) string {
 func streamAndTTFT(span ptrace.Span, attrs pcommon.Map, fs *foundSet, opStreamed bool, call *Call) {
 	var streamed, known bool
 	if fs.present&(1<<fieldStream) != 0 {
-		streamed, known = fs.flag(fieldStream)
+		if fs.plain(fieldStream) && fs.v[fieldStream].Bool() { // flag's common case, inlined
+			streamed, known = true, true
+		} else {
+			streamed, known = fs.flag(fieldStream)
+		}
 	}
 	if !known && opStreamed {
 		streamed, known = true, true

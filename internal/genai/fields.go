@@ -305,7 +305,7 @@ func (fs *foundSet) offer(s slot, v pcommon.Value) {
 }
 
 // offerExtra offers v to the further slots of ke, a key that feeds several
-// fields (out of Extract's attribute loop: it is rare).
+// fields (out of scan's loop: it is rare).
 func (fs *foundSet) offerExtra(t *keyTable, ke *keyEntry, v pcommon.Value) {
 	for _, s := range t.extra(ke) {
 		fs.offer(s, v)
@@ -471,26 +471,25 @@ func (fs *foundSet) text(f field) (string, bool) {
 	return fs.v[f].Str()[t.off : int(t.off)+int(t.n)], true
 }
 
-// str returns the value of field f when it is a string, else "". A
-// non-empty string from a plain source that absentQuick rules out is the
-// settled value: the common case needs no settling.
+// str returns the value of field f when it is a string, else "". Its common
+// case (see isSettledStr) needs no settling.
 func (fs *foundSet) str(f field) string {
-	f &= maxFields - 1
-	if fs.present&(1<<f) == 0 {
+	if s := fs.v[f&(maxFields-1)].Str(); fs.isSettledStr(f, s) {
+		return s
+	}
+	if !fs.has(f) {
 		return ""
 	}
-	if fs.plain(f) {
-		if s := fs.v[f].Str(); s != "" && !absentQuick.mayHave(s) {
-			return s
-		}
+	if s, ok := fs.text(f); ok {
+		return s
 	}
-	return fs.strSettled(f)
+	return fs.v[f&(maxFields-1)].Str() // "" for other types
 }
 
 // isSettledStr reports whether s, the v.Str() of field f, is the value str
 // returns, without settling f: a non-empty string from a plain source that
 // absentQuick rules out, which settling keeps as is. Extract inlines str's
-// common case with it. (The present bit needs no test: an absent field's v
+// common case with it (str itself is too large to be inlined). (The present bit needs no test: an absent field's v
 // is the zero Value, whose Str() is "", and a dropped field keeps a last
 // value that is empty, absent or from a kindJSON source.)
 func (fs *foundSet) isSettledStr(f field, s string) bool {
@@ -506,36 +505,12 @@ func (fs *foundSet) isSettledCount(f field, n int64) bool {
 	return n > 0 && n <= maxTokens && fs.plain(f)
 }
 
-func (fs *foundSet) strSettled(f field) string {
-	if !fs.has(f) {
-		return ""
-	}
-	if s, ok := fs.text(f); ok {
-		return s
-	}
-	return fs.v[f&(maxFields-1)].Str() // "" for other types
-}
-
-// count reads a token field; an invalid value sets bad in *invalid. A
-// positive Int from a plain source is read without settling.
+// count reads a token field; an invalid value sets bad in *invalid. Its
+// common case (see isSettledCount) needs no settling.
 func (fs *foundSet) count(f field, bad Invalid, invalid *Invalid) (int64, bool) {
-	if fs.present>>(f&(maxFields-1))&1 != 0 { // inlined: most token fields are absent
-		return fs.countPresent(f, bad, invalid)
+	if n := fs.v[f&(maxFields-1)].Int(); fs.isSettledCount(f, n) {
+		return n, true
 	}
-	return 0, false
-}
-
-func (fs *foundSet) countPresent(f field, bad Invalid, invalid *Invalid) (int64, bool) {
-	f &= maxFields - 1
-	if fs.plain(f) {
-		if n := fs.v[f].Int(); n > 0 && n <= maxTokens { // v.Int() is 0 for other types
-			return n, true
-		}
-	}
-	return fs.countSettled(f, bad, invalid)
-}
-
-func (fs *foundSet) countSettled(f field, bad Invalid, invalid *Invalid) (int64, bool) {
 	if !fs.has(f) {
 		return 0, false
 	}

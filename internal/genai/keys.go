@@ -9,9 +9,13 @@ import "math/bits"
 // that every known key has its own bucket. A lookup is then one hash, one
 // load and one comparison, hit or miss, and never allocates. The table has a
 // fixed size (keyTableBits), so that a lookup needs no bounds check and
-// shifts by a constant; it holds a few hundred keys. Keys that no seed
-// separates (same length and same sampled bytes) and one-byte keys go to an
-// overflow map, which stays nil in practice.
+// shifts by a constant: a seed that gives every key its own bucket is found
+// for up to about 130 keys (the default tables have under 90;
+// TestKeyTableDefaultIsPerfect keeps them perfect). Keys that no seed
+// separates (same length and same sampled bytes), keys beyond that size, and
+// one-byte keys go to an overflow map, which stays nil in practice; with an
+// overflow map, or keys shorter than minWordKeyLen, foundSet.scan takes its
+// slower general loop.
 type keyTable struct {
 	seed     uint32
 	shift    uint32 // 32 - keyTableBits
@@ -54,7 +58,7 @@ const (
 	keyTableBits    = 10 // a keyTable has 1 << keyTableBits buckets
 	keyTableShift   = 64 - keyTableBits
 	nameTableBits   = 8 // a nameTable has 1 << nameTableBits buckets
-	seedsPerSize    = 4096
+	seedsTried      = 4096
 	minHashedKeyLen = 2
 	minWordKeyLen   = 8 // keys this long are hashed (and compared) by words
 )
@@ -78,7 +82,7 @@ func newKeyTable(bindings []keyBinding) *keyTable {
 		byKey[b.key] = append(byKey[b.key], b.slot)
 	}
 
-	_, seed := findSeed(keys, hashKey, keyTableBits, keyTableBits)
+	seed := findSeed(keys, hashKey, keyTableBits)
 	t := &keyTable{seed: seed, shift: 32 - keyTableBits, seed64: uint64(seed) << 32, entries: new([1 << keyTableBits]keyEntry)}
 	for _, k := range append(keys, short...) {
 		t.short = t.short || len(k) < minWordKeyLen
@@ -104,39 +108,30 @@ func newKeyTable(bindings []keyBinding) *keyTable {
 	return t
 }
 
-// findSeed returns the smallest table size (as log2, from minBits and
-// enough for a load of at most 1/4, up to maxBits) and a seed for hash that
-// give every key (of at least minHashedKeyLen bytes, all distinct) its own
-// bucket; failing that, the largest size with the seed that places the most
-// keys.
-func findSeed(keys []string, hash func(k string, seed, shift uint32) uint32, minBits, maxBits uint32) (bits, seed uint32) {
-	bits = minBits
-	for bits < maxBits && 1<<bits < 4*len(keys) {
-		bits++
-	}
-	bestBits, bestSeed, bestPlaced := bits, uint32(0), -1
-	used := make([]bool, 1<<maxBits)
-	for ; bits <= maxBits; bits++ {
-		for seed := uint32(0); seed < seedsPerSize; seed++ {
-			s := seed * 0x9e3779b9
-			clear(used[:1<<bits])
-			placed := 0
-			for _, k := range keys {
-				i := hash(k, s, 32-bits)
-				if !used[i] {
-					used[i] = true
-					placed++
-				}
-			}
-			if placed > bestPlaced {
-				bestBits, bestSeed, bestPlaced = bits, s, placed
-			}
-			if placed == len(keys) {
-				return bits, s
+// findSeed returns a seed for hash that gives every key (of at least
+// minHashedKeyLen bytes, all distinct) its own bucket among 1 << bits;
+// failing that, the seed that places the most keys.
+func findSeed(keys []string, hash func(k string, seed, shift uint32) uint32, bits uint32) uint32 {
+	bestSeed, bestPlaced := uint32(0), -1
+	used := make([]bool, 1<<bits)
+	for seed := uint32(0); seed < seedsTried; seed++ {
+		s := seed * 0x9e3779b9
+		clear(used)
+		placed := 0
+		for _, k := range keys {
+			if i := hash(k, s, 32-bits); !used[i] {
+				used[i] = true
+				placed++
 			}
 		}
+		if placed == len(keys) {
+			return s
+		}
+		if placed > bestPlaced {
+			bestSeed, bestPlaced = s, placed
+		}
 	}
-	return bestBits, bestSeed
+	return bestSeed
 }
 
 // lookup returns the entry of key, or nil. Most keys feed one slot
@@ -245,7 +240,7 @@ func newNameTable(names, values []string) nameTable {
 			keys = append(keys, s)
 		}
 	}
-	_, seed := findSeed(keys, nameHash, nameTableBits, nameTableBits)
+	seed := findSeed(keys, nameHash, nameTableBits)
 	t := nameTable{seed: seed, entries: new([1 << nameTableBits]nameEntry)}
 	for _, k := range keys {
 		if e := &t.entries[nameHash(k, t.seed, 32-nameTableBits)]; e.name == "" {

@@ -3,6 +3,7 @@ package genai
 import (
 	"math"
 	"strconv"
+	"strings"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 )
@@ -539,16 +540,32 @@ func hasPrefixFold(s, p string) bool {
 	return len(s) >= len(p) && equalFold(s[:len(p)], p)
 }
 
-// containsFold reports whether s contains the lower-case pattern p, ignoring ASCII case.
+// containsFold reports whether s contains the lower-case pattern p, ignoring
+// ASCII case. The positions where p may start, its first byte in either case,
+// are found with strings.IndexByte (vectorized: error messages can be long).
 func containsFold(s, p string) bool {
 	if len(p) == 0 {
 		return true
 	}
-	first := p[0]
-	for i := 0; i+len(p) <= len(s); i++ {
-		if lower(s[i]) == first && equalFold(s[i:i+len(p)], p) {
+	first, up := p[0], upper(p[0])
+	for len(s) >= len(p) {
+		w := s[:len(s)-len(p)+1] // where p can start
+		i := strings.IndexByte(w, first)
+		if up != first {
+			if i >= 0 {
+				w = w[:i] // an earlier upper-case start only
+			}
+			if j := strings.IndexByte(w, up); j >= 0 {
+				i = j
+			}
+		}
+		if i < 0 {
+			return false
+		}
+		if equalFold(s[i:i+len(p)], p) {
 			return true
 		}
+		s = s[i+1:]
 	}
 	return false
 }

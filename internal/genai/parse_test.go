@@ -260,3 +260,23 @@ func TestEqualFoldWords(t *testing.T) {
 	assert.True(t, equalFold("ContentPolicyViolationError", "contentpolicyviolationerror"))
 	assert.False(t, equalFold("ContentPolicyViolationErrox", "contentpolicyviolationerror"))
 }
+
+// containsFold finds candidate positions with strings.IndexByte: it must
+// agree with the position by position definition.
+func TestContainsFold(t *testing.T) {
+	ref := func(s, p string) bool {
+		for i := 0; i+len(p) <= len(s); i++ {
+			if equalFold(s[i:i+len(p)], p) {
+				return true
+			}
+		}
+		return len(p) == 0
+	}
+	texts := []string{"", "a", "Rate Limit", "xxRATE_LIMITxx", "rate limi", "ratelimit", "RaTe LiMiT exceeded", "_x_", "a_b", "Error code: 429 - rate limit exceeded"}
+	pats := []string{"", "a", "rate limit", "rate_limit", "ratelimit", "_", "_x", "429", "limit exceeded", "x"}
+	for _, s := range texts {
+		for _, p := range pats {
+			assert.Equal(t, ref(s, p), containsFold(s, p), "%q %q", s, p)
+		}
+	}
+}

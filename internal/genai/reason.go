@@ -27,7 +27,17 @@ func reason(span ptrace.Span, fs *foundSet) Reason {
 		rs := &reasonSources[i]
 		switch rs.from {
 		case fromAttribute:
-			if v, _, ok := fs.get(reasonFields[i]); ok && keep(classify(rs.classify, v)) {
+			f := reasonFields[i]
+			if fs.present&(1<<(f&(maxFields-1))) == 0 {
+				continue
+			}
+			// A string that needs no settling (see isSettledStr), the common
+			// case, is classified as classify would.
+			if s := fs.v[f&(maxFields-1)].Str(); fs.isSettledStr(f, s) {
+				if keep(classifyString(rs.classify, s)) {
+					return specific
+				}
+			} else if v, _, ok := fs.get(f); ok && keep(classify(rs.classify, v)) {
 				return specific
 			}
 		case fromEvent:
