@@ -72,6 +72,11 @@ type LabelsConfig struct {
 	Model LabelLimit `mapstructure:"model"`
 	// Template caps the distinct values of the template label.
 	Template LabelLimit `mapstructure:"template"`
+	// MaxPairs caps the distinct (model, template) pairs, and with them the
+	// series /metrics serves (about 43 per pair). Past the cap a new pair's
+	// template folds into "other": at most max_pairs pairs plus one
+	// (model, "other") pair per model value exist.
+	MaxPairs int `mapstructure:"max_pairs"`
 }
 
 // LabelLimit caps the distinct values of one label; values past the cap are
@@ -114,6 +119,9 @@ func (cfg Config) Validate() error {
 	}
 	if n := cfg.Labels.Template.MaxValues; n < 1 || n > maxLabelValues {
 		errs = append(errs, fmt.Errorf("labels::template::max_values: %d must be between 1 and %d", n, maxLabelValues))
+	}
+	if n := cfg.Labels.MaxPairs; n < 1 || n > maxLabelValues {
+		errs = append(errs, fmt.Errorf("labels::max_pairs: %d must be between 1 and %d", n, maxLabelValues))
 	}
 	for i, k := range cfg.TemplateAttributes {
 		if k == "" {

@@ -28,7 +28,7 @@ func TestLoadConfig(t *testing.T) {
 	full.TimeToFirstToken.Buckets = []float64{0.05, 0.5, 5}
 	full.NativeHistograms = NativeHistogramsConfig{Enabled: false, BucketFactor: 1.5, MaxBuckets: 40}
 	full.Exemplars.Enabled = false
-	full.Labels = LabelsConfig{MaxValueLength: 64, Model: LabelLimit{MaxValues: 20}, Template: LabelLimit{MaxValues: 10}}
+	full.Labels = LabelsConfig{MaxValueLength: 64, Model: LabelLimit{MaxValues: 20}, Template: LabelLimit{MaxValues: 10}, MaxPairs: 150}
 	full.TemplateAttributes = []string{"app.prompt.id", "llm.template"}
 	full.TimePerOutputToken.Buckets = []float64{0.02, 0.2}
 	cachedInput := 1.5
@@ -49,6 +49,7 @@ func TestLoadConfig(t *testing.T) {
 		{id: component.NewIDWithName(metadata.Type, "negative_bucket"), errMsg: "time_to_first_token::buckets: bucket -1 (index 0) must be a finite number > 0"},
 		{id: component.NewIDWithName(metadata.Type, "bad_model_cap"), errMsg: "labels::model::max_values: 0 must be between 1 and 100000"},
 		{id: component.NewIDWithName(metadata.Type, "bad_template_cap"), errMsg: "labels::template::max_values: -3 must be between 1 and 100000"},
+		{id: component.NewIDWithName(metadata.Type, "bad_pair_cap"), errMsg: "labels::max_pairs: 0 must be between 1 and 100000"},
 		{id: component.NewIDWithName(metadata.Type, "bad_value_length"), errMsg: "labels::max_value_length: 2 must be between 8 and 4096"},
 		{id: component.NewIDWithName(metadata.Type, "bad_endpoint"), errMsg: `endpoint: "localhost-no-port" must be host:port`},
 		{id: component.NewIDWithName(metadata.Type, "bad_port"), errMsg: `endpoint: "127.0.0.1:99999" has an invalid port "99999"`},

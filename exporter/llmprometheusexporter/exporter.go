@@ -26,7 +26,7 @@ import (
 type llmExporter struct {
 	cfg       *Config
 	settings  component.TelemetrySettings
-	registry  *prometheus.Registry
+	registry  prometheus.Gatherer // the recorder
 	recorder  *recorder.Recorder
 	extractor *genai.Extractor
 	telemetry *metadata.TelemetryBuilder
@@ -53,7 +53,6 @@ func newLLMExporter(cfg *Config, set exporter.Settings) (*llmExporter, error) {
 		tb.Shutdown()
 		return nil, err
 	}
-	reg := prometheus.NewRegistry()
 	rec, err := recorder.New(recorder.Settings{
 		Namespace:           cfg.Namespace,
 		DurationBuckets:     cfg.RequestDuration.Buckets,
@@ -66,8 +65,9 @@ func newLLMExporter(cfg *Config, set exporter.Settings) (*llmExporter, error) {
 		MaxLabelValueLength: cfg.Labels.MaxValueLength,
 		MaxModels:           cfg.Labels.Model.MaxValues,
 		MaxTemplates:        cfg.Labels.Template.MaxValues,
+		MaxPairs:            cfg.Labels.MaxPairs,
 		Pricer:              pricer,
-	}, reg)
+	})
 	if err != nil {
 		tb.Shutdown()
 		return nil, err
@@ -75,7 +75,7 @@ func newLLMExporter(cfg *Config, set exporter.Settings) (*llmExporter, error) {
 	e := &llmExporter{
 		cfg:           cfg,
 		settings:      set.TelemetrySettings,
-		registry:      reg,
+		registry:      rec,
 		recorder:      rec,
 		extractor:     genai.NewExtractor(genai.Options{TemplateKeys: cfg.TemplateAttributes}),
 		telemetry:     tb,
@@ -93,15 +93,16 @@ func newLLMExporter(cfg *Config, set exporter.Settings) (*llmExporter, error) {
 
 // handler serves the registry in every format a Prometheus server asks for:
 // text, OpenMetrics (with exemplars and created timestamps) and protobuf
-// (with native histograms).
+// (with native histograms), gzip-compressed when the client accepts it.
 func (e *llmExporter) handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("/metrics", promhttp.HandlerFor(e.registry, promhttp.HandlerOpts{
+	mux.Handle("/metrics", withGzip(promhttp.HandlerFor(e.registry, promhttp.HandlerOpts{
 		ErrorLog:                            zap.NewStdLog(e.settings.Logger),
 		ErrorHandling:                       promhttp.ContinueOnError,
 		EnableOpenMetrics:                   true,
 		EnableOpenMetricsTextCreatedSamples: true,
-	}))
+		OfferedCompressions:                 []promhttp.Compression{promhttp.Identity}, // withGzip compresses
+	})))
 	return mux
 }
 

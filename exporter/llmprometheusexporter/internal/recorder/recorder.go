@@ -1,16 +1,22 @@
-// Package recorder records canonical LLM calls into client_golang collectors
-// with bounded labels.
+// Package recorder records canonical LLM calls into Prometheus series with
+// bounded labels and serves them as a prometheus.Gatherer.
 package recorder // import "github.com/otelcol-llm/otelcol-llm/exporter/llmprometheusexporter/internal/recorder"
 
 import (
+	"fmt"
 	"maps"
+	"math"
+	"slices"
+	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
-	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/otelcol-llm/otelcol-llm/internal/genai"
 	"github.com/otelcol-llm/otelcol-llm/pricing"
@@ -25,7 +31,7 @@ const (
 
 // exemplarInterval is the minimum time between two exemplars of one series.
 // Prometheus keeps one exemplar per bucket and scrape, so a finer refresh
-// would only cost allocations.
+// would only cost work.
 const exemplarInterval = time.Second
 
 // Settings configure a Recorder.
@@ -41,6 +47,11 @@ type Settings struct {
 	MaxLabelValueLength int
 	MaxModels           int
 	MaxTemplates        int
+	// MaxPairs caps the (model, template) pairs, and so the series; 0: no
+	// cap beyond MaxModels × MaxTemplates. Past the cap a new pair's template
+	// folds into "other": at most MaxPairs pairs plus one (model, "other")
+	// pair per model value exist.
+	MaxPairs int
 	// Pricer prices calls whose span carries no cost; nil prices nothing.
 	Pricer *pricing.Pricer
 }
@@ -50,21 +61,22 @@ type Overflow struct {
 	Model, Template bool
 }
 
-// Recorder turns Calls into Prometheus series. It is safe for concurrent use.
+// Recorder turns Calls into Prometheus series and serves them as a
+// prometheus.Gatherer. It is safe for concurrent use.
+//
+// Each (model, template) pair is one series struct holding every metric of
+// the pair under one mutex, so recording a call is one map lookup and one
+// uncontended lock, whatever the number of metrics it updates.
 type Recorder struct {
-	set Settings
-
-	requests   *prometheus.CounterVec
-	duration   *prometheus.HistogramVec
-	ttft       *prometheus.HistogramVec
-	prompt     *prometheus.CounterVec
-	completion *prometheus.CounterVec
-	errors     *prometheus.CounterVec
-	cached     *prometheus.CounterVec
-	reasoning  *prometheus.CounterVec
-	cost       *prometheus.CounterVec
-	unpriced   *prometheus.CounterVec
-	tpot       *prometheus.HistogramVec
+	set            Settings
+	duration, ttft histShape
+	tpot           histShape
+	names          familyNames
+	statusLabels   [genai.NumStatuses]*dto.LabelPair
+	reasonLabels   [genai.NumReasons]*dto.LabelPair
+	statusOrder    []genai.Status // statuses in label value order
+	reasonOrder    []genai.Reason // reasons in label value order
+	now            func() int64   // creation times of series
 
 	// snap is read without locks on the hot path. dirty, guarded by mu, holds
 	// every series; a lookup that misses snap takes mu and finds or creates the
@@ -78,124 +90,133 @@ type Recorder struct {
 	misses    int
 	models    map[string]struct{}
 	templates map[string]struct{}
+	perModel  map[string]*modelSeries
+	all       []*series      // every series, sorted by (model, template) when !unsorted
+	allModels []*modelSeries // sorted by model when !unsorted
+	unsorted  bool
 }
 
 type snapshot struct {
-	series    map[seriesKey]*series
-	errSeries map[errKey]*counterSeries
+	series map[seriesKey]*series
 }
 
 type seriesKey struct{ model, template string }
 
-type errKey struct {
-	model  string
-	reason genai.Reason
+// counter is one counter series. created == 0: not exposed yet.
+type counter struct {
+	value     float64
+	created   int64
+	createdTS *timestamppb.Timestamp // created, built on the first scrape
+	ex        exemplar
 }
 
+func (c *counter) createdTimestamp() *timestamppb.Timestamp {
+	if c.createdTS == nil {
+		c.createdTS = timestamp(c.created)
+	}
+	return c.createdTS
+}
+
+func (c *counter) add(v float64, ex *exemplar) {
+	c.value += v
+	if ex != nil {
+		c.ex = *ex
+		c.ex.value = v
+	}
+}
+
+// series holds every metric of one (model, template) pair.
 type series struct {
 	model, template string
-	requests        [genai.NumStatuses]prometheus.Counter
-	duration        prometheus.Observer
-	prompt          prometheus.Counter
-	completion      prometheus.Counter
-	cached          prometheus.Counter
-	reasoning       prometheus.Counter
-	cost            prometheus.Counter
-	ttft            atomic.Pointer[observerBox] // created on the first streamed call with a TTFT
-	tpot            atomic.Pointer[observerBox] // created on the first call with a time per output token
-	unpriced        atomic.Pointer[counterBox]  // created on the first unpriced call
-	price           atomic.Pointer[priceCache]  // price of the last (provider, model) seen
-	nextExemplar    atomic.Int64
+	labels          []*dto.LabelPair // model, template
+	perModel        *modelSeries
+
+	mu                 sync.Mutex
+	requests           [genai.NumStatuses]counter
+	prompt, completion counter
+	cached, reasoning  counter
+	cost               counter
+	duration           *histogram
+	ttft, tpot         *histogram // nil until the first streamed call with a TTFT
+	nextExemplar       int64
+	price              priceCache
+	requestLabels      [genai.NumStatuses][]*dto.LabelPair
 }
 
-type counterBox struct{ prometheus.Counter }
+// modelSeries holds the metrics labelled by model only.
+type modelSeries struct {
+	model  string
+	labels []*dto.LabelPair
+
+	mu           sync.Mutex
+	errors       [genai.NumReasons]counter
+	nextExemplar [genai.NumReasons]int64
+	unpriced     counter
+	errorLabels  [genai.NumReasons][]*dto.LabelPair
+}
 
 // priceCache remembers the price of one (provider, model) under one version
 // of the price table, so a series looks its price up once, not per call.
 type priceCache struct {
+	valid           bool
 	version         uint64
 	provider, model string
 	price           *pricing.Price // nil: unpriced
 }
 
-type observerBox struct{ prometheus.Observer }
-
-type counterSeries struct {
-	prometheus.Counter
-	nextExemplar atomic.Int64
-}
-
-// New builds a Recorder and registers its collectors on reg.
-func New(set Settings, reg prometheus.Registerer) (*Recorder, error) {
+// New builds a Recorder.
+func New(set Settings) (*Recorder, error) {
 	r := &Recorder{
 		set:       set,
+		names:     newFamilyNames(set.Namespace),
+		now:       func() int64 { return time.Now().UnixNano() },
 		models:    map[string]struct{}{},
 		templates: map[string]struct{}{},
+		perModel:  map[string]*modelSeries{},
 	}
-	r.dirty = snapshot{series: map[seriesKey]*series{}, errSeries: map[errKey]*counterSeries{}}
-	r.snap.Store(&snapshot{series: map[seriesKey]*series{}, errSeries: map[errKey]*counterSeries{}})
-	mt := []string{"model", "template"}
-	r.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Namespace: set.Namespace, Name: "requests_total",
-		Help: "LLM calls by model, prompt template and status (success or error).",
-	}, []string{"model", "template", "status"})
-	r.duration = prometheus.NewHistogramVec(r.histogramOpts("request_duration_seconds",
-		"End-to-end duration of LLM calls in seconds, failed calls included.", set.DurationBuckets), mt)
-	r.ttft = prometheus.NewHistogramVec(r.histogramOpts("time_to_first_token_seconds",
-		"Time from the start of a streamed LLM call to its first output chunk, in seconds.", set.TTFTBuckets), mt)
-	r.prompt = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Namespace: set.Namespace, Name: "prompt_tokens_total",
-		Help: "Input (prompt) tokens reported by LLM calls, failed calls included.",
-	}, mt)
-	r.completion = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Namespace: set.Namespace, Name: "completion_tokens_total",
-		Help: "Output (completion) tokens reported by LLM calls, failed calls included.",
-	}, mt)
-	r.errors = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Namespace: set.Namespace, Name: "errors_total",
-		Help: "Failed LLM calls by model and bounded error reason.",
-	}, []string{"model", "reason"})
-	r.cached = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Namespace: set.Namespace, Name: "cached_prompt_tokens_total",
-		Help: "Input tokens read from the provider's prompt cache (part of the prompt tokens).",
-	}, mt)
-	r.reasoning = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Namespace: set.Namespace, Name: "reasoning_tokens_total",
-		Help: "Reasoning output tokens (part of the completion tokens).",
-	}, mt)
-	r.cost = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Namespace: set.Namespace, Name: "cost_usd_total",
-		Help: "Estimated cost of LLM calls in USD: the cost the span carries, else tokens times the price table.",
-	}, mt)
-	r.unpriced = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Namespace: set.Namespace, Name: "unpriced_requests_total",
-		Help: "LLM calls that carried no cost and whose model has no price in the table (their cost is not in cost_usd_total).",
-	}, []string{"model"})
-	r.tpot = prometheus.NewHistogramVec(r.histogramOpts("time_per_output_token_seconds",
-		"Time per output token after the first of streamed calls: (duration - TTFT) / (output tokens - 1), in seconds.", set.TPOTBuckets), mt)
-	for _, c := range []prometheus.Collector{r.requests, r.duration, r.ttft, r.prompt, r.completion, r.errors,
-		r.cached, r.reasoning, r.cost, r.unpriced, r.tpot} {
-		if err := reg.Register(c); err != nil {
-			return nil, err
+	schema := int32(0)
+	if set.NativeHistograms {
+		if !(set.NativeBucketFactor > 1) {
+			return nil, fmt.Errorf("native bucket factor %v must be > 1", set.NativeBucketFactor)
+		}
+		schema = pickSchema(set.NativeBucketFactor)
+	}
+	for _, h := range []struct {
+		shape   *histShape
+		buckets []float64
+	}{{&r.duration, set.DurationBuckets}, {&r.ttft, set.TTFTBuckets}, {&r.tpot, set.TPOTBuckets}} {
+		if !sort.Float64sAreSorted(h.buckets) {
+			return nil, fmt.Errorf("histogram buckets %v are not sorted", h.buckets)
+		}
+		bounds := h.buckets
+		if n := len(bounds); n > 0 && math.IsInf(bounds[n-1], 1) {
+			bounds = bounds[:n-1] // +Inf is implied
+		}
+		*h.shape = histShape{bounds: slices.Clone(bounds), native: set.NativeHistograms, schema: schema, maxBuckets: set.NativeMaxBuckets}
+	}
+	for st := range genai.NumStatuses {
+		r.statusLabels[st] = labelPair("status", genai.Status(st).String())
+		r.statusOrder = append(r.statusOrder, genai.Status(st))
+	}
+	slices.SortFunc(r.statusOrder, func(a, b genai.Status) int { return strings.Compare(a.String(), b.String()) })
+	for rs := range genai.NumReasons {
+		r.reasonLabels[rs] = labelPair("reason", genai.Reason(rs).String())
+		if genai.Reason(rs) != genai.ReasonNone {
+			r.reasonOrder = append(r.reasonOrder, genai.Reason(rs))
 		}
 	}
+	slices.SortFunc(r.reasonOrder, func(a, b genai.Reason) int { return strings.Compare(a.String(), b.String()) })
+	r.dirty = snapshot{series: map[seriesKey]*series{}}
+	r.snap.Store(&snapshot{series: map[seriesKey]*series{}})
 	return r, nil
 }
 
-func (r *Recorder) histogramOpts(name, help string, buckets []float64) prometheus.HistogramOpts {
-	o := prometheus.HistogramOpts{
-		Namespace: r.set.Namespace, Name: name, Help: help,
-		Buckets: buckets,
-	}
-	if r.set.NativeHistograms {
-		o.NativeHistogramBucketFactor = r.set.NativeBucketFactor
-		o.NativeHistogramMaxBucketNumber = r.set.NativeMaxBuckets
-		o.NativeHistogramMinResetDuration = time.Hour
-	}
-	return o
+func labelPair(name, value string) *dto.LabelPair {
+	return &dto.LabelPair{Name: proto.String(name), Value: proto.String(value)}
 }
 
-// Record counts one call. now (Unix nanoseconds) paces exemplars.
+// Record counts one call. now (Unix nanoseconds) paces exemplars and is
+// their timestamp.
 func (r *Recorder) Record(c *genai.Call, now int64) Overflow {
 	model := c.Model()
 	if model == "" {
@@ -210,56 +231,84 @@ func (r *Recorder) Record(c *genai.Call, now int64) Overflow {
 	if s == nil {
 		s, of = r.lookupSlow(model, tmpl)
 	}
+	wantExemplar := r.set.Exemplars && !c.TraceID.IsEmpty()
+	var exv exemplar
+	var ex *exemplar
 
-	var exemplar prometheus.Labels
-	if r.set.Exemplars && !c.TraceID.IsEmpty() {
-		if next := s.nextExemplar.Load(); now >= next && s.nextExemplar.CompareAndSwap(next, now+int64(exemplarInterval)) {
-			exemplar = exemplarLabels(c)
-		}
+	s.mu.Lock()
+	if wantExemplar && now >= s.nextExemplar {
+		s.nextExemplar = now + int64(exemplarInterval)
+		exv = newExemplar(c, now)
+		ex = &exv
 	}
-
-	addCounter(s.requests[c.Status], 1, exemplar)
+	s.requests[c.Status].add(1, ex)
 	if c.HasDuration {
-		observe(s.duration, c.Duration, exemplar)
+		s.duration.observe(c.Duration, ex)
 	}
 	if c.HasInputTokens {
-		addCounter(s.prompt, float64(c.InputTokens), exemplar)
+		s.prompt.add(float64(c.InputTokens), ex)
 	}
 	if c.HasOutputTokens {
-		addCounter(s.completion, float64(c.OutputTokens), exemplar)
+		s.completion.add(float64(c.OutputTokens), ex)
 	}
 	if c.HasCachedInput {
-		addCounter(s.cached, float64(c.CachedInputTokens), exemplar)
+		s.cached.add(float64(c.CachedInputTokens), ex)
 	}
 	if c.HasReasoning {
-		addCounter(s.reasoning, float64(c.ReasoningTokens), exemplar)
+		s.reasoning.add(float64(c.ReasoningTokens), ex)
 	}
 	if c.Streamed && c.HasTTFT {
-		observe(lazyObserver(&s.ttft, r.ttft, s).Observer, c.TTFT, exemplar)
+		if s.ttft == nil {
+			s.ttft = newHistogram(&r.ttft, r.now(), r.set.Exemplars)
+		}
+		s.ttft.observe(c.TTFT, ex)
 		if c.HasDuration && c.HasOutputTokens && c.OutputTokens >= 2 {
-			tpot := (c.Duration - c.TTFT) / float64(c.OutputTokens-1)
-			observe(lazyObserver(&s.tpot, r.tpot, s).Observer, tpot, exemplar)
+			if s.tpot == nil {
+				s.tpot = newHistogram(&r.tpot, r.now(), r.set.Exemplars)
+			}
+			s.tpot.observe((c.Duration-c.TTFT)/float64(c.OutputTokens-1), ex)
 		}
 	}
-	r.recordCost(s, c, exemplar)
-	if c.Status == genai.StatusError {
-		reason := c.Reason
-		if reason == genai.ReasonNone {
-			reason = genai.ReasonOther
-		}
-		es := r.errorSeries(s.model, reason)
-		var ex prometheus.Labels
-		if r.set.Exemplars && !c.TraceID.IsEmpty() {
-			if next := es.nextExemplar.Load(); now >= next && es.nextExemplar.CompareAndSwap(next, now+int64(exemplarInterval)) {
-				ex = exemplar
-				if ex == nil {
-					ex = exemplarLabels(c)
-				}
-			}
-		}
-		addCounter(es.Counter, 1, ex)
+	unpriced := r.recordCost(s, c, ex)
+	s.mu.Unlock()
+
+	if c.Status == genai.StatusError || unpriced {
+		r.recordPerModel(s.perModel, c, now, wantExemplar, ex, unpriced)
 	}
 	return of
+}
+
+// recordPerModel counts the call's error and its missing price.
+func (r *Recorder) recordPerModel(m *modelSeries, c *genai.Call, now int64, wantExemplar bool, ex *exemplar, unpriced bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if unpriced {
+		if m.unpriced.created == 0 {
+			m.unpriced.created = r.now()
+		}
+		m.unpriced.add(1, nil)
+	}
+	if c.Status != genai.StatusError {
+		return
+	}
+	reason := c.Reason
+	if reason == genai.ReasonNone || int(reason) >= genai.NumReasons {
+		reason = genai.ReasonOther
+	}
+	e := &m.errors[reason]
+	if e.created == 0 {
+		e.created = r.now()
+	}
+	var eex *exemplar
+	if wantExemplar && now >= m.nextExemplar[reason] {
+		m.nextExemplar[reason] = now + int64(exemplarInterval)
+		if ex == nil {
+			x := newExemplar(c, now)
+			ex = &x
+		}
+		eex = ex
+	}
+	e.add(1, eex)
 }
 
 // lookupSlow resolves the bounded labels of a (model, template) pair not seen
@@ -271,26 +320,53 @@ func (r *Recorder) lookupSlow(rawModel, rawTmpl string) (*series, Overflow) {
 
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	defer r.missed()
 	var of Overflow
 	model, of.Model = admit(r.models, model, r.set.MaxModels)
 	tmpl, of.Template = admit(r.templates, tmpl, r.set.MaxTemplates)
-	defer r.missed()
 	key := seriesKey{model, tmpl}
 	if s := r.dirty.series[key]; s != nil {
 		return s, of
 	}
-	s := &series{model: model, template: tmpl}
-	for st := range genai.NumStatuses {
-		s.requests[st] = r.requests.WithLabelValues(model, tmpl, genai.Status(st).String())
+	if r.set.MaxPairs > 0 && len(r.all) >= r.set.MaxPairs && tmpl != OverflowValue {
+		// Past the pair cap the template folds: the call counts under
+		// (model, other), so its model stays visible.
+		of.Template = true
+		key.template = OverflowValue
+		if s := r.dirty.series[key]; s != nil {
+			return s, of
+		}
 	}
-	s.duration = r.duration.WithLabelValues(model, tmpl)
-	s.prompt = r.prompt.WithLabelValues(model, tmpl)
-	s.completion = r.completion.WithLabelValues(model, tmpl)
-	s.cached = r.cached.WithLabelValues(model, tmpl)
-	s.reasoning = r.reasoning.WithLabelValues(model, tmpl)
-	s.cost = r.cost.WithLabelValues(model, tmpl)
+	s := r.newSeries(key.model, key.template)
 	r.dirty.series[key] = s
 	return s, of
+}
+
+func (r *Recorder) newSeries(model, tmpl string) *series {
+	created := r.now()
+	m := r.perModel[model]
+	if m == nil {
+		m = &modelSeries{model: model, labels: []*dto.LabelPair{labelPair("model", model)}}
+		for rs := range genai.NumReasons {
+			m.errorLabels[rs] = []*dto.LabelPair{m.labels[0], r.reasonLabels[rs]}
+		}
+		r.perModel[model] = m
+		r.allModels = append(r.allModels, m)
+	}
+	s := &series{model: model, template: tmpl, perModel: m,
+		labels:   []*dto.LabelPair{m.labels[0], labelPair("template", tmpl)},
+		duration: newHistogram(&r.duration, created, r.set.Exemplars),
+	}
+	for st := range genai.NumStatuses {
+		s.requests[st].created = created
+		s.requestLabels[st] = []*dto.LabelPair{s.labels[0], r.statusLabels[st], s.labels[1]}
+	}
+	for _, c := range []*counter{&s.prompt, &s.completion, &s.cached, &s.reasoning, &s.cost} {
+		c.created = created
+	}
+	r.all = append(r.all, s)
+	r.unsorted = true
+	return s
 }
 
 // admit returns the label value to use for v (cloned, so it does not pin the
@@ -313,123 +389,66 @@ func admit(set map[string]struct{}, v string, limit int) (string, bool) {
 	return v, false
 }
 
-func (r *Recorder) errorSeries(model string, reason genai.Reason) *counterSeries {
-	key := errKey{model, reason}
-	if es := r.snap.Load().errSeries[key]; es != nil {
-		return es
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	defer r.missed()
-	es := r.dirty.errSeries[key]
-	if es == nil {
-		es = &counterSeries{Counter: r.errors.WithLabelValues(model, reason.String())}
-		r.dirty.errSeries[key] = es
-	}
-	return es
-}
-
 // missed counts a lookup that missed snap and publishes dirty as the next
 // snap when it holds series snap lacks and enough misses have paid for the
 // copy. Misses of values folded into "other" (a cardinality attack) find
 // nothing new in dirty and never trigger a copy. Call with r.mu held.
 func (r *Recorder) missed() {
 	cur := r.snap.Load()
-	if len(r.dirty.series) == len(cur.series) && len(r.dirty.errSeries) == len(cur.errSeries) {
+	if len(r.dirty.series) == len(cur.series) {
 		r.misses = 0
 		return
 	}
 	r.misses++
-	if r.misses < len(r.dirty.series)+len(r.dirty.errSeries) {
+	if r.misses < len(r.dirty.series) {
 		return
 	}
 	r.misses = 0
-	r.snap.Store(&snapshot{series: maps.Clone(r.dirty.series), errSeries: maps.Clone(r.dirty.errSeries)})
-}
-
-// lazyObserver returns the series' child of vec, creating it on first use so
-// a (model, template) pair that never streams exposes no empty histogram.
-func lazyObserver(p *atomic.Pointer[observerBox], vec *prometheus.HistogramVec, s *series) *observerBox {
-	if box := p.Load(); box != nil {
-		return box
-	}
-	box := &observerBox{vec.WithLabelValues(s.model, s.template)}
-	if !p.CompareAndSwap(nil, box) {
-		box = p.Load()
-	}
-	return box
+	r.snap.Store(&snapshot{series: maps.Clone(r.dirty.series)})
 }
 
 // recordCost adds the call's cost: the cost its span carries wins; else its
-// tokens times the price of its model. A call with neither is counted in
-// unpriced_requests_total so a missing price never reads as $0.
-func (r *Recorder) recordCost(s *series, c *genai.Call, exemplar prometheus.Labels) {
+// tokens times the price of its model. It reports a call with neither, to be
+// counted in unpriced_requests_total so a missing price never reads as $0.
+// Call with s.mu held.
+func (r *Recorder) recordCost(s *series, c *genai.Call, ex *exemplar) (unpriced bool) {
 	if c.HasCost {
-		addCounter(s.cost, c.Cost, exemplar)
-		return
+		s.cost.add(c.Cost, ex)
+		return false
 	}
 	price := r.priceOf(s, c)
 	if price == nil {
-		box := s.unpriced.Load()
-		if box == nil {
-			box = &counterBox{r.unpriced.WithLabelValues(s.model)}
-			if !s.unpriced.CompareAndSwap(nil, box) {
-				box = s.unpriced.Load()
-			}
-		}
-		box.Add(1)
-		return
+		return true
 	}
 	if cost := price.Cost(pricing.Usage{
 		Input: c.InputTokens, Output: c.OutputTokens,
 		CachedInput: c.CachedInputTokens, Reasoning: c.ReasoningTokens,
 	}); cost > 0 {
-		addCounter(s.cost, cost, exemplar)
+		s.cost.add(cost, ex)
 	}
+	return false
 }
 
 // priceOf returns the price of the call's model (nil: unpriced), from the
 // series' cache when the table, the provider and the model are unchanged.
 // The model is the span's own (a series folded into "other" holds many).
+// Call with s.mu held.
 func (r *Recorder) priceOf(s *series, c *genai.Call) *pricing.Price {
 	if r.set.Pricer == nil {
 		return nil
 	}
 	version := r.set.Pricer.Version()
 	model := c.Model()
-	if pc := s.price.Load(); pc != nil && pc.version == version && pc.provider == c.Provider && pc.model == model {
+	pc := &s.price
+	if pc.valid && pc.version == version && pc.provider == c.Provider && pc.model == model {
 		return pc.price
 	}
 	price, ok := r.set.Pricer.Table().Lookup(c.Provider, model)
 	if !ok {
 		price = nil
 	}
-	s.price.Store(&priceCache{version: version, provider: strings.Clone(c.Provider), model: strings.Clone(model), price: price})
+	*pc = priceCache{valid: true, version: version, provider: strings.Clone(c.Provider), model: strings.Clone(model), price: price}
 	return price
-}
-
-func exemplarLabels(c *genai.Call) prometheus.Labels {
-	return prometheus.Labels{"trace_id": c.TraceID.String(), "span_id": c.SpanID.String()}
-}
-
-func addCounter(c prometheus.Counter, v float64, exemplar prometheus.Labels) {
-	if exemplar != nil {
-		if ea, ok := c.(prometheus.ExemplarAdder); ok {
-			ea.AddWithExemplar(v, exemplar)
-			return
-		}
-	}
-	c.Add(v)
-}
-
-func observe(o prometheus.Observer, v float64, exemplar prometheus.Labels) {
-	if exemplar != nil {
-		if eo, ok := o.(prometheus.ExemplarObserver); ok {
-			eo.ObserveWithExemplar(v, exemplar)
-			return
-		}
-	}
-	o.Observe(v)
 }
 
 // sanitize makes v a valid UTF-8 string of at most maxLen bytes, cut at a rune

@@ -4,11 +4,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"google.golang.org/protobuf/proto"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
@@ -38,11 +41,24 @@ func testSettings() Settings {
 	}
 }
 
-func newTestRecorder(t testing.TB, set Settings) (*Recorder, *prometheus.Registry) {
-	reg := prometheus.NewRegistry()
-	r, err := New(set, reg)
+func newTestRecorder(t testing.TB, set Settings) (*Recorder, prometheus.Gatherer) {
+	r, err := New(set)
 	require.NoError(t, err)
-	return r, reg
+	return r, r
+}
+
+// value reads one counter series; labels are name, value pairs.
+func value(t *testing.T, g prometheus.Gatherer, metric string, labels ...string) float64 {
+	t.Helper()
+	mfs, err := g.Gather()
+	require.NoError(t, err)
+	want := map[string]string{}
+	for i := 0; i+1 < len(labels); i += 2 {
+		want[labels[i]] = labels[i+1]
+	}
+	m := findMetric(t, mfs, metric, want)
+	require.Len(t, m.GetLabel(), len(want), "all labels of %s given", metric)
+	return m.GetCounter().GetValue()
 }
 
 var (
@@ -247,12 +263,12 @@ func TestRecordTemplateCap(t *testing.T) {
 	templates := labelValues(t, reg, "llm_requests_total", "template")
 	assert.Len(t, templates, 51, "cap + other")
 	assert.Contains(t, templates, OverflowValue)
-	assert.InDelta(t, 10_000-50, testutil.ToFloat64(r.requests.WithLabelValues("gpt-4o", OverflowValue, "success")), 0)
-	assert.InDelta(t, 1, testutil.ToFloat64(r.requests.WithLabelValues("gpt-4o", "tmpl-00049", "success")), 0)
+	assert.InDelta(t, 10_000-50, value(t, r, "llm_requests_total", "model", "gpt-4o", "template", OverflowValue, "status", "success"), 0)
+	assert.InDelta(t, 1, value(t, r, "llm_requests_total", "model", "gpt-4o", "template", "tmpl-00049", "status", "success"), 0)
 	// A value admitted before the cap was reached keeps its own series afterwards.
 	c := chat("gpt-4o", "tmpl-00000", 1, 1, 1)
 	assert.Equal(t, Overflow{}, r.Record(&c, 0))
-	assert.InDelta(t, 2, testutil.ToFloat64(r.requests.WithLabelValues("gpt-4o", "tmpl-00000", "success")), 0)
+	assert.InDelta(t, 2, value(t, r, "llm_requests_total", "model", "gpt-4o", "template", "tmpl-00000", "status", "success"), 0)
 }
 
 func TestRecordModelCapAndReservedValues(t *testing.T) {
@@ -270,8 +286,8 @@ func TestRecordModelCapAndReservedValues(t *testing.T) {
 	assert.Equal(t, 2, overflowed, "c and d are folded")
 	assert.ElementsMatch(t, []string{"a", "b", OverflowValue, UnknownModel}, labelValues(t, reg, "llm_requests_total", "model"))
 	assert.ElementsMatch(t, []string{"a", "b", OverflowValue, UnknownModel}, labelValues(t, reg, "llm_errors_total", "model"))
-	assert.InDelta(t, 3, testutil.ToFloat64(r.errors.WithLabelValues(OverflowValue, "timeout")), 0)
-	assert.InDelta(t, 2, testutil.ToFloat64(r.errors.WithLabelValues("a", "timeout")), 0)
+	assert.InDelta(t, 3, value(t, r, "llm_errors_total", "model", OverflowValue, "reason", "timeout"), 0)
+	assert.InDelta(t, 2, value(t, r, "llm_errors_total", "model", "a", "reason", "timeout"), 0)
 }
 
 func TestRecordSanitizesLabelValues(t *testing.T) {
@@ -383,13 +399,15 @@ func TestRecordConcurrent(t *testing.T) {
 	wg.Wait()
 	var total, errs, prompt float64
 	for m := range 3 {
+		model := fmt.Sprintf("m%d", m)
 		for tm := range 4 {
+			tmpl := fmt.Sprintf("t%d", tm)
 			for _, st := range []string{"success", "error"} {
-				total += testutil.ToFloat64(r.requests.WithLabelValues(fmt.Sprintf("m%d", m), fmt.Sprintf("t%d", tm), st))
+				total += value(t, r, "llm_requests_total", "model", model, "template", tmpl, "status", st)
 			}
-			prompt += testutil.ToFloat64(r.prompt.WithLabelValues(fmt.Sprintf("m%d", m), fmt.Sprintf("t%d", tm)))
+			prompt += value(t, r, "llm_prompt_tokens_total", "model", model, "template", tmpl)
 		}
-		errs += testutil.ToFloat64(r.errors.WithLabelValues(fmt.Sprintf("m%d", m), "provider_5xx"))
+		errs += value(t, r, "llm_errors_total", "model", model, "reason", "provider_5xx")
 	}
 	assert.InDelta(t, workers*perWorker, total, 0)
 	assert.InDelta(t, workers*perWorker/10, errs, 0)
@@ -452,7 +470,7 @@ func benchmarkRecord(b *testing.B, set Settings) {
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(calls)), "ns/call")
 }
 
-func labelValues(t *testing.T, reg *prometheus.Registry, metric, label string) []string {
+func labelValues(t *testing.T, reg prometheus.Gatherer, metric, label string) []string {
 	t.Helper()
 	mfs, err := reg.Gather()
 	require.NoError(t, err)
@@ -509,4 +527,98 @@ func exemplarLabelMap(e *dto.Exemplar) map[string]string {
 		out[lp.GetName()] = lp.GetValue()
 	}
 	return out
+}
+
+func TestRecordPairCap(t *testing.T) {
+	set := testSettings()
+	set.MaxModels = 2
+	set.MaxTemplates = 2
+	set.MaxPairs = 3
+	r, reg := newTestRecorder(t, set)
+	for _, tc := range []struct {
+		model, tmpl string
+		want        Overflow
+	}{
+		{"a", "t1", Overflow{}},
+		{"a", "t2", Overflow{}},
+		{"a", "t3", Overflow{Template: true}}, // template cap: (a, other), the 3rd pair
+		{"b", "t1", Overflow{Template: true}}, // pair cap: (b, other), created past the cap
+		{"a", "t1", Overflow{}},               // an admitted pair keeps its series
+		{"b", "t2", Overflow{Template: true}},
+		{"a", "t9", Overflow{Template: true}},
+		{"c", "t1", Overflow{Model: true, Template: true}}, // model cap (2) and pair cap: (other, other)
+	} {
+		c := chat(tc.model, tc.tmpl, 1, 1, 1)
+		assert.Equal(t, tc.want, r.Record(&c, 0), "%s/%s", tc.model, tc.tmpl)
+	}
+	assert.InDelta(t, 2, value(t, reg, "llm_requests_total", "model", "a", "template", "t1", "status", "success"), 0)
+	assert.InDelta(t, 1, value(t, reg, "llm_requests_total", "model", "a", "template", "t2", "status", "success"), 0)
+	assert.InDelta(t, 2, value(t, reg, "llm_requests_total", "model", "a", "template", OverflowValue, "status", "success"), 0)
+	assert.InDelta(t, 2, value(t, reg, "llm_requests_total", "model", "b", "template", OverflowValue, "status", "success"), 0)
+	assert.InDelta(t, 1, value(t, reg, "llm_requests_total", "model", OverflowValue, "template", OverflowValue, "status", "success"), 0)
+	assert.ElementsMatch(t, []string{"a", "b", OverflowValue}, labelValues(t, reg, "llm_request_duration_seconds", "model"))
+	n, err := testutil.GatherAndCount(reg, "llm_prompt_tokens_total")
+	require.NoError(t, err)
+	assert.Equal(t, 5, n, "3 pairs + (b, other) + (other, other)")
+}
+
+// TestGatherMatchesRegistry checks Gather's order and content against a
+// prometheus.Registry holding the same families: the registry sorts and
+// checks what Gather builds directly.
+func TestGatherMatchesRegistry(t *testing.T) {
+	r, _ := newTestRecorder(t, testSettings())
+	calls := benchCalls()
+	for i := range calls {
+		calls[i].Provider = "openai"
+		if i%7 == 0 {
+			calls[i].Cost, calls[i].HasCost = 0.001*float64(i), true
+		}
+		r.Record(&calls[i], int64(i+1)*int64(time.Second))
+	}
+	direct, err := r.Gather()
+	require.NoError(t, err)
+	reg := prometheus.NewRegistry()
+	require.NoError(t, reg.Register(gathererCollector{r}))
+	viaRegistry, err := reg.Gather()
+	require.NoError(t, err)
+	require.Len(t, direct, len(viaRegistry))
+	for i := range direct {
+		assert.Equal(t, viaRegistry[i].String(), direct[i].String())
+	}
+}
+
+// gathererCollector exposes a Gatherer's families through a Collector, so a
+// Registry sorts and validates them.
+type gathererCollector struct{ g prometheus.Gatherer }
+
+func (gathererCollector) Describe(chan<- *prometheus.Desc) {}
+
+func (c gathererCollector) Collect(ch chan<- prometheus.Metric) {
+	mfs, _ := c.g.Gather()
+	for _, mf := range mfs {
+		for _, m := range mf.GetMetric() {
+			var names, values []string
+			for _, lp := range m.GetLabel() {
+				names = append(names, lp.GetName())
+				values = append(values, lp.GetValue())
+			}
+			desc := prometheus.NewDesc(mf.GetName(), mf.GetHelp(), names, nil)
+			ch <- rawMetric{desc: desc, m: m}
+		}
+	}
+}
+
+type rawMetric struct {
+	desc *prometheus.Desc
+	m    *dto.Metric
+}
+
+func (r rawMetric) Desc() *prometheus.Desc { return r.desc }
+
+func (r rawMetric) Write(out *dto.Metric) error {
+	proto.Merge(out, r.m)
+	// The registry shuffles nothing: hand it the labels reversed so its
+	// sorting is what is tested, not ours.
+	slices.Reverse(out.Label)
+	return nil
 }

@@ -1,0 +1,287 @@
+package recorder // import "github.com/otelcol-llm/otelcol-llm/exporter/llmprometheusexporter/internal/recorder"
+
+import (
+	"math"
+	"slices"
+
+	dto "github.com/prometheus/client_model/go"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
+)
+
+// Native histogram constants, as in Prometheus and client_golang.
+const (
+	minSchema = -4
+	maxSchema = 8
+	// zeroThreshold is client_golang's default: observations of magnitude
+	// up to 2^-128 go to the zero bucket.
+	zeroThreshold = 2.938735877055719e-39
+	// nativeExemplars is how many recent exemplars a native histogram keeps
+	// (client_golang's default).
+	nativeExemplars = 10
+)
+
+// histShape is what the histograms of one metric family share.
+type histShape struct {
+	bounds     []float64 // classic upper bounds, sorted, +Inf excluded
+	native     bool
+	schema     int32  // initial native schema
+	maxBuckets uint32 // maximum width of the native bucket range (positive + negative)
+}
+
+// histogram is one classic + native histogram. It is not safe for concurrent
+// use: its series' mutex guards it.
+//
+// Native buckets are kept as sorted (key, count) slices. When a new bucket
+// makes the populated buckets more than maxBuckets, the resolution halves
+// (the schema decreases and neighbouring buckets merge) until they fit, as
+// client_golang does when a histogram has too many buckets; unlike
+// client_golang it never resets the histogram, so its counts only grow.
+// Memory per histogram is bounded by maxBuckets (or by the buckets of the
+// lowest resolution, schema -4: at most 2 × 2^11/16 = 256 for all floats).
+type histogram struct {
+	shape     *histShape
+	created   int64                  // Unix nanoseconds
+	createdTS *timestamppb.Timestamp // created, built on the first scrape
+	count     uint64
+	sum       float64
+	buckets   []uint64 // classic, not cumulative; the last one is +Inf
+
+	schema   int32
+	zero     uint64
+	pos, neg sparseBuckets
+
+	exemplars []exemplar // per classic bucket, +Inf included
+	recent    [nativeExemplars]exemplar
+	recentPos int
+}
+
+// sparseBuckets are the populated native buckets of one sign, by key.
+type sparseBuckets struct {
+	keys   []int
+	counts []uint64
+}
+
+func newHistogram(shape *histShape, created int64, withExemplars bool) *histogram {
+	h := &histogram{
+		shape:   shape,
+		created: created,
+		buckets: make([]uint64, len(shape.bounds)+1),
+		schema:  shape.schema,
+	}
+	if withExemplars {
+		h.exemplars = make([]exemplar, len(shape.bounds)+1)
+	}
+	return h
+}
+
+// observe adds v; ex, when set, becomes the exemplar of v's bucket.
+func (h *histogram) observe(v float64, ex *exemplar) {
+	b := classicBucket(h.shape.bounds, v)
+	h.buckets[b]++
+	h.count++
+	h.sum += v
+	if h.shape.native && !math.IsNaN(v) {
+		h.observeNative(v)
+	}
+	if ex != nil && h.exemplars != nil {
+		e := *ex
+		e.value = v
+		h.exemplars[b] = e
+		if h.shape.native && !math.IsNaN(v) {
+			h.recent[h.recentPos] = e
+			h.recentPos = (h.recentPos + 1) % nativeExemplars
+		}
+	}
+}
+
+func classicBucket(bounds []float64, v float64) int {
+	for i, b := range bounds {
+		if v <= b {
+			return i
+		}
+	}
+	return len(bounds)
+}
+
+func (h *histogram) observeNative(v float64) {
+	var created bool
+	switch {
+	case v > zeroThreshold:
+		created = h.pos.add(nativeKey(v, h.schema))
+	case v < -zeroThreshold:
+		created = h.neg.add(nativeKey(-v, h.schema))
+	default:
+		h.zero++
+	}
+	for created && uint32(len(h.pos.keys)+len(h.neg.keys)) > h.shape.maxBuckets && h.schema > minSchema {
+		h.schema--
+		h.pos.merge()
+		h.neg.merge()
+	}
+}
+
+// nativeKey is the native bucket key of v > 0 at schema (Prometheus's
+// exponential bucketing: bucket k holds (base^(k-1), base^k], base = 2^2^-schema).
+func nativeKey(v float64, schema int32) int {
+	isInf := math.IsInf(v, 1)
+	if isInf {
+		v = math.MaxFloat64
+	}
+	frac, exp := math.Frexp(v)
+	var key int
+	if schema > 0 {
+		bounds := nativeBounds[schema]
+		// sort.SearchFloat64s(bounds, frac), inlined: the first i with bounds[i] >= frac.
+		lo, hi := 0, len(bounds)
+		for lo < hi {
+			mid := int(uint(lo+hi) >> 1)
+			if bounds[mid] < frac {
+				lo = mid + 1
+			} else {
+				hi = mid
+			}
+		}
+		key = lo + (exp-1)*len(bounds)
+	} else {
+		key = exp
+		if frac == 0.5 {
+			key--
+		}
+		offset := (1 << -schema) - 1
+		key = (key + offset) >> -schema
+	}
+	if isInf {
+		key++
+	}
+	return key
+}
+
+// add counts one observation in bucket key and tells whether the bucket is new.
+func (b *sparseBuckets) add(key int) bool {
+	lo, hi := 0, len(b.keys)
+	for lo < hi {
+		mid := int(uint(lo+hi) >> 1)
+		if b.keys[mid] < key {
+			lo = mid + 1
+		} else {
+			hi = mid
+		}
+	}
+	if lo < len(b.keys) && b.keys[lo] == key {
+		b.counts[lo]++
+		return false
+	}
+	b.keys = slices.Insert(b.keys, lo, key)
+	b.counts = slices.Insert(b.counts, lo, 1)
+	return true
+}
+
+// merge halves the resolution: buckets 2k-1 and 2k become bucket k.
+func (b *sparseBuckets) merge() {
+	n := 0
+	for i, k := range b.keys {
+		k = mergedKey(k)
+		if n > 0 && b.keys[n-1] == k {
+			b.counts[n-1] += b.counts[i]
+			continue
+		}
+		b.keys[n], b.counts[n] = k, b.counts[i]
+		n++
+	}
+	b.keys, b.counts = b.keys[:n], b.counts[:n]
+}
+
+// mergedKey is the key at schema-1 of the bucket key at schema.
+func mergedKey(key int) int {
+	if key > 0 {
+		key++
+	}
+	return key / 2
+}
+
+// pickSchema returns the largest schema in [-4, 8] whose bucket growth
+// factor 2^2^-schema is at most factor (> 1), as client_golang does.
+func pickSchema(factor float64) int32 {
+	floor := math.Floor(math.Log2(math.Log2(factor)))
+	switch {
+	case floor <= -maxSchema:
+		return maxSchema
+	case floor >= -minSchema:
+		return minSchema
+	default:
+		return -int32(floor)
+	}
+}
+
+// write fills out with the histogram's current state.
+func (h *histogram) write(b *builder, out *dto.Histogram) {
+	out.SampleCount = b.uint(h.count)
+	out.SampleSum = b.float(h.sum)
+	if h.createdTS == nil {
+		h.createdTS = timestamp(h.created)
+	}
+	out.CreatedTimestamp = h.createdTS
+	bounds := h.shape.bounds
+	out.Bucket = make([]*dto.Bucket, len(bounds), len(bounds)+1)
+	var cum uint64
+	for i := range bounds {
+		cum += h.buckets[i]
+		bk := b.buckets.next()
+		bk.CumulativeCount, bk.UpperBound = b.uint(cum), &h.shape.bounds[i]
+		if h.exemplars != nil {
+			bk.Exemplar = h.exemplars[i].dto()
+		}
+		out.Bucket[i] = bk
+	}
+	// The +Inf bucket is implied by the count unless it carries an exemplar.
+	if h.exemplars != nil {
+		if e := h.exemplars[len(bounds)].dto(); e != nil {
+			out.Bucket = append(out.Bucket, &dto.Bucket{
+				CumulativeCount: proto.Uint64(h.count), UpperBound: proto.Float64(math.Inf(1)), Exemplar: e,
+			})
+		}
+	}
+	if !h.shape.native {
+		return
+	}
+	out.Schema = proto.Int32(h.schema)
+	out.ZeroThreshold = proto.Float64(zeroThreshold)
+	out.ZeroCount = proto.Uint64(h.zero)
+	out.PositiveSpan, out.PositiveDelta = h.pos.spans()
+	out.NegativeSpan, out.NegativeDelta = h.neg.spans()
+	for i := range nativeExemplars {
+		if e := h.recent[(h.recentPos+i)%nativeExemplars].dto(); e != nil {
+			out.Exemplars = append(out.Exemplars, e)
+		}
+	}
+}
+
+// spans encodes the populated buckets as Prometheus bucket spans and deltas.
+// Gaps of one or two empty buckets stay inside a span (as client_golang does).
+func (b *sparseBuckets) spans() ([]*dto.BucketSpan, []int64) {
+	var (
+		spans  []*dto.BucketSpan
+		deltas []int64
+		prev   int64
+		next   int // key after the last bucket written
+	)
+	for i, key := range b.keys {
+		gap := key - next
+		if i == 0 || gap > 2 {
+			spans = append(spans, &dto.BucketSpan{Offset: proto.Int32(int32(gap)), Length: proto.Uint32(0)})
+		} else {
+			for range gap {
+				*spans[len(spans)-1].Length++
+				deltas = append(deltas, -prev)
+				prev = 0
+			}
+		}
+		*spans[len(spans)-1].Length++
+		c := int64(b.counts[i])
+		deltas = append(deltas, c-prev)
+		prev = c
+		next = key + 1
+	}
+	return spans, deltas
+}

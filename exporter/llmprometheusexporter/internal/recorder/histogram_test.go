@@ -1,0 +1,160 @@
+package recorder
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// clientGolangNative observes vs into a client_golang native histogram and
+// returns its protobuf form, the reference our histograms must match.
+func clientGolangNative(t *testing.T, factor float64, bounds, vs []float64) *dto.Histogram {
+	t.Helper()
+	h := prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name: "ref", Help: "ref", Buckets: bounds,
+		NativeHistogramBucketFactor: factor, NativeHistogramMaxBucketNumber: 100_000,
+	})
+	for _, v := range vs {
+		h.Observe(v)
+	}
+	var m dto.Metric
+	require.NoError(t, h.Write(&m))
+	return m.GetHistogram()
+}
+
+func ours(factor float64, bounds, vs []float64) *dto.Histogram {
+	shape := &histShape{bounds: bounds, native: true, schema: pickSchema(factor), maxBuckets: 100_000}
+	h := newHistogram(shape, 1, false)
+	for _, v := range vs {
+		h.observe(v, nil)
+	}
+	var out dto.Histogram
+	h.write(&builder{}, &out)
+	return &out
+}
+
+func assertSameHistogram(t *testing.T, want, got *dto.Histogram, msg string) {
+	t.Helper()
+	assert.Equal(t, want.GetSampleCount(), got.GetSampleCount(), msg)
+	assert.Equal(t, want.GetSampleSum(), got.GetSampleSum(), msg)
+	require.Len(t, got.GetBucket(), len(want.GetBucket()), msg)
+	for i, b := range want.GetBucket() {
+		assert.Equal(t, b.GetUpperBound(), got.GetBucket()[i].GetUpperBound(), msg)
+		assert.Equal(t, b.GetCumulativeCount(), got.GetBucket()[i].GetCumulativeCount(), msg)
+	}
+	assert.Equal(t, want.GetSchema(), got.GetSchema(), msg)
+	assert.Equal(t, want.GetZeroThreshold(), got.GetZeroThreshold(), msg)
+	assert.Equal(t, want.GetZeroCount(), got.GetZeroCount(), msg)
+	assert.Equal(t, spanPairs(want.GetPositiveSpan()), spanPairs(got.GetPositiveSpan()), msg)
+	assert.Equal(t, want.GetPositiveDelta(), got.GetPositiveDelta(), msg)
+	assert.Equal(t, spanPairs(want.GetNegativeSpan()), spanPairs(got.GetNegativeSpan()), msg)
+	assert.Equal(t, want.GetNegativeDelta(), got.GetNegativeDelta(), msg)
+}
+
+func spanPairs(spans []*dto.BucketSpan) [][2]int64 {
+	var out [][2]int64
+	for _, s := range spans {
+		out = append(out, [2]int64{int64(s.GetOffset()), int64(s.GetLength())})
+	}
+	return out
+}
+
+// TestHistogramMatchesClientGolang checks classic and native buckets, bucket
+// keys at every schema (bucket boundaries included), spans and deltas
+// against client_golang's own histogram.
+func TestHistogramMatchesClientGolang(t *testing.T) {
+	bounds := []float64{0.5, 1, 2, 5, 10, 20, 30, 60}
+	rng := rand.New(rand.NewPCG(1, 2))
+	var random []float64
+	for range 2000 {
+		random = append(random, math.Exp(rng.NormFloat64()*2)) // 0.01 s … 400 s, log-normal
+	}
+	for _, factor := range []float64{1.0001, 1.003, 1.01, 1.1, 1.5, 2, 4, 16, 256, 65536, 1e10} {
+		schema := pickSchema(factor)
+		assertSameHistogram(t, clientGolangNative(t, factor, bounds, random), ours(factor, bounds, random), "random")
+		// Every bucket boundary of one power of two, and its neighbours.
+		var edges []float64
+		if schema > 0 {
+			for _, b := range nativeBounds[schema] {
+				for _, scale := range []float64{0.25, 2, 1024} {
+					v := b * 2 * scale
+					edges = append(edges, v, math.Nextafter(v, 0), math.Nextafter(v, math.Inf(1)))
+				}
+			}
+		}
+		edges = append(edges, 0, 1e-300, 1, 0.5, 2, 3, 1e300, math.MaxFloat64, math.Inf(1), -1, -0.3, -1e-40, 1e-40)
+		assertSameHistogram(t, clientGolangNative(t, factor, bounds, edges), ours(factor, bounds, edges), "edges")
+	}
+}
+
+func TestNativeHistogramHalvesResolutionPastMaxBuckets(t *testing.T) {
+	shape := &histShape{bounds: []float64{1}, native: true, schema: 3, maxBuckets: 16}
+	h := newHistogram(shape, 1, false)
+	var vs []float64
+	for v := 0.001; v < 1000; v *= 1.07 {
+		vs = append(vs, v, -v/100)
+	}
+	for _, v := range vs {
+		h.observe(v, nil)
+	}
+	assert.LessOrEqual(t, len(h.pos.keys)+len(h.neg.keys), 16)
+	assert.Less(t, h.schema, int32(3), "resolution halved")
+	var total uint64
+	for _, c := range append(append([]uint64{}, h.pos.counts...), h.neg.counts...) {
+		total += c
+	}
+	assert.Equal(t, uint64(len(vs)), total+h.zero, "no observation lost by merging")
+	// The merged histogram equals one built at the final schema from the start.
+	ref := &histShape{bounds: []float64{1}, native: true, schema: h.schema, maxBuckets: 100_000}
+	want := newHistogram(ref, 1, false)
+	for _, v := range vs {
+		want.observe(v, nil)
+	}
+	var a, b dto.Histogram
+	h.write(&builder{}, &a)
+	want.write(&builder{}, &b)
+	assertSameHistogram(t, &b, &a, "merged")
+
+	// At the lowest resolution the range may exceed the cap: nothing is dropped.
+	tiny := newHistogram(&histShape{native: true, schema: 0, maxBuckets: 2}, 1, false)
+	for _, v := range []float64{1e-30, 1, 1e30} {
+		tiny.observe(v, nil)
+	}
+	assert.Equal(t, int32(minSchema), tiny.schema)
+	assert.Len(t, tiny.pos.keys, 3, "past the cap at the lowest resolution")
+	var tot uint64
+	for _, c := range tiny.pos.counts {
+		tot += c
+	}
+	assert.Equal(t, uint64(3), tot)
+}
+
+func TestPickSchema(t *testing.T) {
+	for _, tc := range []struct {
+		factor float64
+		want   int32
+	}{{1.1, 3}, {1.0001, 8}, {2, 0}, {4, -1}, {65536, -4}, {1e300, -4}, {math.Sqrt2, 1}} {
+		assert.Equal(t, tc.want, pickSchema(tc.factor), "factor %v", tc.factor)
+	}
+}
+
+func BenchmarkHistogramObserve(b *testing.B) {
+	shape := &histShape{bounds: []float64{0.5, 1, 2, 5, 10, 20, 30, 60}, native: true, schema: 3, maxBuckets: 160}
+	h := newHistogram(shape, 1, true)
+	vs := make([]float64, 1024)
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := range vs {
+		vs[i] = math.Exp(rng.NormFloat64())
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		h.observe(vs[i&1023], nil)
+		i++
+	}
+}

@@ -1,0 +1,91 @@
+package llmprometheusexporter
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/exporter/exportertest"
+
+	"github.com/otelcol-llm/otelcol-llm/exporter/llmprometheusexporter/internal/metadata"
+	"github.com/otelcol-llm/otelcol-llm/internal/spangen"
+)
+
+// filledExporter returns an exporter (default configuration) whose every
+// (model, template) pair of models × (templates + 1) has seen the spangen mix
+// (streamed, failed and plain calls), so every metric family has a series
+// per pair. With models × templates at the pair cap, the last template of
+// each model folds into (model, "other"): the largest series count the caps
+// allow.
+func filledExporter(tb testing.TB, models, templates int) *llmExporter {
+	cfg := createDefaultConfig().(*Config)
+	e, err := newLLMExporter(cfg, exportertest.NewNopSettings(metadata.Type))
+	require.NoError(tb, err)
+	td := spangen.Batch(10, time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC))
+	spans := td.ResourceSpans().At(0).ScopeSpans().At(0).Spans()
+	for m := range models {
+		for t := range templates + 1 {
+			for k := 0; k < spans.Len(); k++ {
+				spans.At(k).Attributes().PutStr("gen_ai.request.model", fmt.Sprintf("model-%03d", m))
+				spans.At(k).Attributes().PutStr("llm.template", fmt.Sprintf("template-%02d", t))
+			}
+			require.NoError(tb, e.consumeTraces(context.Background(), td))
+		}
+	}
+	return e
+}
+
+// BenchmarkScrape times one /metrics request through the handler, per format
+// and compression, at the largest series count the default caps allow:
+// 100 models × 5 templates (the 500-pair cap) and a (model, "other") pair
+// per model.
+func BenchmarkScrape(b *testing.B) {
+	e := filledExporter(b, defaultMaxModelValues, defaultMaxPairs/defaultMaxModelValues)
+	b.Logf("%d series", seriesCount(b, e))
+	h := e.handler()
+	for _, f := range []struct{ name, accept string }{
+		{"text", ""},
+		{"openmetrics", "application/openmetrics-text;version=1.0.0"},
+		{"protobuf", "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited"},
+	} {
+		for _, enc := range []string{"identity", "gzip"} {
+			b.Run(f.name+"/"+enc, func(b *testing.B) {
+				for b.Loop() {
+					req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
+					req.Header.Set("Accept", f.accept)
+					req.Header.Set("Accept-Encoding", enc)
+					w := httptest.NewRecorder()
+					h.ServeHTTP(w, req)
+					_, _ = io.Copy(io.Discard, w.Body)
+				}
+			})
+		}
+	}
+	b.Run("gather", func(b *testing.B) {
+		for b.Loop() {
+			_, _ = e.registry.Gather()
+		}
+	})
+}
+
+// seriesCount is the number of samples of a text scrape: the series a
+// Prometheus server stores (classic histograms count every bucket, _sum and _count).
+func seriesCount(tb testing.TB, e *llmExporter) int {
+	req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
+	w := httptest.NewRecorder()
+	e.handler().ServeHTTP(w, req)
+	require.Equal(tb, http.StatusOK, w.Code)
+	n := 0
+	for line := range strings.SplitSeq(w.Body.String(), "\n") {
+		if line != "" && !strings.HasPrefix(line, "#") {
+			n++
+		}
+	}
+	return n
+}
