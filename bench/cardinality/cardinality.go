@@ -81,6 +81,8 @@ type Result struct {
 	AttackSeconds    float64      `json:"attack_seconds"`
 	MaxModels        int          `json:"max_models"`
 	MaxTemplates     int          `json:"max_templates"`
+	MaxPairs         int          `json:"max_pairs"`
+	PairsOnMetrics   int          `json:"pairs_on_metrics"` // distinct (model, template) of llm_requests_total at the end
 	SeriesAfterFill  int          `json:"series_after_fill"`
 	SeriesAfterRun   int          `json:"series_after_run"`
 	ModelValues      int          `json:"model_values"`    // distinct model label values on /metrics
@@ -109,7 +111,7 @@ func Run(opts Options) (*Result, error) {
 		opts.Scrapes = 3
 	}
 	if opts.Checkpoints == nil {
-		opts.Checkpoints = []int{100, 300, 1000}
+		opts.Checkpoints = []int{100, 300}
 	}
 	if opts.SampleEvery <= 0 {
 		opts.SampleEvery = 10
@@ -136,7 +138,8 @@ func Run(opts Options) (*Result, error) {
 	}
 	defer exp.Shutdown(ctx)
 
-	r := &Result{Values: opts.Values, MaxModels: cfg.Labels.Model.MaxValues, MaxTemplates: cfg.Labels.Template.MaxValues}
+	r := &Result{Values: opts.Values, MaxModels: cfg.Labels.Model.MaxValues, MaxTemplates: cfg.Labels.Template.MaxValues,
+		MaxPairs: cfg.Labels.MaxPairs}
 	url := "http://" + addr + "/metrics"
 	start := time.Now()
 	td := spangen.Batch(opts.BatchSize, time.Now().Add(-time.Hour))
@@ -150,10 +153,13 @@ func Run(opts Options) (*Result, error) {
 		tmpls[i] = fmt.Sprintf("template-%02d", i)
 	}
 
-	// Fill: every (model, template) pair gets 10 consecutive spangen spans
-	// (pattern i%10: 3 streamed, 1 error, 6 plain), so every metric family
-	// reaches its largest allowed series count.
-	pairs := r.MaxModels * r.MaxTemplates
+	// Fill: the largest series count the caps allow. Every model gets
+	// max_pairs/max_models templates (the pair cap), then one template more,
+	// which folds into (model, "other"): max_pairs + max_models pairs. Every
+	// pair gets 10 consecutive spangen spans (pattern i%10: 3 streamed, 1
+	// error, 6 plain), so every metric family has a series per pair.
+	perModel := min(r.MaxTemplates, max(r.MaxPairs/r.MaxModels, 1))
+	pairs := r.MaxModels * (perModel + 1)
 	checkpoints := append(slices.Clone(opts.Checkpoints), pairs)
 	g := 0
 	for _, cp := range checkpoints {
@@ -164,6 +170,9 @@ func Run(opts Options) (*Result, error) {
 				a := spans.At(k).Attributes()
 				a.PutStr("gen_ai.request.model", models[p%r.MaxModels])
 				a.PutStr("llm.template", tmpls[p/r.MaxModels])
+				if p/r.MaxModels >= perModel {
+					r.WantOverflowT++ // the template one past the pair cap folds
+				}
 				g++
 			}
 			if err := exp.ConsumeTraces(ctx, td); err != nil {
@@ -193,19 +202,25 @@ func Run(opts Options) (*Result, error) {
 	for newModels < opts.Values || newTmpls < opts.Values {
 		for k := 0; k < spans.Len(); k++ {
 			a := spans.At(k).Attributes()
-			if i%4 != 2 && newModels < opts.Values {
+			newModel := i%4 != 2 && newModels < opts.Values
+			if newModel {
 				a.PutStr("gen_ai.request.model", "attack-model-"+strconv.Itoa(newModels))
 				newModels++
 				r.WantOverflowM++
 			} else {
 				a.PutStr("gen_ai.request.model", models[i%r.MaxModels])
 			}
-			if i%4 != 1 && newTmpls < opts.Values {
+			newTmpl := i%4 != 1 && newTmpls < opts.Values
+			if newTmpl {
 				a.PutStr("llm.template", "attack-template-"+strconv.Itoa(newTmpls))
 				newTmpls++
-				r.WantOverflowT++
 			} else {
 				a.PutStr("llm.template", tmpls[i%r.MaxTemplates])
+			}
+			// A span naming a pair not filled is past the pair cap: its
+			// template folds into "other" (its model too when it is new).
+			if newModel || newTmpl || i%r.MaxTemplates >= perModel {
+				r.WantOverflowT++
 			}
 			i++
 		}
@@ -231,6 +246,9 @@ func Run(opts Options) (*Result, error) {
 	if r.SeriesAfterRun, mv, tv, err = scrapeSeries(url); err != nil {
 		return nil, err
 	}
+	if r.PairsOnMetrics, err = scrapePairs(url); err != nil {
+		return nil, err
+	}
 	r.ModelValues, r.TemplateValues = len(mv), len(tv)
 	r.OverflowModel, r.OverflowTemplate, err = overflow(tel)
 	if err != nil {
@@ -251,6 +269,9 @@ func (r *Result) check() {
 	bad := func(format string, a ...any) { r.Problems = append(r.Problems, fmt.Sprintf(format, a...)) }
 	if r.ModelValues > r.MaxModels+reservedModels {
 		bad("%d model values on /metrics, cap %d + %d reserved", r.ModelValues, r.MaxModels, reservedModels)
+	}
+	if limit := r.MaxPairs + r.MaxModels + reservedModels; r.PairsOnMetrics > limit {
+		bad("%d (model, template) pairs on /metrics, cap %d + one (model, other) per model value", r.PairsOnMetrics, r.MaxPairs)
 	}
 	if r.TemplateValues > r.MaxTemplates+reservedTemplates {
 		bad("%d template values on /metrics, cap %d + %d reserved", r.TemplateValues, r.MaxTemplates, reservedTemplates)
@@ -327,6 +348,41 @@ func scrapeSeries(url string) (int, map[string]bool, map[string]bool, error) {
 		}
 	}
 	return n, models, tmpls, sc.Err()
+}
+
+// scrapePairs counts the distinct (model, template) pairs of llm_requests_total.
+func scrapePairs(url string) (int, error) {
+	resp, err := http.Get(url)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	pairs := map[[2]string]bool{}
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if !strings.HasPrefix(line, "llm_requests_total{") {
+			continue
+		}
+		m, _ := labelAnywhere(line, "model")
+		t, _ := labelAnywhere(line, "template")
+		pairs[[2]string{m, t}] = true
+	}
+	return len(pairs), sc.Err()
+}
+
+// labelAnywhere reads label name of a sample line, wherever it stands.
+func labelAnywhere(line, name string) (string, bool) {
+	for _, sep := range []string{"{", ","} {
+		if i := strings.Index(line, sep+name+`="`); i >= 0 {
+			rest := line[i+len(sep)+len(name)+2:]
+			if j := strings.IndexByte(rest, '"'); j >= 0 {
+				return rest[:j], true
+			}
+		}
+	}
+	return "", false
 }
 
 func label(line, name string) (string, bool) {

@@ -7,6 +7,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/exporter/exportertest"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/ptrace"
 
 	"github.com/otelcol-llm/otelcol-llm/exporter/llmprometheusexporter/internal/metadata"
 	"github.com/otelcol-llm/otelcol-llm/internal/spangen"
@@ -23,12 +25,50 @@ func BenchmarkConsumeTraces(b *testing.B) {
 		cfg.NativeHistograms.Enabled = false
 		benchmarkConsumeTraces(b, cfg)
 	})
+	// The same batch through the single-pass path (no nested-call rule).
+	b.Run("deduplicate_nested_calls_off", func(b *testing.B) {
+		cfg := createDefaultConfig().(*Config)
+		cfg.DeduplicateNestedCalls = false
+		benchmarkConsumeTraces(b, cfg)
+	})
+	// Every span has a parent, a quarter are nested duplicates.
+	b.Run("nested_pairs", func(b *testing.B) {
+		benchmarkConsumeTracesOn(b, createDefaultConfig().(*Config), nestedBenchBatch(benchBatch))
+	})
 }
 
 func benchmarkConsumeTraces(b *testing.B, cfg *Config) {
+	benchmarkConsumeTracesOn(b, cfg, spangen.Batch(benchBatch, time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)))
+}
+
+// nestedBenchBatch is the spangen batch with parents: span 4k+1 is the child
+// of span 4k (same trace, same provider and model: span 4k is its nested
+// duplicate), the other spans have a parent that is not in the batch (an
+// agent span).
+func nestedBenchBatch(n int) ptrace.Traces {
+	td := spangen.Batch(n, time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC))
+	spans := td.ResourceSpans().At(0).ScopeSpans().At(0).Spans()
+	for i := 0; i < spans.Len(); i++ {
+		sp := spans.At(i)
+		switch i % 4 {
+		case 1:
+			parent := spans.At(i - 1)
+			sp.SetTraceID(parent.TraceID())
+			sp.SetParentSpanID(parent.SpanID())
+			for _, k := range []string{"gen_ai.provider.name", "gen_ai.request.model", "gen_ai.response.model"} {
+				v, _ := parent.Attributes().Get(k)
+				sp.Attributes().PutStr(k, v.Str())
+			}
+		default:
+			sp.SetParentSpanID(pcommon.SpanID{0xa9, byte(i), 0x11})
+		}
+	}
+	return td
+}
+
+func benchmarkConsumeTracesOn(b *testing.B, cfg *Config, td ptrace.Traces) {
 	e, err := newLLMExporter(cfg, exportertest.NewNopSettings(metadata.Type))
 	require.NoError(b, err)
-	td := spangen.Batch(benchBatch, time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC))
 	td.MarkReadOnly()
 	ctx := context.Background()
 	require.NoError(b, e.consumeTraces(ctx, td)) // create the series
@@ -51,5 +91,11 @@ func TestConsumeTracesNoAllocs(t *testing.T) {
 	ctx := context.Background()
 	require.NoError(t, e.consumeTraces(ctx, td))
 	allocs := testing.AllocsPerRun(50, func() { _ = e.consumeTraces(ctx, td) })
+	require.Zero(t, allocs)
+
+	// With nested duplicates to find and leave out.
+	nested := nestedBenchBatch(benchBatch)
+	require.NoError(t, e.consumeTraces(ctx, nested))
+	allocs = testing.AllocsPerRun(50, func() { _ = e.consumeTraces(ctx, nested) })
 	require.Zero(t, allocs)
 }

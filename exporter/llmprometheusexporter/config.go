@@ -38,6 +38,10 @@ type Config struct {
 	TemplateAttributes []string `mapstructure:"template_attributes"`
 	// Pricing prices the calls whose span carries no cost.
 	Pricing pricing.Config `mapstructure:"pricing"`
+	// DeduplicateNestedCalls counts a call recorded by two nested LLM spans
+	// of one batch (a framework span and the provider span under it) once, on
+	// the child span; internal/genai/COUNTING.md gives the rule.
+	DeduplicateNestedCalls bool `mapstructure:"deduplicate_nested_calls"`
 
 	// prevent unkeyed literal initialization
 	_ struct{}

@@ -31,6 +31,7 @@ func TestLoadConfig(t *testing.T) {
 	full.Labels = LabelsConfig{MaxValueLength: 64, Model: LabelLimit{MaxValues: 20}, Template: LabelLimit{MaxValues: 10}, MaxPairs: 150}
 	full.TemplateAttributes = []string{"app.prompt.id", "llm.template"}
 	full.TimePerOutputToken.Buckets = []float64{0.02, 0.2}
+	full.DeduplicateNestedCalls = false
 	cachedInput := 1.5
 	full.Pricing = pricing.Config{
 		DefaultTable: false, File: "/etc/otelcol-llm/prices.yaml", ReloadInterval: time.Minute,
@@ -56,6 +57,7 @@ func TestLoadConfig(t *testing.T) {
 		{id: component.NewIDWithName(metadata.Type, "bad_namespace"), errMsg: `namespace: "llm-metrics" is not a valid Prometheus metric name prefix`},
 		{id: component.NewIDWithName(metadata.Type, "bad_native_factor"), errMsg: "native_histograms::bucket_factor: 1 must be a finite number > 1"},
 		{id: component.NewIDWithName(metadata.Type, "unknown_key"), errMsg: "endpont"},
+		{id: component.NewIDWithName(metadata.Type, "bad_deduplicate"), errMsg: "deduplicate_nested_calls"},
 		{id: component.NewIDWithName(metadata.Type, "bad_price_row"), errMsg: `pricing: models[0]: exactly one of model, prefix and regex must be set (model "", prefix "gpt-", regex "^gpt")`},
 		{id: component.NewIDWithName(metadata.Type, "bad_price_value"), errMsg: "pricing: models[0]: input: -2 must be a price in USD per million tokens"},
 	}
@@ -91,6 +93,7 @@ func TestDefaultConfig(t *testing.T) {
 	assert.Equal(t, 50, cfg.Labels.Template.MaxValues)
 	assert.Equal(t, []float64{0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1, 2.5}, cfg.TimePerOutputToken.Buckets)
 	assert.Equal(t, pricing.Config{DefaultTable: true, ReloadInterval: 30 * time.Second}, cfg.Pricing)
+	assert.True(t, cfg.DeduplicateNestedCalls)
 	assert.Equal(t, []string{"llm.template", "gen_ai.prompt.name", "traceloop.prompt.key",
 		"langfuse.observation.prompt.name", "ai.telemetry.functionId"}, cfg.TemplateAttributes)
 	require.NoError(t, confmap.Validate(cfg))

@@ -19,6 +19,7 @@ import (
 
 	"github.com/otelcol-llm/otelcol-llm/exporter/llmprometheusexporter/internal/metadata"
 	"github.com/otelcol-llm/otelcol-llm/exporter/llmprometheusexporter/internal/recorder"
+	"github.com/otelcol-llm/otelcol-llm/internal/freelist"
 	"github.com/otelcol-llm/otelcol-llm/internal/genai"
 	"github.com/otelcol-llm/otelcol-llm/pricing"
 )
@@ -37,6 +38,9 @@ type llmExporter struct {
 	invalidAttrs  []metric.AddOption
 	modelAttr     metric.AddOption
 	templateAttr  metric.AddOption
+
+	// scratch holds *batchScratch values for consumeDeduplicated.
+	scratch freelist.List[batchScratch]
 
 	mu       sync.Mutex
 	server   *http.Server
@@ -159,15 +163,38 @@ func (e *llmExporter) shutdown(ctx context.Context) error {
 // instruments are updated once per batch, not once per span.
 type batchCounts struct {
 	received, calls, skipped int64
+	nested                   int64
 	modelOverflow            int64
 	templateOverflow         int64
 	invalid                  [16]int64
 }
 
+// batchScratch is the memory of one batch on the deduplicating path, reused
+// through llmExporter.scratch (consumeTraces runs concurrently).
+type batchScratch struct {
+	calls  []genai.Call // the counted calls of the batch
+	nested genai.Nested
+}
+
+// maxPooledCalls bounds the scratch kept for the next batches (about 200
+// bytes per call): the memory of a rare huge batch goes back to the GC.
+const maxPooledCalls = 1 << 14
+
 func (e *llmExporter) consumeTraces(ctx context.Context, td ptrace.Traces) error {
 	var counts batchCounts
-	var call genai.Call
 	now := e.now().UnixNano()
+	if e.cfg.DeduplicateNestedCalls {
+		e.consumeDeduplicated(td, now, &counts)
+	} else {
+		e.consumeEach(td, now, &counts)
+	}
+	e.report(ctx, &counts)
+	return nil
+}
+
+// consumeEach records every counted span as it is extracted.
+func (e *llmExporter) consumeEach(td ptrace.Traces, now int64, counts *batchCounts) {
+	var call genai.Call
 	rss := td.ResourceSpans()
 	for i := 0; i < rss.Len(); i++ {
 		rs := rss.At(i)
@@ -177,30 +204,82 @@ func (e *llmExporter) consumeTraces(ctx context.Context, td ptrace.Traces) error
 			spans := sss.At(j).Spans()
 			counts.received += int64(spans.Len())
 			for k := 0; k < spans.Len(); k++ {
-				if !e.extractor.Extract(spans.At(k), res, &call) {
+				if e.extractor.Extract(spans.At(k), res, &call) {
+					e.record(&call, now, counts)
+				} else {
 					counts.skipped++
-					continue
-				}
-				counts.calls++
-				if call.Invalid != 0 {
-					for n, c := range e.invalidCauses {
-						if call.Invalid&c.Bit != 0 {
-							counts.invalid[n]++
-						}
-					}
-				}
-				of := e.recorder.Record(&call, now)
-				if of.Model {
-					counts.modelOverflow++
-				}
-				if of.Template {
-					counts.templateOverflow++
 				}
 			}
 		}
 	}
-	e.report(ctx, &counts)
-	return nil
+}
+
+// consumeDeduplicated extracts every span of the batch first, then leaves out
+// the nested duplicates (genai.Nested: a counted span whose counted child
+// records the same call), then records the other calls.
+func (e *llmExporter) consumeDeduplicated(td ptrace.Traces, now int64, counts *batchCounts) {
+	s := e.scratch.Get()
+	n := td.SpanCount()
+	if cap(s.calls) < n {
+		s.calls = make([]genai.Call, n)
+	}
+	all := s.calls[:n]
+	m := 0 // counted calls so far, in all[:m]
+	rss := td.ResourceSpans()
+	for i := 0; i < rss.Len(); i++ {
+		rs := rss.At(i)
+		res := rs.Resource()
+		sss := rs.ScopeSpans()
+		for j := 0; j < sss.Len(); j++ {
+			spans := sss.At(j).Spans()
+			counts.received += int64(spans.Len())
+			for k := 0; k < spans.Len(); k++ {
+				if e.extractor.Extract(spans.At(k), res, &all[m]) {
+					m++
+				} else {
+					counts.skipped++
+				}
+			}
+		}
+	}
+	calls := all[:m]
+	if nested := s.nested.Find(calls); nested > 0 {
+		counts.nested = int64(nested)
+		for i := range calls {
+			if !s.nested.Dup(i) {
+				e.record(&calls[i], now, counts)
+			}
+		}
+	} else {
+		for i := range calls {
+			e.record(&calls[i], now, counts)
+		}
+	}
+	// Drop the references to the batch's strings before the scratch waits in
+	// the free list (all[m] may hold a partly written call).
+	clear(all[:min(m+1, n)])
+	if cap(s.calls) <= maxPooledCalls {
+		e.scratch.Put(s)
+	}
+}
+
+// record counts one call into the llm_* metrics and the batch's telemetry.
+func (e *llmExporter) record(call *genai.Call, now int64, counts *batchCounts) {
+	counts.calls++
+	if call.Invalid != 0 {
+		for n, c := range e.invalidCauses {
+			if call.Invalid&c.Bit != 0 {
+				counts.invalid[n]++
+			}
+		}
+	}
+	of := e.recorder.Record(call, now)
+	if of.Model {
+		counts.modelOverflow++
+	}
+	if of.Template {
+		counts.templateOverflow++
+	}
 }
 
 func (e *llmExporter) report(ctx context.Context, c *batchCounts) {
@@ -213,6 +292,9 @@ func (e *llmExporter) report(ctx context.Context, c *batchCounts) {
 	}
 	if c.skipped > 0 {
 		t.LlmExporterSpansSkipped.Add(ctx, c.skipped)
+	}
+	if c.nested > 0 {
+		t.LlmExporterNestedCalls.Add(ctx, c.nested)
 	}
 	for n, v := range c.invalid[:len(e.invalidAttrs)] {
 		if v > 0 {

@@ -27,6 +27,9 @@ const (
 	defaultMaxPairs = 500
 )
 
+// defaultDeduplicateNestedCalls counts a call seen as two nested LLM spans once.
+const defaultDeduplicateNestedCalls = true
+
 var (
 	defaultDurationBuckets = []float64{0.5, 1, 2, 5, 10, 20, 30, 60}
 	defaultTTFTBuckets     = []float64{0.1, 0.25, 0.5, 1, 2, 5}
@@ -63,6 +66,8 @@ func createDefaultConfig() component.Config {
 		},
 		TemplateAttributes: genai.DefaultTemplateKeys(),
 		Pricing:            pricing.DefaultConfig(),
+
+		DeduplicateNestedCalls: defaultDeduplicateNestedCalls,
 	}
 }
 

@@ -14,11 +14,16 @@
 // Wrappers never count, whatever they carry: agents, steps, tools, workflows,
 // chains, retrievers, Vercel's ai.generateText / ai.streamText parents,
 // OpenLLMetry workflow / task spans, Langfuse spans. So a call seen as a
-// wrapper span and a provider span counts once. The one case that cannot be
-// told span by span is a call seen by two instrumentations that each write an
-// LLM span (a LangChain / LangSmith llm run and the provider
-// instrumentation's span under it): it counts twice. COUNTING.md lists the
-// rules and the ways to resolve that case.
+// wrapper span and a provider span counts once.
+//
+// A call recorded by two nested LLM spans (two instrumentations at once: a
+// LangChain / LangSmith llm run and the provider instrumentation's span under
+// it; or one library's two spans, the Vercel AI SDK v7 embed()) cannot be
+// told span by span: Extract counts both. Nested, applied to the counted
+// calls of one batch, leaves out a call whose span is the direct parent of
+// another counted span of the same trace with the same operation and model,
+// so the child counts; it only sees what is in the batch. COUNTING.md lists
+// the rules and the limits.
 package genai // import "github.com/otelcol-llm/otelcol-llm/internal/genai"
 
 import (
@@ -159,6 +164,9 @@ type Call struct {
 
 	TraceID pcommon.TraceID
 	SpanID  pcommon.SpanID
+	// ParentSpanID is the span's parent (empty for a root span): Nested uses
+	// it to find a call recorded by both a span and its child.
+	ParentSpanID pcommon.SpanID
 }
 
 // Model is the model the call is counted under: the request model, else the

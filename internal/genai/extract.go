@@ -129,7 +129,7 @@ func (e *Extractor) Extract(span ptrace.Span, resource pcommon.Resource, call *C
 			call.Template = e.resourceTemplate(resource)
 		}
 	}
-	call.TraceID, call.SpanID = span.TraceID(), span.SpanID()
+	call.TraceID, call.SpanID, call.ParentSpanID = span.TraceID(), span.SpanID(), span.ParentSpanID()
 
 	if n := fs.v[fieldInputTokens].Int(); fs.isSettledCount(fieldInputTokens, n) {
 		call.InputTokens, call.HasInputTokens = n, true

@@ -23,6 +23,12 @@ type Config struct {
 	// as gen_ai.usage.cost. Same block as the llm_prometheus exporter's.
 	Pricing pricing.Config `mapstructure:"pricing"`
 
+	// DeduplicateNestedCalls: a call recorded by two nested LLM spans of one
+	// batch is enriched once, on the child span; the parent gets
+	// llm.duplicate_of_child = true instead. Same rule as the llm_prometheus
+	// exporter's option of the same name (internal/genai/COUNTING.md).
+	DeduplicateNestedCalls bool `mapstructure:"deduplicate_nested_calls"`
+
 	// prevent unkeyed literal initialization
 	_ struct{}
 }

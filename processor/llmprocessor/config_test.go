@@ -21,6 +21,7 @@ func TestLoadConfig(t *testing.T) {
 	full := createDefaultConfig().(*Config)
 	full.TemplateAttributes = []string{"app.prompt.id", "llm.template"}
 	full.RedactContent = true
+	full.DeduplicateNestedCalls = false
 
 	noTemplates := createDefaultConfig().(*Config)
 	noTemplates.TemplateAttributes = []string{}
@@ -35,6 +36,7 @@ func TestLoadConfig(t *testing.T) {
 		{id: component.NewIDWithName(metadata.Type, "no_templates"), expected: noTemplates},
 		{id: component.NewIDWithName(metadata.Type, "empty_template_key"), errMsg: `template_attributes[1]: "" must not be empty`},
 		{id: component.NewIDWithName(metadata.Type, "bad_redact"), errMsg: "redact_content"},
+		{id: component.NewIDWithName(metadata.Type, "bad_deduplicate"), errMsg: "deduplicate_nested_calls"},
 		{id: component.NewIDWithName(metadata.Type, "unknown_key"), errMsg: "redact_contents"},
 	}
 	for _, tt := range tests {
@@ -61,5 +63,6 @@ func TestDefaultConfig(t *testing.T) {
 	cfg := createDefaultConfig().(*Config)
 	assert.Equal(t, genai.DefaultTemplateKeys(), cfg.TemplateAttributes)
 	assert.False(t, cfg.RedactContent)
+	assert.True(t, cfg.DeduplicateNestedCalls)
 	require.NoError(t, confmap.Validate(cfg))
 }

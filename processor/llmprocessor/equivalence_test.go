@@ -27,6 +27,7 @@ import (
 	"github.com/otelcol-llm/otelcol-llm/internal/genai"
 	"github.com/otelcol-llm/otelcol-llm/internal/spangen"
 	"github.com/otelcol-llm/otelcol-llm/pricing"
+	"github.com/otelcol-llm/otelcol-llm/processor/llmprocessor/internal/enrich"
 	"github.com/otelcol-llm/otelcol-llm/processor/llmprocessor/internal/metadata"
 )
 
@@ -60,10 +61,22 @@ func mixedBatch(t testing.TB) ptrace.Traces {
 
 // TestExtractUnchangedByProcessor: for every span, the extractor reads the
 // same Call (counted or not, every field, refused values included) before and
-// after the processor, with and without redaction.
+// after the processor, with and without redaction; a call under a nested
+// duplicate reads as the exporter sees it, with what it inherits (template,
+// model, provider).
 func TestExtractUnchangedByProcessor(t *testing.T) {
 	in := mixedBatch(t)
 	ex := genai.NewExtractor(genai.Options{})
+	// The counted calls of the batch after the nested rule, in span order.
+	var calls []genai.Call
+	eachSpanPair(in, in, func(res pcommon.Resource, span, _ ptrace.Span) {
+		var c genai.Call
+		if ex.Extract(span, res, &c) {
+			calls = append(calls, c)
+		}
+	})
+	var nested genai.Nested
+	require.Equal(t, 6, nested.Find(calls))
 	table, err := pricing.NewTable(pricing.DefaultRows())
 	require.NoError(t, err)
 	for _, redact := range []bool{false, true} {
@@ -72,11 +85,19 @@ func TestExtractUnchangedByProcessor(t *testing.T) {
 			cfg.RedactContent = redact
 			out := process(t, cfg, in)
 			require.Equal(t, in.SpanCount(), out.SpanCount())
-			counted, priced := 0, 0
+			counted, priced, marked := 0, 0, 0
+			next := 0 // index in calls of the next counted span
 			eachSpanPair(in, out, func(res pcommon.Resource, before, after ptrace.Span) {
 				var want, got genai.Call
 				okWant := ex.Extract(before, res, &want)
 				okGot := ex.Extract(after, res, &got)
+				if okWant {
+					want = calls[next]
+					next++
+				}
+				if _, ok := after.Attributes().Get(enrich.KeyDuplicateOfChild); ok {
+					marked++ // a nested duplicate: marked, not enriched, read the same
+				}
 				if assert.Equal(t, okWant, okGot, "span %q counted", before.Name()) && okWant {
 					counted++
 					if !want.HasCost && got.HasCost {
@@ -95,6 +116,8 @@ func TestExtractUnchangedByProcessor(t *testing.T) {
 			})
 			assert.Greater(t, counted, 100)
 			assert.Greater(t, priced, 50)
+			// testdata/nested (4), langsmith_with_openai_v2 and vercel_ai_v7_embed (1 each).
+			assert.Equal(t, 6, marked, "nested duplicates marked")
 		})
 	}
 }
@@ -114,17 +137,24 @@ func eachSpanPair(a, b ptrace.Traces, f func(pcommon.Resource, ptrace.Span, ptra
 }
 
 // TestExporterSameNumbersWithProcessor runs one mixed batch through
-// (a) the llm_prometheus exporter alone, (b) llm processor → exporter and
-// (c) llm processor with redact_content → exporter, scrapes the three
-// exporters' /metrics over HTTP and requires identical llm_* samples.
+// (a) the llm_prometheus exporter alone, (b) llm processor → exporter,
+// (c) llm processor with redact_content → exporter and (d) llm processor with
+// deduplicate_nested_calls off → exporter, scrapes the four exporters'
+// /metrics over HTTP and requires identical llm_* samples. The batch holds
+// calls seen as nested spans (testdata/nested, the LangSmith + openai-v2 and
+// Vercel AI v7 embed fixtures): the exporter counts them once whether the
+// processor marked them or not.
 func TestExporterSameNumbersWithProcessor(t *testing.T) {
 	batch := mixedBatch(t)
 
 	alone := startExporter(t)
 	enriched := startExporter(t)
 	redacted := startExporter(t)
+	undeduplicated := startExporter(t)
 	redactCfg := createDefaultConfig().(*Config)
 	redactCfg.RedactContent = true
+	noDedupCfg := createDefaultConfig().(*Config)
+	noDedupCfg.DeduplicateNestedCalls = false
 
 	pipelines := []struct {
 		name string
@@ -134,6 +164,7 @@ func TestExporterSameNumbersWithProcessor(t *testing.T) {
 		{"exporter alone", alone.exp, alone.url},
 		{"processor, exporter", newProcessorInFront(t, createDefaultConfig().(*Config), enriched.exp), enriched.url},
 		{"processor with redact_content, exporter", newProcessorInFront(t, redactCfg, redacted.exp), redacted.url},
+		{"processor with deduplicate_nested_calls off, exporter", newProcessorInFront(t, noDedupCfg, undeduplicated.exp), undeduplicated.url},
 	}
 	samples := make([]map[string]float64, len(pipelines))
 	for i, p := range pipelines {
@@ -156,9 +187,38 @@ func TestExporterSameNumbersWithProcessor(t *testing.T) {
 		assert.Greater(t, base[want], 0.0, "sample %s", want)
 	}
 	assert.Greater(t, len(base), 100)
+	// Every counted span is a request, but the nested duplicates.
+	calls, nested := countedAndNested(batch)
+	require.Equal(t, 6, nested)
+	requests := 0.0
+	for k, v := range base {
+		if strings.HasPrefix(k, "llm_requests_total{") {
+			requests += v
+		}
+	}
+	assert.InDelta(t, float64(calls-nested), requests, 0)
 	for i := 1; i < len(pipelines); i++ {
 		assert.Empty(t, diffSamples(base, samples[i]), "%s vs %s", pipelines[0].name, pipelines[i].name)
 	}
+}
+
+// countedAndNested counts, with an independent extractor, the counted spans
+// of td and the nested duplicates among them.
+func countedAndNested(td ptrace.Traces) (calls, nested int) {
+	ex := genai.NewExtractor(genai.Options{})
+	var all []genai.Call
+	for _, rs := range td.ResourceSpans().All() {
+		for _, ss := range rs.ScopeSpans().All() {
+			for _, sp := range ss.Spans().All() {
+				var c genai.Call
+				if ex.Extract(sp, rs.Resource(), &c) {
+					all = append(all, c)
+				}
+			}
+		}
+	}
+	var n genai.Nested
+	return len(all), n.Find(all)
 }
 
 // diffSamples lists the series whose value differs between a and b, sorted.

@@ -13,8 +13,13 @@ import (
 	"github.com/otelcol-llm/otelcol-llm/processor/llmprocessor/internal/metadata"
 )
 
-// defaultRedactContent keeps prompt and completion content unless asked.
-const defaultRedactContent = false
+const (
+	// defaultRedactContent keeps prompt and completion content unless asked.
+	defaultRedactContent = false
+	// defaultDeduplicateNestedCalls enriches a call seen as two nested LLM
+	// spans once, as the llm_prometheus exporter counts it once.
+	defaultDeduplicateNestedCalls = true
+)
 
 // NewFactory returns the factory of the llm processor.
 func NewFactory() processor.Factory {
@@ -27,6 +32,8 @@ func createDefaultConfig() component.Config {
 		TemplateAttributes: genai.DefaultTemplateKeys(),
 		RedactContent:      defaultRedactContent,
 		Pricing:            pricing.DefaultConfig(),
+
+		DeduplicateNestedCalls: defaultDeduplicateNestedCalls,
 	}
 }
 

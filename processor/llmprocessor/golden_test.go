@@ -28,6 +28,7 @@ var goldenCases = []struct {
 	{name: "passthrough", unchanged: true}, // agent, tool and HTTP spans
 	{name: "redaction_off"},
 	{name: "redaction_on", redact: true},
+	{name: "nested"}, // one call seen as two or three nested spans: only the innermost is enriched
 }
 
 func TestGolden(t *testing.T) {

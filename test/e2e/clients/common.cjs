@@ -19,7 +19,7 @@ process.env.OTEL_TRACES_EXPORTER = 'none';
 const fs = require('node:fs');
 const { NodeSDK } = require('@opentelemetry/sdk-node');
 const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-proto');
-const { SimpleSpanProcessor } = require('@opentelemetry/sdk-trace-base');
+const { BatchSpanProcessor, SimpleSpanProcessor } = require('@opentelemetry/sdk-trace-base');
 
 // The scenario's models and fixed prompts (the fake server answers by scenario).
 const MODEL_CHAT = 'gpt-4o-mini';
@@ -75,10 +75,19 @@ class DumpExporter {
 }
 
 // startSDK starts the Node SDK exporting OTLP/HTTP protobuf to the collector,
-// with the given instrumentations. SimpleSpanProcessor exports each span as it
-// ends; forceFlush waits for every pending export.
+// with the given instrumentations. The spans go through a BatchSpanProcessor,
+// the Node SDK's default, whose timer is longer than any script: its only
+// export is forceFlush at the end, so every span of the scenario reaches the
+// collector in one request, deterministically (a call recorded by two nested
+// spans is counted once only when both are in one batch: see
+// internal/genai/COUNTING.md). The dump gets each span as it ends.
 function startSDK(serviceName, instrumentations) {
-  const processors = [new SimpleSpanProcessor(new OTLPTraceExporter({ url: requiredEnv('OTLP_TRACES_URL'), timeoutMillis: 10000 }))];
+  const processors = [new BatchSpanProcessor(new OTLPTraceExporter({ url: requiredEnv('OTLP_TRACES_URL'), timeoutMillis: 10000 }), {
+    scheduledDelayMillis: 10 * 60 * 1000,
+    maxExportBatchSize: 512,
+    maxQueueSize: 2048,
+    exportTimeoutMillis: 10000,
+  })];
   if (process.env.SPAN_DUMP_FILE) {
     processors.push(new SimpleSpanProcessor(new DumpExporter(process.env.SPAN_DUMP_FILE)));
   }

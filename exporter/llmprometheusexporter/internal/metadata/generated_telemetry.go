@@ -29,6 +29,7 @@ type TelemetryBuilder struct {
 	LlmExporterCalls         metric.Int64Counter
 	LlmExporterInvalidValues metric.Int64Counter
 	LlmExporterLabelOverflow metric.Int64Counter
+	LlmExporterNestedCalls   metric.Int64Counter
 	LlmExporterSpansReceived metric.Int64Counter
 	LlmExporterSpansSkipped  metric.Int64Counter
 }
@@ -64,7 +65,7 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	var err, errs error
 	builder.LlmExporterCalls, err = builder.meter.Int64Counter(
 		"otelcol_llm_exporter_calls",
-		metric.WithDescription("LLM call spans counted into the llm_* metrics. [Development]"),
+		metric.WithDescription("LLM calls counted into the llm_* metrics (what llm_requests_total counts); nested duplicates (llm_exporter_nested_calls) are not included. [Development]"),
 		metric.WithUnit("{call}"),
 	)
 	errs = errors.Join(errs, err)
@@ -80,9 +81,15 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		metric.WithUnit("{call}"),
 	)
 	errs = errors.Join(errs, err)
+	builder.LlmExporterNestedCalls, err = builder.meter.Int64Counter(
+		"otelcol_llm_exporter_nested_calls",
+		metric.WithDescription("LLM call spans not counted because a counted child span of the same batch records the same call (same operation and model; deduplicate_nested_calls). [Development]"),
+		metric.WithUnit("{span}"),
+	)
+	errs = errors.Join(errs, err)
 	builder.LlmExporterSpansReceived, err = builder.meter.Int64Counter(
 		"otelcol_llm_exporter_spans_received",
-		metric.WithDescription("Spans received by the llm_prometheus exporter. [Development]"),
+		metric.WithDescription("Spans received by the llm_prometheus exporter (calls + nested_calls + spans_skipped). [Development]"),
 		metric.WithUnit("{span}"),
 	)
 	errs = errors.Join(errs, err)

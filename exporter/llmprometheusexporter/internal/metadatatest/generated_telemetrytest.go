@@ -24,7 +24,7 @@ func NewSettings(tt *componenttest.Telemetry) exporter.Settings {
 func AssertEqualLlmExporterCalls(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
 		Name:        "otelcol_llm_exporter_calls",
-		Description: "LLM call spans counted into the llm_* metrics. [Development]",
+		Description: "LLM calls counted into the llm_* metrics (what llm_requests_total counts); nested duplicates (llm_exporter_nested_calls) are not included. [Development]",
 		Unit:        "{call}",
 		Data: metricdata.Sum[int64]{
 			Temporality: metricdata.CumulativeTemporality,
@@ -69,10 +69,26 @@ func AssertEqualLlmExporterLabelOverflow(t *testing.T, tt *componenttest.Telemet
 	metricdatatest.AssertEqual(t, want, got, opts...)
 }
 
+func AssertEqualLlmExporterNestedCalls(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
+	want := metricdata.Metrics{
+		Name:        "otelcol_llm_exporter_nested_calls",
+		Description: "LLM call spans not counted because a counted child span of the same batch records the same call (same operation and model; deduplicate_nested_calls). [Development]",
+		Unit:        "{span}",
+		Data: metricdata.Sum[int64]{
+			Temporality: metricdata.CumulativeTemporality,
+			IsMonotonic: true,
+			DataPoints:  dps,
+		},
+	}
+	got, err := tt.GetMetric("otelcol_llm_exporter_nested_calls")
+	require.NoError(t, err)
+	metricdatatest.AssertEqual(t, want, got, opts...)
+}
+
 func AssertEqualLlmExporterSpansReceived(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
 		Name:        "otelcol_llm_exporter_spans_received",
-		Description: "Spans received by the llm_prometheus exporter. [Development]",
+		Description: "Spans received by the llm_prometheus exporter (calls + nested_calls + spans_skipped). [Development]",
 		Unit:        "{span}",
 		Data: metricdata.Sum[int64]{
 			Temporality: metricdata.CumulativeTemporality,

@@ -22,6 +22,7 @@ func TestSetupTelemetry(t *testing.T) {
 	tb.LlmExporterCalls.Add(context.Background(), 1)
 	tb.LlmExporterInvalidValues.Add(context.Background(), 1)
 	tb.LlmExporterLabelOverflow.Add(context.Background(), 1)
+	tb.LlmExporterNestedCalls.Add(context.Background(), 1)
 	tb.LlmExporterSpansReceived.Add(context.Background(), 1)
 	tb.LlmExporterSpansSkipped.Add(context.Background(), 1)
 	AssertEqualLlmExporterCalls(t, testTel,
@@ -31,6 +32,9 @@ func TestSetupTelemetry(t *testing.T) {
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualLlmExporterLabelOverflow(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualLlmExporterNestedCalls(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualLlmExporterSpansReceived(t, testTel,

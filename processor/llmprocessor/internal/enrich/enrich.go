@@ -9,7 +9,7 @@ import (
 )
 
 // Attribute keys written onto LLM call spans: the GenAI semantic convention
-// names of v1.41 (the latest published set), plus two keys of this project.
+// names of v1.41 (the latest published set), plus this project's llm.* keys.
 const (
 	KeyProviderName     = "gen_ai.provider.name"
 	KeyOperationName    = "gen_ai.operation.name"
@@ -26,9 +26,13 @@ const (
 	// KeyCost is where the processor writes a price-table cost (USD) when the
 	// span carries none; the name is OpenLIT's, the first cost source read.
 	KeyCost = "gen_ai.usage.cost"
+	// KeyDuplicateOfChild (bool true) marks an LLM call span that is not
+	// enriched because its child span records the same call (genai.Nested).
+	KeyDuplicateOfChild = "llm.duplicate_of_child"
 )
 
-// maxWritten is the number of keys above.
+// maxWritten is the number of keys above that Write writes (all but KeyCost
+// and KeyDuplicateOfChild, which the processor writes).
 const maxWritten = 12
 
 // value is one attribute value to write.

@@ -28,6 +28,7 @@ type TelemetryBuilder struct {
 	registrations                  []metric.Registration
 	LlmProcessorAttributesRedacted metric.Int64Counter
 	LlmProcessorEventsRedacted     metric.Int64Counter
+	LlmProcessorNestedCalls        metric.Int64Counter
 	LlmProcessorSpansEnriched      metric.Int64Counter
 	LlmProcessorSpansSkipped       metric.Int64Counter
 }
@@ -73,9 +74,15 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		metric.WithUnit("{event}"),
 	)
 	errs = errors.Join(errs, err)
+	builder.LlmProcessorNestedCalls, err = builder.meter.Int64Counter(
+		"otelcol_llm_processor_nested_calls",
+		metric.WithDescription("LLM call spans not enriched because a counted child span of the same batch records the same call (same operation and model; deduplicate_nested_calls); they get llm.duplicate_of_child = true instead. [Development]"),
+		metric.WithUnit("{span}"),
+	)
+	errs = errors.Join(errs, err)
 	builder.LlmProcessorSpansEnriched, err = builder.meter.Int64Counter(
 		"otelcol_llm_processor_spans_enriched",
-		metric.WithDescription("LLM call spans whose canonical values were written back as attributes. [Development]"),
+		metric.WithDescription("LLM call spans whose canonical values were written back as attributes (nested duplicates excluded). [Development]"),
 		metric.WithUnit("{span}"),
 	)
 	errs = errors.Join(errs, err)

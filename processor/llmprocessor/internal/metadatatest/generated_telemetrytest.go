@@ -53,10 +53,26 @@ func AssertEqualLlmProcessorEventsRedacted(t *testing.T, tt *componenttest.Telem
 	metricdatatest.AssertEqual(t, want, got, opts...)
 }
 
+func AssertEqualLlmProcessorNestedCalls(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
+	want := metricdata.Metrics{
+		Name:        "otelcol_llm_processor_nested_calls",
+		Description: "LLM call spans not enriched because a counted child span of the same batch records the same call (same operation and model; deduplicate_nested_calls); they get llm.duplicate_of_child = true instead. [Development]",
+		Unit:        "{span}",
+		Data: metricdata.Sum[int64]{
+			Temporality: metricdata.CumulativeTemporality,
+			IsMonotonic: true,
+			DataPoints:  dps,
+		},
+	}
+	got, err := tt.GetMetric("otelcol_llm_processor_nested_calls")
+	require.NoError(t, err)
+	metricdatatest.AssertEqual(t, want, got, opts...)
+}
+
 func AssertEqualLlmProcessorSpansEnriched(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
 		Name:        "otelcol_llm_processor_spans_enriched",
-		Description: "LLM call spans whose canonical values were written back as attributes. [Development]",
+		Description: "LLM call spans whose canonical values were written back as attributes (nested duplicates excluded). [Development]",
 		Unit:        "{span}",
 		Data: metricdata.Sum[int64]{
 			Temporality: metricdata.CumulativeTemporality,

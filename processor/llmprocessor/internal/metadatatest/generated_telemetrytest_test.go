@@ -21,12 +21,16 @@ func TestSetupTelemetry(t *testing.T) {
 	defer tb.Shutdown()
 	tb.LlmProcessorAttributesRedacted.Add(context.Background(), 1)
 	tb.LlmProcessorEventsRedacted.Add(context.Background(), 1)
+	tb.LlmProcessorNestedCalls.Add(context.Background(), 1)
 	tb.LlmProcessorSpansEnriched.Add(context.Background(), 1)
 	tb.LlmProcessorSpansSkipped.Add(context.Background(), 1)
 	AssertEqualLlmProcessorAttributesRedacted(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualLlmProcessorEventsRedacted(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualLlmProcessorNestedCalls(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualLlmProcessorSpansEnriched(t, testTel,
