@@ -4,6 +4,7 @@
 #   make run       build, then run it with config/otelcol.yaml
 #   make test      everything CI runs: lint, generate-check, unit, e2e
 #   make bench     the Go benchmarks and BENCHMARKS.md (bench/)
+#   make bench-throughput / bench-soak   whole-collector runs (bench/results/), then make bench
 #
 # Every tool is installed into ./bin on first use and reused afterwards
 # (delete ./bin to reinstall).
@@ -37,12 +38,13 @@ PROMTOOL := $(BIN)/promtool
 COMPONENT_DIRS = $(sort $(dir $(shell find $(CURDIR) -name metadata.yaml \
 	-not -path '$(BUILD_DIR)/*' -not -path '$(CURDIR)/tools/*' -not -path '$(CURDIR)/.tmp/*')))
 
-# Go sources of the root module (ocb's generated _build is not ours to format).
-GO_FILES = $(shell find $(CURDIR) -name '*.go' -not -path '$(BUILD_DIR)/*' -not -path '$(CURDIR)/.tmp/*')
+# Go sources of the root module (ocb's generated _build and bench/_build are not ours to format).
+GO_FILES = $(shell find $(CURDIR) -name '*.go' -not -path '$(BUILD_DIR)/*' -not -path '$(CURDIR)/.tmp/*' \
+	-not -path '$(CURDIR)/bench/_build/*')
 
 E2E_TIMEOUT ?= 15m
 
-.PHONY: build run tools generate generate-check lint unit e2e test bench bench-long clean dashboards dashboards-test rules-test
+.PHONY: build run tools generate generate-check lint unit e2e test bench bench-long bench-stock bench-throughput bench-soak clean dashboards dashboards-test rules-test
 
 ## build: generate and compile _build/otelcol-llm with ocb from builder-config.yaml.
 build: $(BUILDER)
@@ -151,6 +153,37 @@ bench:
 ## bench/results/cardinality-long.json), then BENCHMARKS.md again.
 bench-long:
 	cd $(CURDIR)/bench && $(GO) run ./cmd/report -long
+	$(MAKE) bench
+
+# The stock-recipe collector of the throughput comparison: its own ocb, on the
+# release of bench/builder-config.yaml (v0.161.0: the newest where transform and
+# signal_to_metrics resolve here), kept in bench/bin and bench/_build.
+STOCK_OCB_VERSION := v0.161.0
+STOCK_BUILDER := $(CURDIR)/bench/bin/builder
+BENCH_THROUGHPUT_FLAGS ?= -rounds 3 -warmup 3s -duration 20s
+BENCH_SOAK_FLAGS ?= -soak-duration 10m -fraction 0.5
+
+$(STOCK_BUILDER):
+	GOBIN=$(CURDIR)/bench/bin $(GO) install go.opentelemetry.io/collector/cmd/builder@$(STOCK_OCB_VERSION)
+
+## bench-stock: build bench/_build/otelcol-stock from bench/builder-config.yaml
+## (first build ~4 min on 2 cores, then seconds).
+bench-stock: $(STOCK_BUILDER)
+	cd $(CURDIR)/bench && $(STOCK_BUILDER) --config builder-config.yaml
+
+## bench-throughput: whole collectors, one after another, as subprocesses on
+## 127.0.0.1: (a) otelcol-llm otlp -> llm_prometheus, (b) the same binary
+## otlp -> debug (the ceiling), (c) the stock recipe; saved in
+## bench/results/throughput.json, then BENCHMARKS.md (make bench). ~6 min + make bench.
+bench-throughput: build bench-stock
+	cd $(CURDIR)/bench && $(GO) run ./cmd/throughput $(BENCH_THROUGHPUT_FLAGS)
+	$(MAKE) bench
+
+## bench-soak: (a) at 50 % of its capacity for 10 minutes (capacity from
+## bench/results/throughput.json, else measured first), RSS and /metrics
+## scrape time every 10 s; saved in bench/results/soak.json, then make bench.
+bench-soak: build
+	cd $(CURDIR)/bench && $(GO) run ./cmd/throughput -soak $(BENCH_SOAK_FLAGS)
 	$(MAKE) bench
 
 ## clean: remove the ocb output (./bin is kept: it is a cache of pinned tools).

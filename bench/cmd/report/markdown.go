@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/otelcol-llm/otelcol-llm/bench/cardinality"
+	"github.com/otelcol-llm/otelcol-llm/bench/internal/results"
 	"github.com/otelcol-llm/otelcol-llm/bench/perspan"
 )
 
@@ -18,7 +19,7 @@ func yes(ok bool) string {
 	return "**not met**"
 }
 
-func write(b *bytes.Buffer, m Machine, pairs []perspan.Pair, card *cardinality.Result, values int, longRun, tput *saved) {
+func write(b *bytes.Buffer, m results.Machine, pairs []perspan.Pair, card *cardinality.Result, values int, longRun, tput, soak *results.Saved) {
 	p := func(format string, a ...any) { fmt.Fprintf(b, format+"\n", a...) }
 	p("# Benchmarks")
 	p("")
@@ -62,11 +63,7 @@ func write(b *bytes.Buffer, m Machine, pairs []perspan.Pair, card *cardinality.R
 	}
 	p("| 3 | /metrics ≤ 50 ms at the largest allowed series count (%s series: %d models × %d templates) | %s | %s |",
 		num(last.Series), card.MaxModels, card.MaxTemplates, strings.Join(sc, "; "), yes(okScrape))
-	if tput == nil {
-		p("| 2 | whole collector: llm_prometheus ≥ 90 %% of the nop ceiling; ≥ 2× the stock recipe in spans per CPU-second | not measured yet (see §2) | — |")
-	} else {
-		p("| 2 | whole collector | see §2 | |")
-	}
+	throughputTargets(p, tput, soak)
 	p("")
 
 	p("## 1. Per-span cost: llm_prometheus vs contrib spanmetrics")
@@ -117,17 +114,8 @@ func write(b *bytes.Buffer, m Machine, pairs []perspan.Pair, card *cardinality.R
 
 	p("## 2. Whole-collector throughput")
 	p("")
-	if tput == nil {
-		p("Not measured yet: what is left is listed in `bench/README.md` (the stock-recipe manifest and pipeline are there, not yet built or run).")
-	} else {
-		p("Measured by `%s` (saved in `bench/results/throughput.json`).", tput.Command)
-		p("")
-		machineTable(p, tput.Machine)
-		p("```json")
-		p("%s", tput.Throughput)
-		p("```")
-	}
-	p("")
+	writeThroughput(p, tput)
+	writeSoak(p, soak)
 	p("## Commands")
 	p("")
 	p("```sh")
@@ -137,6 +125,10 @@ func write(b *bytes.Buffer, m Machine, pairs []perspan.Pair, card *cardinality.R
 	p("cd bench && go test -run '^$' -bench . -benchtime 2s ./perspan/")
 	p("cd bench && go test -run TestSteadyStateAllocs -v ./perspan/")
 	p("cd bench && CARDINALITY_VALUES=1000000 go test -count=1 -run TestAttack -v -timeout 20m ./cardinality/")
+	p("make bench-throughput            # whole collectors (a), (b), (c), saved to bench/results/throughput.json, then this file")
+	p("make bench-soak                  # (a) at 50 %% of its capacity for 10 min, saved to bench/results/soak.json, then this file")
+	p("cd bench && go run ./cmd/throughput -rounds 3 -duration 20s")
+	p("cd bench && go run ./cmd/throughput -soak -soak-duration 10m -fraction 0.5")
 	p("```")
 }
 
@@ -178,7 +170,7 @@ func writeAttack(p func(string, ...any), c *cardinality.Result, values int) {
 	p("")
 }
 
-func machineTable(p func(string, ...any), m Machine) {
+func machineTable(p func(string, ...any), m results.Machine) {
 	p("| date (UTC) | nproc | CPU model | kernel | Go | commit |")
 	p("|---|---|---|---|---|---|")
 	p("| %s | %s | %s | %s | %s | %s |", m.Date, m.NProc, m.CPU, m.Kernel, m.Go, m.Commit)
