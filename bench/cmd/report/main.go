@@ -53,6 +53,11 @@ func main() {
 		}
 		pairs = append(pairs, p)
 	}
+	log.Printf("exporter hot path and scrape benchmarks (root module)")
+	hot, err := rootBenchmarks()
+	if err != nil {
+		log.Fatal(err)
+	}
 	log.Printf("cardinality attack: %d values", *values)
 	card, err := cardinality.Run(cardinality.Options{Values: *values})
 	if err != nil {
@@ -66,7 +71,7 @@ func main() {
 	}
 
 	var b bytes.Buffer
-	write(&b, m, pairs, card, *values, saved[0], saved[1], saved[2])
+	write(&b, m, pairs, hot, card, *values, saved[0], saved[1], saved[2])
 	if err := os.WriteFile(*out, b.Bytes(), 0o644); err != nil {
 		log.Fatal(err)
 	}
