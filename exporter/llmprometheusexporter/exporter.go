@@ -195,21 +195,12 @@ func (e *llmExporter) consumeTraces(ctx context.Context, td ptrace.Traces) error
 // consumeEach records every counted span as it is extracted.
 func (e *llmExporter) consumeEach(td ptrace.Traces, now int64, counts *batchCounts) {
 	var call genai.Call
-	rss := td.ResourceSpans()
-	for i := 0; i < rss.Len(); i++ {
-		rs := rss.At(i)
-		res := rs.Resource()
-		sss := rs.ScopeSpans()
-		for j := 0; j < sss.Len(); j++ {
-			spans := sss.At(j).Spans()
-			counts.received += int64(spans.Len())
-			for k := 0; k < spans.Len(); k++ {
-				if e.extractor.Extract(spans.At(k), res, &call) {
-					e.record(&call, now, counts)
-				} else {
-					counts.skipped++
-				}
-			}
+	counts.received += int64(td.SpanCount())
+	for res, span := range genai.Spans(td) {
+		if e.extractor.Extract(span, res, &call) {
+			e.record(&call, now, counts)
+		} else {
+			counts.skipped++
 		}
 	}
 }
@@ -225,33 +216,18 @@ func (e *llmExporter) consumeDeduplicated(td ptrace.Traces, now int64, counts *b
 	}
 	all := s.calls[:n]
 	m := 0 // counted calls so far, in all[:m]
-	rss := td.ResourceSpans()
-	for i := 0; i < rss.Len(); i++ {
-		rs := rss.At(i)
-		res := rs.Resource()
-		sss := rs.ScopeSpans()
-		for j := 0; j < sss.Len(); j++ {
-			spans := sss.At(j).Spans()
-			counts.received += int64(spans.Len())
-			for k := 0; k < spans.Len(); k++ {
-				if e.extractor.Extract(spans.At(k), res, &all[m]) {
-					m++
-				} else {
-					counts.skipped++
-				}
-			}
+	counts.received += int64(n)
+	for res, span := range genai.Spans(td) {
+		if e.extractor.Extract(span, res, &all[m]) {
+			m++
+		} else {
+			counts.skipped++
 		}
 	}
 	calls := all[:m]
-	if nested := s.nested.Find(calls); nested > 0 {
-		counts.nested = int64(nested)
-		for i := range calls {
-			if !s.nested.Dup(i) {
-				e.record(&calls[i], now, counts)
-			}
-		}
-	} else {
-		for i := range calls {
+	counts.nested = int64(s.nested.Find(calls))
+	for i := range calls {
+		if !s.nested.Dup(i) {
 			e.record(&calls[i], now, counts)
 		}
 	}

@@ -102,23 +102,13 @@ func (p *llmProcessor) processTraces(ctx context.Context, td ptrace.Traces) (ptr
 // processEach enriches (and redacts) span by span.
 func (p *llmProcessor) processEach(td ptrace.Traces, counts *batchCounts) {
 	var call genai.Call
-	rss := td.ResourceSpans()
-	for i := 0; i < rss.Len(); i++ {
-		rs := rss.At(i)
-		res := rs.Resource()
-		sss := rs.ScopeSpans()
-		for j := 0; j < sss.Len(); j++ {
-			spans := sss.At(j).Spans()
-			for k := 0; k < spans.Len(); k++ {
-				span := spans.At(k)
-				if p.extractor.Extract(span, res, &call) {
-					p.enrich(&call, span.Attributes(), counts)
-				} else {
-					counts.skipped++
-				}
-				p.redact(span, counts)
-			}
+	for res, span := range genai.Spans(td) {
+		if p.extractor.Extract(span, res, &call) {
+			p.enrich(&call, span.Attributes(), counts)
+		} else {
+			counts.skipped++
 		}
+		p.redact(span, counts)
 	}
 }
 
@@ -136,29 +126,19 @@ func (p *llmProcessor) processDeduplicated(td ptrace.Traces, counts *batchCounts
 	}
 	all, spanOf := s.calls[:n], s.spans[:n]
 	m := 0 // counted calls so far, in all[:m]
-	rss := td.ResourceSpans()
-	for i := 0; i < rss.Len(); i++ {
-		rs := rss.At(i)
-		res := rs.Resource()
-		sss := rs.ScopeSpans()
-		for j := 0; j < sss.Len(); j++ {
-			spans := sss.At(j).Spans()
-			for k := 0; k < spans.Len(); k++ {
-				span := spans.At(k)
-				if p.extractor.Extract(span, res, &all[m]) {
-					spanOf[m] = span
-					m++
-				} else {
-					counts.skipped++
-				}
-			}
+	for res, span := range genai.Spans(td) {
+		if p.extractor.Extract(span, res, &all[m]) {
+			spanOf[m] = span
+			m++
+		} else {
+			counts.skipped++
 		}
 	}
 	calls := all[:m]
-	nested := s.nested.Find(calls) > 0
+	s.nested.Find(calls)
 	for i := range calls {
 		attrs := spanOf[i].Attributes()
-		if nested && s.nested.Dup(i) {
+		if s.nested.Dup(i) {
 			attrs.PutBool(enrich.KeyDuplicateOfChild, true)
 			counts.nested++
 			continue
@@ -166,14 +146,8 @@ func (p *llmProcessor) processDeduplicated(td ptrace.Traces, counts *batchCounts
 		p.enrich(&calls[i], attrs, counts)
 	}
 	if p.redactor != nil {
-		for i := 0; i < rss.Len(); i++ {
-			sss := rss.At(i).ScopeSpans()
-			for j := 0; j < sss.Len(); j++ {
-				spans := sss.At(j).Spans()
-				for k := 0; k < spans.Len(); k++ {
-					p.redact(spans.At(k), counts)
-				}
-			}
+		for _, span := range genai.Spans(td) {
+			p.redact(span, counts)
 		}
 	}
 	// Drop the references to the batch before the scratch waits in the free list
@@ -214,7 +188,7 @@ func (p *llmProcessor) writeCost(call *genai.Call, attrs pcommon.Map) {
 	}
 	attrs.PutDouble(enrich.KeyCost, price.Cost(pricing.Usage{
 		Input: call.InputTokens, Output: call.OutputTokens,
-		CachedInput: call.CachedInputTokens, Reasoning: call.ReasoningTokens,
+		CachedInput: call.CachedInputTokens, CacheWrite: call.CacheCreationInputTokens, Reasoning: call.ReasoningTokens,
 	}))
 }
 

@@ -1,0 +1,29 @@
+package genai
+
+import (
+	"iter"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+)
+
+// Spans yields every span of td with its resource, in batch order (resource
+// by resource, scope by scope).
+func Spans(td ptrace.Traces) iter.Seq2[pcommon.Resource, ptrace.Span] {
+	return func(yield func(pcommon.Resource, ptrace.Span) bool) {
+		rss := td.ResourceSpans()
+		for i := 0; i < rss.Len(); i++ {
+			rs := rss.At(i)
+			res := rs.Resource()
+			sss := rs.ScopeSpans()
+			for j := 0; j < sss.Len(); j++ {
+				spans := sss.At(j).Spans()
+				for k := 0; k < spans.Len(); k++ {
+					if !yield(res, spans.At(k)) {
+						return
+					}
+				}
+			}
+		}
+	}
+}
