@@ -102,6 +102,43 @@ func TestCost(t *testing.T) {
 	assert.Zero(t, p.Cost(Usage{}))
 }
 
+// Cache-creation (write) tokens are part of Input, as the semantic conventions
+// count them: charged once, at the cache_write price (default: the input price).
+func TestCostCacheWrite(t *testing.T) {
+	p := (&Row{Model: "m", Input: 3, Output: 15, CachedInput: f(0.30), CacheWrite: f(3.75)}).price()
+	for _, tc := range []struct {
+		name  string
+		usage Usage
+		want  float64 // USD
+	}{
+		// 600 uncached at 3 + 400 written at 3.75, not 1000 at 3 + 400 at 3.75.
+		{"writes only", Usage{Input: 1000, CacheWrite: 400}, (600*3 + 400*3.75) / 1e6},
+		{"every input token a write", Usage{Input: 1000, CacheWrite: 1000, Output: 10}, (1000*3.75 + 10*15) / 1e6},
+		{"reads and writes", Usage{Input: 1000, CachedInput: 300, CacheWrite: 500}, (200*3 + 300*0.30 + 500*3.75) / 1e6},
+		// Inconsistent counts: reads are taken first, writes get what is left of Input.
+		{"more reads and writes than input", Usage{Input: 1000, CachedInput: 700, CacheWrite: 500}, (700*0.30 + 300*3.75) / 1e6},
+		{"more writes than input", Usage{Input: 100, CacheWrite: 500}, 100 * 3.75 / 1e6},
+		{"negative writes count as none", Usage{Input: 100, CacheWrite: -5}, 100 * 3 / 1e6},
+		{"writes without input", Usage{CacheWrite: 500, Output: 1}, 15 / 1e6},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.InDelta(t, tc.want, p.Cost(tc.usage), 1e-15)
+		})
+	}
+
+	// Without a cache_write price a write costs exactly an input token.
+	q := (&Row{Model: "m", Input: 2, Output: 8}).price()
+	assert.InDelta(t, 1000*2/1e6, q.Cost(Usage{Input: 1000, CacheWrite: 400}), 1e-15)
+
+	// The shipped Anthropic rows: claude-sonnet-4-5 reads at 0.30, writes at 3.75.
+	tbl, err := NewTable(DefaultRows())
+	require.NoError(t, err)
+	price, ok := tbl.Lookup("anthropic", "claude-sonnet-4-5-20250929")
+	require.True(t, ok)
+	assert.InDelta(t, (2000*3+2000*0.30+6000*3.75+500*15)/1e6,
+		price.Cost(Usage{Input: 10000, CachedInput: 2000, CacheWrite: 6000, Output: 500}), 1e-15)
+}
+
 func TestParseErrorsNameLineAndField(t *testing.T) {
 	for _, tc := range []struct{ name, yaml, want string }{
 		{"bad regex", "models:\n  - {regex: '(', input: 1, output: 1}\n", `prices.yaml:2: models[0]: regex: "(" does not compile`},

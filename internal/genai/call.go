@@ -96,11 +96,14 @@ const (
 	InvalidDuration
 	InvalidTTFT
 	InvalidCost
+	// Added after the others: existing bits and names keep their values.
+	InvalidCacheCreationInputTokens
 	numInvalid = iota
 )
 
 var invalidNames = [numInvalid]string{
 	"input_tokens", "output_tokens", "cached_input_tokens", "reasoning_tokens", "duration", "ttft", "cost",
+	"cache_creation_input_tokens",
 }
 
 // InvalidCauses lists every single-bit Invalid value with its name, in bit order.
@@ -140,14 +143,19 @@ type Call struct {
 	Status   Status
 	Reason   Reason // ReasonNone when Status == StatusSuccess
 
-	InputTokens       int64
-	OutputTokens      int64
-	CachedInputTokens int64
-	ReasoningTokens   int64
-	HasInputTokens    bool
-	HasOutputTokens   bool
-	HasCachedInput    bool
-	HasReasoning      bool
+	// Token counts as the GenAI semantic conventions count them: cache reads
+	// (CachedInputTokens) and cache writes (CacheCreationInputTokens) are
+	// part of InputTokens, reasoning tokens part of OutputTokens.
+	InputTokens              int64
+	OutputTokens             int64
+	CachedInputTokens        int64
+	CacheCreationInputTokens int64
+	ReasoningTokens          int64
+	HasInputTokens           bool
+	HasOutputTokens          bool
+	HasCachedInput           bool
+	HasCacheCreation         bool
+	HasReasoning             bool
 
 	// Duration of the call in seconds (end - start); HasDuration is false when
 	// the timestamps are missing or inconsistent.

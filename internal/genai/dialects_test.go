@@ -71,6 +71,9 @@ func tokensOut(n int64) func(*Call) {
 func tokensCached(n int64) func(*Call) {
 	return func(c *Call) { c.CachedInputTokens, c.HasCachedInput = n, true }
 }
+func tokensCacheWrite(n int64) func(*Call) {
+	return func(c *Call) { c.CacheCreationInputTokens, c.HasCacheCreation = n, true }
+}
 func tokensReasoning(n int64) func(*Call) {
 	return func(c *Call) { c.ReasoningTokens, c.HasReasoning = n, true }
 }
@@ -118,6 +121,10 @@ func TestDialectOpenLLMetry(t *testing.T) {
 			merge(v047, map[string]any{"gen_ai.system": "Anthropic", "gen_ai.usage.prompt_tokens": 2048, "gen_ai.usage.completion_tokens": 311,
 				"gen_ai.usage.cache_read_input_tokens": 1536, "llm.usage.total_tokens": 2359}),
 			nil, call(provider("anthropic"), reqModel("gpt-4o"), tokens(2048, 311), tokensCached(1536))},
+		{"≤0.47: cache_creation_input_tokens",
+			merge(v047, map[string]any{"gen_ai.system": "Anthropic", "gen_ai.usage.prompt_tokens": 2048, "gen_ai.usage.completion_tokens": 311,
+				"gen_ai.usage.cache_read_input_tokens": 512, "gen_ai.usage.cache_creation_input_tokens": 1024}),
+			nil, call(provider("anthropic"), reqModel("gpt-4o"), tokens(2048, 311), tokensCached(512), tokensCacheWrite(1024))},
 		{"≤0.47: AWS is Bedrock", merge(v047, map[string]any{"gen_ai.system": "AWS"}), nil, call(provider("aws.bedrock"), reqModel("gpt-4o"))},
 		{"≤0.47: Azure is Azure OpenAI", merge(v047, map[string]any{"gen_ai.system": "Azure"}), nil, call(provider("azure.ai.openai"), reqModel("gpt-4o"))},
 		{"≤0.47: MistralAI", merge(v047, map[string]any{"gen_ai.system": "MistralAI"}), nil, call(provider("mistral_ai"), reqModel("gpt-4o"))},
@@ -157,6 +164,10 @@ func TestDialectOpenInference(t *testing.T) {
 				"llm.token_count.prompt_details.cache_read": 512, "llm.token_count.completion_details.reasoning": 64, "llm.cost.total": 0.003}),
 			[]spanMod{func(s ptrace.Span, _ pcommon.Resource) { s.SetKind(ptrace.SpanKindInternal) }},
 			call(provider("openai"), reqModel("gpt-4o"), respModel("gpt-4o-2024-08-06"), tokens(812, 96), tokensCached(512), tokensReasoning(64), cost(0.003))},
+		{"prompt_details.cache_write", merge(llm, map[string]any{"llm.model_name": "claude-sonnet-4-5",
+			"llm.token_count.prompt": 3000, "llm.token_count.completion": 20,
+			"llm.token_count.prompt_details.cache_read": 1000, "llm.token_count.prompt_details.cache_write": 1900}),
+			nil, call(provider("openai"), respModel("claude-sonnet-4-5"), tokens(3000, 20), tokensCached(1000), tokensCacheWrite(1900))},
 		{"lower-case kind", merge(llm, map[string]any{"openinference.span.kind": "llm"}), nil, call(provider("openai"))},
 		{"EMBEDDING span", merge(llm, map[string]any{"openinference.span.kind": "EMBEDDING", "embedding.model_name": "text-embedding-3-small", "llm.token_count.prompt": 9}),
 			nil, call(provider("openai"), op(OpEmbeddings), respModel("text-embedding-3-small"), tokensIn(9))},
@@ -252,6 +263,10 @@ func TestDialectVercelAI(t *testing.T) {
 		{"doGenerate, v6 token details", v6("ai.generateText.doGenerate", map[string]any{
 			"ai.usage.inputTokens": 2100, "ai.usage.inputTokenDetails.cacheReadTokens": 2048, "ai.usage.outputTokenDetails.reasoningTokens": 128}),
 			nil, call(base, tokensIn(2100), tokensCached(2048), tokensReasoning(128))},
+		{"doGenerate, v6 cache write tokens", v6("ai.generateText.doGenerate", map[string]any{
+			"ai.usage.inputTokens": 2100, "ai.usage.inputTokenDetails.noCacheTokens": 52,
+			"ai.usage.inputTokenDetails.cacheReadTokens": 0, "ai.usage.inputTokenDetails.cacheWriteTokens": 2048}),
+			nil, call(base, tokensIn(2100), tokensCached(0), tokensCacheWrite(2048))},
 		{"gen_ai.* on do* spans win", v6("ai.generateText.doGenerate", map[string]any{
 			"gen_ai.system": "openai.chat", "gen_ai.request.model": "gpt-4o", "gen_ai.response.model": "gpt-4o-2024-08-06",
 			"ai.response.model": "ignored", "gen_ai.usage.input_tokens": 5, "ai.usage.inputTokens": 6}),
@@ -341,7 +356,10 @@ func TestDialectLangfuse(t *testing.T) {
 			nil, call(base, tokens(1250, 310), tokensCached(1024), cost(0.006225), template("support-answer"))},
 		{"Anthropic-style usage keys", merge(gen, map[string]any{
 			"langfuse.observation.usage_details": `{"input": 10, "output": 5, "cache_read_input_tokens": 2, "cache_creation_input_tokens": 1}`}),
-			nil, call(base, tokens(10, 5), tokensCached(2))},
+			nil, call(base, tokens(10, 5), tokensCached(2), tokensCacheWrite(1))},
+		{"LangChain handler usage keys: input_cache_creation", merge(gen, map[string]any{
+			"langfuse.observation.usage_details": `{"input": 10, "output": 5, "input_cache_read": 2, "input_cache_creation": 40}`}),
+			nil, call(base, tokens(10, 5), tokensCacheWrite(40))},
 		{"OpenAI-style usage keys, reasoning", merge(gen, map[string]any{
 			"langfuse.observation.usage_details": `{"prompt_tokens": 10, "completion_tokens": 5, "output_reasoning_tokens": 3}`}),
 			nil, call(base, tokens(10, 5), tokensReasoning(3))},
@@ -388,6 +406,9 @@ func TestDialectSpringAI(t *testing.T) {
 		{"every value a string", merge(base, map[string]any{"gen_ai.usage.input_tokens": "512", "gen_ai.usage.output_tokens": "128",
 			"gen_ai.request.temperature": "0.7", "gen_ai.response.finish_reasons": `["STOP"]`, "gen_ai.request.stream": "false"}),
 			nil, call(provider("openai"), reqModel("gpt-4o"), tokens(512, 128))},
+		{"cache tokens as strings", merge(base, map[string]any{"gen_ai.system": "anthropic", "gen_ai.usage.input_tokens": "20",
+			"gen_ai.usage.cache_read.input_tokens": "4096", "gen_ai.usage.cache_creation.input_tokens": "1024"}),
+			nil, call(provider("anthropic"), reqModel("gpt-4o"), tokensIn(20), tokensCached(4096), tokensCacheWrite(1024))},
 		{"stream \"true\"", merge(base, map[string]any{"gen_ai.request.stream": "true"}), nil, call(provider("openai"), reqModel("gpt-4o"), streamed())},
 		{"model none is absent", merge(base, map[string]any{"gen_ai.request.model": "none", "gen_ai.response.model": "gpt-4o-mini-2024-07-18"}),
 			nil, call(provider("openai"), respModel("gpt-4o-mini-2024-07-18"))},

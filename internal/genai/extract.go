@@ -141,9 +141,12 @@ func (e *Extractor) Extract(span ptrace.Span, resource pcommon.Resource, call *C
 	} else {
 		call.OutputTokens, call.HasOutputTokens = fs.count(fieldOutputTokens, InvalidOutputTokens, &call.Invalid)
 	}
-	if fs.present&(1<<fieldCachedInputTokens|1<<fieldReasoningTokens|1<<fieldCost) != 0 { // usually all absent
+	if fs.present&(1<<fieldCachedInputTokens|1<<fieldCacheCreationInputTokens|1<<fieldReasoningTokens|1<<fieldCost) != 0 { // usually all absent
 		if fs.present&(1<<fieldCachedInputTokens) != 0 {
 			call.CachedInputTokens, call.HasCachedInput = fs.count(fieldCachedInputTokens, InvalidCachedInputTokens, &call.Invalid)
+		}
+		if fs.present&(1<<fieldCacheCreationInputTokens) != 0 {
+			call.CacheCreationInputTokens, call.HasCacheCreation = fs.count(fieldCacheCreationInputTokens, InvalidCacheCreationInputTokens, &call.Invalid)
 		}
 		if fs.present&(1<<fieldReasoningTokens) != 0 {
 			call.ReasoningTokens, call.HasReasoning = fs.count(fieldReasoningTokens, InvalidReasoningTokens, &call.Invalid)

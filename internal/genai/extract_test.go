@@ -223,6 +223,10 @@ func TestExtractTokens(t *testing.T) {
 		{"gen_ai.usage.output_tokens", InvalidOutputTokens, func(c *Call) (int64, bool) { return c.OutputTokens, c.HasOutputTokens }},
 		{"gen_ai.usage.completion_tokens", InvalidOutputTokens, func(c *Call) (int64, bool) { return c.OutputTokens, c.HasOutputTokens }},
 		{"gen_ai.usage.cache_read.input_tokens", InvalidCachedInputTokens, func(c *Call) (int64, bool) { return c.CachedInputTokens, c.HasCachedInput }},
+		{"gen_ai.usage.cache_creation.input_tokens", InvalidCacheCreationInputTokens, func(c *Call) (int64, bool) { return c.CacheCreationInputTokens, c.HasCacheCreation }},
+		{"gen_ai.usage.cache_creation_input_tokens", InvalidCacheCreationInputTokens, func(c *Call) (int64, bool) { return c.CacheCreationInputTokens, c.HasCacheCreation }},
+		{"llm.token_count.prompt_details.cache_write", InvalidCacheCreationInputTokens, func(c *Call) (int64, bool) { return c.CacheCreationInputTokens, c.HasCacheCreation }},
+		{"ai.usage.inputTokenDetails.cacheWriteTokens", InvalidCacheCreationInputTokens, func(c *Call) (int64, bool) { return c.CacheCreationInputTokens, c.HasCacheCreation }},
 		{"gen_ai.usage.reasoning.output_tokens", InvalidReasoningTokens, func(c *Call) (int64, bool) { return c.ReasoningTokens, c.HasReasoning }},
 	}
 	for _, f := range fields {
@@ -244,10 +248,102 @@ func TestExtractTokens(t *testing.T) {
 	}
 }
 
+// Cache-creation (write) tokens: every source, in order (the first present
+// wins), including Langfuse's usage JSON; strings are parsed, refused values
+// are flagged.
+func TestExtractCacheCreationSources(t *testing.T) {
+	ordered := []struct {
+		key   string
+		value any // the source's spelling of 100+i
+	}{
+		{"gen_ai.usage.cache_creation.input_tokens", 100},
+		{"gen_ai.usage.cache_creation_input_tokens", 101},
+		{"llm.token_count.prompt_details.cache_write", 102},
+		{"ai.usage.inputTokenDetails.cacheWriteTokens", 103},
+		{"langfuse.observation.usage_details", `{"input": 9, "input_cache_creation": 104}`},
+	}
+	for i := range ordered {
+		t.Run("first present: "+ordered[i].key, func(t *testing.T) {
+			attrs := map[string]any{}
+			for _, s := range ordered[i:] {
+				attrs[s.key] = s.value
+			}
+			span, res := mkSpan(chat(attrs))
+			var c Call
+			require.True(t, NewExtractor(Options{}).Extract(span, res, &c))
+			assert.True(t, c.HasCacheCreation)
+			assert.Equal(t, int64(100+i), c.CacheCreationInputTokens)
+			assert.Zero(t, c.Invalid)
+		})
+	}
+	runExtractCases(t, []extractCase{
+		{
+			name:  "string value",
+			attrs: chat(map[string]any{"gen_ai.usage.cache_creation.input_tokens": "2048"}),
+			want:  want(func(c *Call) { c.CacheCreationInputTokens, c.HasCacheCreation = 2048, true }),
+		},
+		{
+			name:  "Langfuse: Anthropic's key, a JSON string number",
+			attrs: chat(map[string]any{"langfuse.observation.usage_details": `{"cache_creation_input_tokens": "12"}`}),
+			want:  want(func(c *Call) { c.CacheCreationInputTokens, c.HasCacheCreation = 12, true }),
+		},
+		{
+			name:  "Langfuse: input_cache_creation wins over cache_creation_input_tokens",
+			attrs: chat(map[string]any{"langfuse.observation.usage_details": `{"cache_creation_input_tokens": 1, "input_cache_creation": 2}`}),
+			want:  want(func(c *Call) { c.CacheCreationInputTokens, c.HasCacheCreation = 2, true }),
+		},
+		{
+			name:  "Langfuse: negative is invalid",
+			attrs: chat(map[string]any{"langfuse.observation.usage_details": `{"input_cache_creation": -1}`}),
+			want:  want(func(c *Call) { c.Invalid = InvalidCacheCreationInputTokens }),
+		},
+		{
+			name:  "Langfuse: as an attribute map",
+			attrs: chat(map[string]any{"langfuse.observation.usage_details": map[string]any{"input_cache_creation": 77}}),
+			want:  want(func(c *Call) { c.CacheCreationInputTokens, c.HasCacheCreation = 77, true }),
+		},
+		{
+			name:  "NaN is invalid",
+			attrs: chat(map[string]any{"llm.token_count.prompt_details.cache_write": math.NaN()}),
+			want:  want(func(c *Call) { c.Invalid = InvalidCacheCreationInputTokens }),
+		},
+		{
+			name:  "absurd is invalid",
+			attrs: chat(map[string]any{"ai.usage.inputTokenDetails.cacheWriteTokens": int64(maxTokens) + 1}),
+			want:  want(func(c *Call) { c.Invalid = InvalidCacheCreationInputTokens }),
+		},
+		{
+			name:  "unparsable string is invalid",
+			attrs: chat(map[string]any{"gen_ai.usage.cache_creation_input_tokens": "lots"}),
+			want:  want(func(c *Call) { c.Invalid = InvalidCacheCreationInputTokens }),
+		},
+		{
+			name:  "empty string is absent",
+			attrs: chat(map[string]any{"gen_ai.usage.cache_creation.input_tokens": ""}),
+			want:  want(nil),
+		},
+		{
+			name: "independent of cache reads",
+			attrs: chat(map[string]any{"gen_ai.usage.input_tokens": 5000, "gen_ai.usage.cache_read.input_tokens": -1,
+				"gen_ai.usage.cache_creation.input_tokens": 4000}),
+			want: want(func(c *Call) {
+				c.InputTokens, c.HasInputTokens = 5000, true
+				c.CacheCreationInputTokens, c.HasCacheCreation = 4000, true
+				c.Invalid = InvalidCachedInputTokens
+			}),
+		},
+	})
+}
+
 // An invalid value in the preferred source is reported as invalid; it does
 // not fall through to an older source.
 func TestExtractInvalidPreferredSourceDoesNotFallThrough(t *testing.T) {
 	runExtractCases(t, []extractCase{
+		{
+			name:  "cache creation",
+			attrs: chat(map[string]any{"gen_ai.usage.cache_creation.input_tokens": -3, "gen_ai.usage.cache_creation_input_tokens": 7}),
+			want:  want(func(c *Call) { c.Invalid = InvalidCacheCreationInputTokens }),
+		},
 		{
 			name:  "input",
 			attrs: chat(map[string]any{"gen_ai.usage.input_tokens": -1, "gen_ai.usage.prompt_tokens": 12}),
@@ -268,10 +364,11 @@ func TestExtractInvalidPreferredSourceDoesNotFallThrough(t *testing.T) {
 			attrs: chat(map[string]any{
 				"gen_ai.usage.input_tokens": math.NaN(), "gen_ai.usage.output_tokens": 1e12,
 				"gen_ai.usage.cache_read.input_tokens": -1, "gen_ai.usage.reasoning.output_tokens": 0.5,
-				"gen_ai.usage.cost": -1.0,
+				"gen_ai.usage.cache_creation.input_tokens": "many", "gen_ai.usage.cost": -1.0,
 			}),
 			want: want(func(c *Call) {
-				c.Invalid = InvalidInputTokens | InvalidOutputTokens | InvalidCachedInputTokens | InvalidReasoningTokens | InvalidCost
+				c.Invalid = InvalidInputTokens | InvalidOutputTokens | InvalidCachedInputTokens | InvalidReasoningTokens | InvalidCost |
+					InvalidCacheCreationInputTokens
 			}),
 		},
 	})
@@ -704,8 +801,12 @@ func TestStatusReasonNames(t *testing.T) {
 	assert.Equal(t, "other", ReasonOther.String())
 	assert.Equal(t, "other", Reason(200).String())
 	causes := InvalidCauses()
-	require.Len(t, causes, 7)
+	require.Len(t, causes, 8)
+	// Existing bits and names never move: a new cause is appended.
 	assert.Equal(t, InvalidCause{Bit: InvalidTTFT, Name: "ttft"}, causes[5])
+	assert.Equal(t, InvalidCause{Bit: InvalidCost, Name: "cost"}, causes[6])
+	assert.Equal(t, InvalidCause{Bit: 1 << 7, Name: "cache_creation_input_tokens"}, causes[7])
+	assert.Equal(t, InvalidCacheCreationInputTokens, causes[7].Bit)
 }
 
 // One Extractor serves concurrent consumers (run with -race).

@@ -19,6 +19,7 @@ const (
 	fieldInputTokens
 	fieldOutputTokens
 	fieldCachedInputTokens
+	fieldCacheCreationInputTokens
 	fieldReasoningTokens
 	fieldStream
 	fieldTTFT

@@ -24,7 +24,7 @@ var fuzzKeys = []string{
 	"traceloop.span.kind", "llm.invocation_parameters", "llm.model_name", "ai.model.provider", "ai.response.msToFirstChunk",
 	"gen_ai.server.time_to_first_token", "langfuse.observation.completion_start_time", "langfuse.observation.usage_details",
 	"langfuse.observation.cost_details", "langfuse.observation.level", "gen_ai.response.prompt_tokens", "llm.is_streaming",
-	"gen_ai.response.finish_reason", "error.message",
+	"gen_ai.response.finish_reason", "error.message", "gen_ai.usage.cache_creation.input_tokens",
 }
 
 var fuzzStrings = []string{
@@ -191,7 +191,8 @@ func checkCallInvariants(t *testing.T, c *Call) {
 	for _, tok := range []struct {
 		n   int64
 		has bool
-	}{{c.InputTokens, c.HasInputTokens}, {c.OutputTokens, c.HasOutputTokens}, {c.CachedInputTokens, c.HasCachedInput}, {c.ReasoningTokens, c.HasReasoning}} {
+	}{{c.InputTokens, c.HasInputTokens}, {c.OutputTokens, c.HasOutputTokens}, {c.CachedInputTokens, c.HasCachedInput},
+		{c.CacheCreationInputTokens, c.HasCacheCreation}, {c.ReasoningTokens, c.HasReasoning}} {
 		if tok.n < 0 || tok.n > maxTokens || (!tok.has && tok.n != 0) {
 			t.Fatalf("tokens %d (has %v)", tok.n, tok.has)
 		}

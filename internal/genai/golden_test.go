@@ -24,25 +24,27 @@ type goldenCall struct {
 }
 
 type goldenView struct {
-	Provider          string   `json:"provider"`
-	Operation         string   `json:"operation"`
-	RequestModel      string   `json:"request_model"`
-	ResponseModel     string   `json:"response_model"`
-	Model             string   `json:"model"`
-	Template          string   `json:"template"`
-	Streamed          bool     `json:"streamed"`
-	Status            string   `json:"status"`
-	Reason            string   `json:"reason"`
-	InputTokens       *int64   `json:"input_tokens"`
-	OutputTokens      *int64   `json:"output_tokens"`
-	CachedInputTokens *int64   `json:"cached_input_tokens"`
-	ReasoningTokens   *int64   `json:"reasoning_tokens"`
-	Duration          *float64 `json:"duration_seconds"`
-	TTFT              *float64 `json:"ttft_seconds"`
-	Cost              *float64 `json:"cost_usd"`
-	Invalid           []string `json:"invalid"`
-	TraceID           string   `json:"trace_id"`
-	SpanID            string   `json:"span_id"`
+	Provider          string `json:"provider"`
+	Operation         string `json:"operation"`
+	RequestModel      string `json:"request_model"`
+	ResponseModel     string `json:"response_model"`
+	Model             string `json:"model"`
+	Template          string `json:"template"`
+	Streamed          bool   `json:"streamed"`
+	Status            string `json:"status"`
+	Reason            string `json:"reason"`
+	InputTokens       *int64 `json:"input_tokens"`
+	OutputTokens      *int64 `json:"output_tokens"`
+	CachedInputTokens *int64 `json:"cached_input_tokens"`
+	// omitempty: only the fixtures whose spans carry cache writes show it.
+	CacheCreationInputTokens *int64   `json:"cache_creation_input_tokens,omitempty"`
+	ReasoningTokens          *int64   `json:"reasoning_tokens"`
+	Duration                 *float64 `json:"duration_seconds"`
+	TTFT                     *float64 `json:"ttft_seconds"`
+	Cost                     *float64 `json:"cost_usd"`
+	Invalid                  []string `json:"invalid"`
+	TraceID                  string   `json:"trace_id"`
+	SpanID                   string   `json:"span_id"`
 }
 
 func opt[T any](v T, ok bool) *T {
@@ -56,16 +58,17 @@ func viewOf(c *Call) *goldenView {
 	v := &goldenView{
 		Provider: c.Provider, Operation: c.Operation, RequestModel: c.RequestModel, ResponseModel: c.ResponseModel,
 		Model: c.Model(), Template: c.Template, Streamed: c.Streamed, Status: c.Status.String(), Reason: c.Reason.String(),
-		InputTokens:       opt(c.InputTokens, c.HasInputTokens),
-		OutputTokens:      opt(c.OutputTokens, c.HasOutputTokens),
-		CachedInputTokens: opt(c.CachedInputTokens, c.HasCachedInput),
-		ReasoningTokens:   opt(c.ReasoningTokens, c.HasReasoning),
-		Duration:          opt(c.Duration, c.HasDuration),
-		TTFT:              opt(c.TTFT, c.HasTTFT),
-		Cost:              opt(c.Cost, c.HasCost),
-		Invalid:           []string{},
-		TraceID:           c.TraceID.String(),
-		SpanID:            c.SpanID.String(),
+		InputTokens:              opt(c.InputTokens, c.HasInputTokens),
+		OutputTokens:             opt(c.OutputTokens, c.HasOutputTokens),
+		CachedInputTokens:        opt(c.CachedInputTokens, c.HasCachedInput),
+		CacheCreationInputTokens: opt(c.CacheCreationInputTokens, c.HasCacheCreation),
+		ReasoningTokens:          opt(c.ReasoningTokens, c.HasReasoning),
+		Duration:                 opt(c.Duration, c.HasDuration),
+		TTFT:                     opt(c.TTFT, c.HasTTFT),
+		Cost:                     opt(c.Cost, c.HasCost),
+		Invalid:                  []string{},
+		TraceID:                  c.TraceID.String(),
+		SpanID:                   c.SpanID.String(),
 	}
 	for _, cause := range InvalidCauses() {
 		if c.Invalid&cause.Bit != 0 {

@@ -259,6 +259,19 @@ var cachedInputTokenSources = []source{
 	{key: langfuseUsage, kind: kindJSON, members: []string{"input_cached_tokens", "cache_read_input_tokens"}},
 }
 
+// cacheCreationInputTokenSources carry the prompt-cache creation (write)
+// tokens, part of the input tokens as the semantic conventions count them
+// (COUNTING.md lists the libraries known to count otherwise).
+var cacheCreationInputTokenSources = []source{
+	{key: "gen_ai.usage.cache_creation.input_tokens"},    // semconv ≥1.40, Spring AI, Vercel v7
+	{key: "gen_ai.usage.cache_creation_input_tokens"},    // OpenLLMetry ≤0.47 (Python), OpenLLMetry JS
+	{key: "llm.token_count.prompt_details.cache_write"},  // OpenInference
+	{key: "ai.usage.inputTokenDetails.cacheWriteTokens"}, // Vercel v6
+	// Langfuse: input_cache_creation from the LangChain callback handler,
+	// cache_creation_input_tokens as Anthropic names it.
+	{key: langfuseUsage, kind: kindJSON, members: []string{"input_cache_creation", "cache_creation_input_tokens"}},
+}
+
 var reasoningTokenSources = []source{
 	{key: "gen_ai.usage.reasoning.output_tokens"},         // semconv ≥1.41
 	{key: "gen_ai.usage.reasoning_tokens"},                // OpenLIT, OpenLLMetry ≥0.55
@@ -323,17 +336,18 @@ var finishReasonSources = []source{
 // fieldSources wires each field read from a fixed list of attributes to its
 // source table (the template keys come from Options).
 var fieldSources = [numStaticFields][]source{
-	fieldProvider:          providerSources,
-	fieldRequestModel:      requestModelSources,
-	fieldResponseModel:     responseModelSources,
-	fieldInputTokens:       inputTokenSources,
-	fieldOutputTokens:      outputTokenSources,
-	fieldCachedInputTokens: cachedInputTokenSources,
-	fieldReasoningTokens:   reasoningTokenSources,
-	fieldStream:            streamSources,
-	fieldTTFT:              ttftSources,
-	fieldCost:              costSources,
-	fieldFinishReasons:     finishReasonSources,
+	fieldProvider:                 providerSources,
+	fieldRequestModel:             requestModelSources,
+	fieldResponseModel:            responseModelSources,
+	fieldInputTokens:              inputTokenSources,
+	fieldOutputTokens:             outputTokenSources,
+	fieldCachedInputTokens:        cachedInputTokenSources,
+	fieldCacheCreationInputTokens: cacheCreationInputTokenSources,
+	fieldReasoningTokens:          reasoningTokenSources,
+	fieldStream:                   streamSources,
+	fieldTTFT:                     ttftSources,
+	fieldCost:                     costSources,
+	fieldFinishReasons:            finishReasonSources,
 }
 
 // defaultTemplateKeys are read, in order, for the prompt template identity

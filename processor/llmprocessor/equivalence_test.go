@@ -106,7 +106,8 @@ func TestExtractUnchangedByProcessor(t *testing.T) {
 						price, ok := table.Lookup(want.Provider, want.Model())
 						if assert.True(t, ok, "span %q got a cost without a price", before.Name()) {
 							assert.Equal(t, price.Cost(pricing.Usage{Input: want.InputTokens, Output: want.OutputTokens,
-								CachedInput: want.CachedInputTokens, Reasoning: want.ReasoningTokens}), got.Cost, "span %q", before.Name())
+								CachedInput: want.CachedInputTokens, CacheWrite: want.CacheCreationInputTokens,
+								Reasoning: want.ReasoningTokens}), got.Cost, "span %q", before.Name())
 						}
 						priced++
 						got.Cost, got.HasCost = 0, false

@@ -408,7 +408,8 @@ func (r *Recorder) missed() {
 }
 
 // recordCost adds the call's cost: the cost its span carries wins; else its
-// tokens times the price of its model. It reports a call with neither, to be
+// tokens times the price of its model (prompt-cache reads and writes at their
+// own prices, see pricing.Price.Cost). It reports a call with neither, to be
 // counted in unpriced_requests_total so a missing price never reads as $0.
 // Call with s.mu held.
 func (r *Recorder) recordCost(s *series, c *genai.Call, ex *exemplar) (unpriced bool) {
@@ -422,7 +423,7 @@ func (r *Recorder) recordCost(s *series, c *genai.Call, ex *exemplar) (unpriced 
 	}
 	if cost := price.Cost(pricing.Usage{
 		Input: c.InputTokens, Output: c.OutputTokens,
-		CachedInput: c.CachedInputTokens, Reasoning: c.ReasoningTokens,
+		CachedInput: c.CachedInputTokens, CacheWrite: c.CacheCreationInputTokens, Reasoning: c.ReasoningTokens,
 	}); cost > 0 {
 		s.cost.add(cost, ex)
 	}

@@ -248,6 +248,60 @@ llm_reasoning_tokens_total{model="my-finetune",template="support"} 0
 	assert.InDelta(t, tableCost+1000*5/1e6, costOf(mfs, "gpt-4o-2024-08-06"), 1e-15)
 }
 
+// Prompt-cache writes are priced at the row's cache_write price, once, and
+// add no series: a pair with cache writes exposes exactly the series of a pair
+// without.
+func TestRecordCostCacheWrite(t *testing.T) {
+	pricer, err := pricing.NewPricer(pricing.Settings{Inline: []pricing.Row{{
+		Prefix: "claude-sonnet-4", Provider: "anthropic", Input: 3, Output: 15,
+		CachedInput: ptr(0.30), CacheWrite: ptr(3.75),
+	}}}, zap.NewNop())
+	require.NoError(t, err)
+	set := testSettings()
+	set.Pricer = pricer
+	r, reg := newTestRecorder(t, set)
+
+	// 10000 input tokens of which 2000 cache reads and 6000 cache writes; 500 output.
+	writes := chat("claude-sonnet-4-5", "support", 2, 10000, 500)
+	writes.Provider = "anthropic"
+	writes.CachedInputTokens, writes.HasCachedInput = 2000, true
+	writes.CacheCreationInputTokens, writes.HasCacheCreation = 6000, true
+	// The same tokens without cache writes, under another template.
+	noWrites := writes
+	noWrites.Template = "other-template"
+	noWrites.CacheCreationInputTokens, noWrites.HasCacheCreation = 0, false
+	r.Record(&writes, 0)
+	r.Record(&noWrites, 0)
+
+	mfs, err := reg.Gather()
+	require.NoError(t, err)
+	costOf := func(tmpl string) float64 {
+		return findMetric(t, mfs, "llm_cost_usd_total", map[string]string{"model": "claude-sonnet-4-5", "template": tmpl}).GetCounter().GetValue()
+	}
+	// 2000 uncached at 3, 2000 reads at 0.30, 6000 writes at 3.75, 500 output at 15: 0.0366 USD.
+	assert.InDelta(t, (2000*3+2000*0.30+6000*3.75+500*15)/1e6, costOf("support"), 1e-15)
+	assert.InDelta(t, 0.0366, costOf("support"), 1e-15)
+	// Without the writes the same 6000 tokens cost the input price: 0.0276 USD.
+	assert.InDelta(t, (8000*3+2000*0.30+500*15)/1e6, costOf("other-template"), 1e-15)
+
+	series := map[string]int{}
+	for _, mf := range mfs {
+		assert.NotContains(t, mf.GetName(), "creation", "no cache-creation metric")
+		assert.NotContains(t, mf.GetName(), "write", "no cache-write metric")
+		for _, m := range mf.GetMetric() {
+			for _, lp := range m.GetLabel() {
+				if lp.GetName() == "template" {
+					series[lp.GetValue()]++
+				}
+			}
+		}
+	}
+	assert.Positive(t, series["support"])
+	assert.Equal(t, series["other-template"], series["support"], "same series per pair with and without cache writes")
+}
+
+func ptr(v float64) *float64 { return &v }
+
 func TestRecordTemplateCap(t *testing.T) {
 	set := testSettings()
 	set.MaxTemplates = 50

@@ -11,18 +11,19 @@ import (
 // Attribute keys written onto LLM call spans: the GenAI semantic convention
 // names of v1.41 (the latest published set), plus this project's llm.* keys.
 const (
-	KeyProviderName     = "gen_ai.provider.name"
-	KeyOperationName    = "gen_ai.operation.name"
-	KeyRequestModel     = "gen_ai.request.model"
-	KeyResponseModel    = "gen_ai.response.model"
-	KeyInputTokens      = "gen_ai.usage.input_tokens"
-	KeyOutputTokens     = "gen_ai.usage.output_tokens"
-	KeyCacheReadTokens  = "gen_ai.usage.cache_read.input_tokens"
-	KeyReasoningTokens  = "gen_ai.usage.reasoning.output_tokens"
-	KeyRequestStream    = "gen_ai.request.stream"
-	KeyTimeToFirstChunk = "gen_ai.response.time_to_first_chunk"
-	KeyTemplate         = "llm.template"     // prompt template identity, when one was found
-	KeyErrorReason      = "llm.error.reason" // bounded reason of a failed call
+	KeyProviderName        = "gen_ai.provider.name"
+	KeyOperationName       = "gen_ai.operation.name"
+	KeyRequestModel        = "gen_ai.request.model"
+	KeyResponseModel       = "gen_ai.response.model"
+	KeyInputTokens         = "gen_ai.usage.input_tokens"
+	KeyOutputTokens        = "gen_ai.usage.output_tokens"
+	KeyCacheReadTokens     = "gen_ai.usage.cache_read.input_tokens"
+	KeyCacheCreationTokens = "gen_ai.usage.cache_creation.input_tokens"
+	KeyReasoningTokens     = "gen_ai.usage.reasoning.output_tokens"
+	KeyRequestStream       = "gen_ai.request.stream"
+	KeyTimeToFirstChunk    = "gen_ai.response.time_to_first_chunk"
+	KeyTemplate            = "llm.template"     // prompt template identity, when one was found
+	KeyErrorReason         = "llm.error.reason" // bounded reason of a failed call
 	// KeyCost is where the processor writes a price-table cost (USD) when the
 	// span carries none; the name is OpenLIT's, the first cost source read.
 	KeyCost = "gen_ai.usage.cost"
@@ -33,7 +34,7 @@ const (
 
 // maxWritten is the number of keys above that Write writes (all but KeyCost
 // and KeyDuplicateOfChild, which the processor writes).
-const maxWritten = 12
+const maxWritten = 13
 
 // value is one attribute value to write.
 type value struct {
@@ -119,6 +120,7 @@ func Write(call *genai.Call, attrs pcommon.Map) {
 	vs.int(KeyInputTokens, call.InputTokens, call.HasInputTokens)
 	vs.int(KeyOutputTokens, call.OutputTokens, call.HasOutputTokens)
 	vs.int(KeyCacheReadTokens, call.CachedInputTokens, call.HasCachedInput)
+	vs.int(KeyCacheCreationTokens, call.CacheCreationInputTokens, call.HasCacheCreation)
 	vs.int(KeyReasoningTokens, call.ReasoningTokens, call.HasReasoning)
 	if call.Streamed {
 		vs.v[vs.n] = value{key: KeyRequestStream, typ: pcommon.ValueTypeBool}

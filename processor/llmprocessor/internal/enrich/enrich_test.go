@@ -28,25 +28,54 @@ func TestWriteEveryField(t *testing.T) {
 		Provider: "anthropic", Operation: genai.OpChat, RequestModel: "claude-sonnet-4-5", ResponseModel: "claude-sonnet-4-5-20250929",
 		Template: "support-answer", Streamed: true, Status: genai.StatusError, Reason: genai.ReasonRateLimit,
 		InputTokens: 10, HasInputTokens: true, OutputTokens: 20, HasOutputTokens: true,
-		CachedInputTokens: 3, HasCachedInput: true, ReasoningTokens: 4, HasReasoning: true,
+		CachedInputTokens: 3, HasCachedInput: true, CacheCreationInputTokens: 5, HasCacheCreation: true,
+		ReasoningTokens: 4, HasReasoning: true,
 		TTFT: 0.25, HasTTFT: true,
 		Cost: 0.5, HasCost: true, // not written: no semconv name
 	}
 	Write(&call, attrs)
 	assert.Equal(t, map[string]any{
-		KeyProviderName:     "anthropic",
-		KeyOperationName:    "chat",
-		KeyRequestModel:     "claude-sonnet-4-5",
-		KeyResponseModel:    "claude-sonnet-4-5-20250929",
-		KeyInputTokens:      int64(10),
-		KeyOutputTokens:     int64(20),
-		KeyCacheReadTokens:  int64(3),
-		KeyReasoningTokens:  int64(4),
-		KeyRequestStream:    true,
-		KeyTimeToFirstChunk: 0.25,
-		KeyTemplate:         "support-answer",
-		KeyErrorReason:      "rate_limit",
+		KeyProviderName:        "anthropic",
+		KeyOperationName:       "chat",
+		KeyRequestModel:        "claude-sonnet-4-5",
+		KeyResponseModel:       "claude-sonnet-4-5-20250929",
+		KeyInputTokens:         int64(10),
+		KeyOutputTokens:        int64(20),
+		KeyCacheReadTokens:     int64(3),
+		KeyCacheCreationTokens: int64(5),
+		KeyReasoningTokens:     int64(4),
+		KeyRequestStream:       true,
+		KeyTimeToFirstChunk:    0.25,
+		KeyTemplate:            "support-answer",
+		KeyErrorReason:         "rate_limit",
 	}, attrs.AsRaw())
+	assert.Len(t, attrs.AsRaw(), maxWritten, "every key Write knows")
+}
+
+// Cache writes are written under the latest semconv name: a legacy key stays,
+// a string value (Spring AI) becomes the Int, a refused value is left as it was.
+func TestWriteCacheCreation(t *testing.T) {
+	attrs := pcommon.NewMap()
+	attrs.PutInt("llm.token_count.prompt_details.cache_write", 900) // OpenInference: kept
+	call := genai.Call{Operation: genai.OpChat, CacheCreationInputTokens: 900, HasCacheCreation: true}
+	Write(&call, attrs)
+	assert.Equal(t, map[string]any{
+		"llm.token_count.prompt_details.cache_write": int64(900),
+		KeyOperationName:       "chat",
+		KeyCacheCreationTokens: int64(900),
+	}, attrs.AsRaw())
+
+	attrs = pcommon.NewMap()
+	attrs.PutStr(KeyCacheCreationTokens, "1024") // Spring AI
+	call.CacheCreationInputTokens = 1024
+	Write(&call, attrs)
+	assert.Equal(t, map[string]any{KeyCacheCreationTokens: int64(1024), KeyOperationName: "chat"}, attrs.AsRaw())
+
+	attrs = pcommon.NewMap()
+	attrs.PutInt(KeyCacheCreationTokens, -5) // refused: HasCacheCreation is false
+	call = genai.Call{Operation: genai.OpChat, Invalid: genai.InvalidCacheCreationInputTokens}
+	Write(&call, attrs)
+	assert.Equal(t, map[string]any{KeyCacheCreationTokens: int64(-5), KeyOperationName: "chat"}, attrs.AsRaw())
 }
 
 func TestWriteCanonicalWinsOthersKept(t *testing.T) {
