@@ -357,9 +357,9 @@ func TestDialectLangfuse(t *testing.T) {
 		{"Anthropic-style usage keys", merge(gen, map[string]any{
 			"langfuse.observation.usage_details": `{"input": 10, "output": 5, "cache_read_input_tokens": 2, "cache_creation_input_tokens": 1}`}),
 			nil, call(base, tokens(10, 5), tokensCached(2), tokensCacheWrite(1))},
-		{"LangChain handler usage keys: input_cache_creation", merge(gen, map[string]any{
+		{"LangChain handler usage keys: input_cache_read, input_cache_creation", merge(gen, map[string]any{
 			"langfuse.observation.usage_details": `{"input": 10, "output": 5, "input_cache_read": 2, "input_cache_creation": 40}`}),
-			nil, call(base, tokens(10, 5), tokensCacheWrite(40))},
+			nil, call(base, tokens(10, 5), tokensCached(2), tokensCacheWrite(40))},
 		{"OpenAI-style usage keys, reasoning", merge(gen, map[string]any{
 			"langfuse.observation.usage_details": `{"prompt_tokens": 10, "completion_tokens": 5, "output_reasoning_tokens": 3}`}),
 			nil, call(base, tokens(10, 5), tokensReasoning(3))},

@@ -256,7 +256,7 @@ var cachedInputTokenSources = []source{
 	{key: "llm.token_count.prompt_details.cache_read"},  // OpenInference
 	{key: "ai.usage.cachedInputTokens"},                 // Vercel v5/v6
 	{key: "ai.usage.inputTokenDetails.cacheReadTokens"}, // Vercel v6
-	{key: langfuseUsage, kind: kindJSON, members: []string{"input_cached_tokens", "cache_read_input_tokens"}},
+	{key: langfuseUsage, kind: kindJSON, members: []string{"input_cached_tokens", "input_cache_read", "cache_read_input_tokens"}},
 }
 
 // cacheCreationInputTokenSources carry the prompt-cache creation (write)
