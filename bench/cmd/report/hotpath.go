@@ -20,7 +20,7 @@ type hotPath struct {
 	allocs    string // allocs/op of the slowest run ("0" when none allocates)
 }
 
-const hotPathArgs = "test -run ^$ -bench ConsumeTraces|Scrape -benchmem -count 5 ./exporter/llmprometheusexporter/"
+const hotPathArgs = "test -run ^$ -bench ConsumeTraces|Scrape -benchmem -count 3 ./exporter/llmprometheusexporter/"
 
 var nsPerSpanRE = regexp.MustCompile(`([0-9.]+) ns/span`)
 
