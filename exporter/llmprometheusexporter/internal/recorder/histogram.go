@@ -124,6 +124,25 @@ func (h *histogram) observeNative(v float64) {
 // nativeKey is the native bucket key of v > 0 at schema (Prometheus's
 // exponential bucketing: bucket k holds (base^(k-1), base^k], base = 2^2^-schema).
 func nativeKey(v float64, schema int32) int {
+	// Fast path, positive schemas and normal finite v: the exponent and the
+	// fraction come from the bits, and the fraction's top 8 bits give the
+	// first candidate bound (nativeStart); at most two steps follow.
+	if bits := math.Float64bits(v); schema > 0 {
+		if e := int(bits>>52) & 0x7ff; e != 0 && e != 0x7ff {
+			frac := math.Float64frombits(bits&(1<<52-1) | 1022<<52) // in [0.5, 1), as math.Frexp
+			bounds := nativeBounds[schema]
+			i := int(nativeStart[schema][bits>>44&0xff])
+			for i < len(bounds) && bounds[i] < frac {
+				i++
+			}
+			return i + (e-1022-1)*len(bounds)
+		}
+	}
+	return nativeKeyFrexp(v, schema)
+}
+
+// nativeKeyFrexp is nativeKey for every v > 0, written as client_golang does.
+func nativeKeyFrexp(v float64, schema int32) int {
 	isInf := math.IsInf(v, 1)
 	if isInf {
 		v = math.MaxFloat64
@@ -156,6 +175,24 @@ func nativeKey(v float64, schema int32) int {
 	}
 	return key
 }
+
+// nativeStart[s][c] is the first index i of nativeBounds[s] with
+// nativeBounds[s][i] >= 0.5 + c/512: the fractions whose top 8 bits are c
+// lie in [0.5 + c/512, 0.5 + (c+1)/512), so their bucket index is at least it.
+var nativeStart = func() (t [maxSchema + 1][256]uint16) {
+	for s := 1; s <= maxSchema; s++ {
+		bounds := nativeBounds[s]
+		for c := range 256 {
+			lo := 0.5 + float64(c)/512
+			i := 0
+			for i < len(bounds) && bounds[i] < lo {
+				i++
+			}
+			t[s][c] = uint16(i)
+		}
+	}
+	return t
+}()
 
 // add counts one observation in bucket key and tells whether the bucket is new.
 func (b *sparseBuckets) add(key int) bool {

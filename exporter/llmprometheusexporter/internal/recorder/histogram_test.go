@@ -92,6 +92,31 @@ func TestHistogramMatchesClientGolang(t *testing.T) {
 	}
 }
 
+// TestNativeKeyFastPath: the bit-level fast path gives the key math.Frexp
+// and a binary search give, for random normal floats of every magnitude and
+// for the first and last float of every 1/512 cell of the fraction.
+func TestNativeKeyFastPath(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	var vs []float64
+	for range 200_000 {
+		vs = append(vs, math.Float64frombits(rng.Uint64()&^(1<<63))) // any positive float
+	}
+	for c := range 256 {
+		lo := math.Ldexp(0.5+float64(c)/512, 1)
+		vs = append(vs, lo, math.Nextafter(lo, 0), math.Nextafter(lo, 10))
+	}
+	for schema := int32(minSchema); schema <= maxSchema; schema++ {
+		for _, v := range vs {
+			if math.IsNaN(v) || v == 0 {
+				continue
+			}
+			if got, want := nativeKey(v, schema), nativeKeyFrexp(v, schema); got != want {
+				t.Fatalf("nativeKey(%v, %d) = %d, want %d", v, schema, got, want)
+			}
+		}
+	}
+}
+
 func TestNativeHistogramHalvesResolutionPastMaxBuckets(t *testing.T) {
 	shape := &histShape{bounds: []float64{1}, native: true, schema: 3, maxBuckets: 16}
 	h := newHistogram(shape, 1, false)
