@@ -22,8 +22,9 @@ const (
 	defaultMaxValueLength    = 128
 	defaultMaxModelValues    = 100
 	defaultMaxTemplateValues = 50
-	// defaultMaxPairs keeps /metrics near 21,500 series: a scrape of all of
-	// them answers in well under 50 ms in every format.
+	// defaultMaxPairs bounds /metrics to about 26,000 series (with the
+	// (model, other) pair of each model): a scrape of all of them answers in
+	// under 50 ms in every format (BENCHMARKS.md).
 	defaultMaxPairs = 500
 )
 
