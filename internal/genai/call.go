@@ -28,6 +28,8 @@ package genai // import "github.com/otelcol-llm/otelcol-llm/internal/genai"
 
 import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
+
+	"github.com/otelcol-llm/otelcol-llm/pricing"
 )
 
 // Status is the outcome of a call.
@@ -184,4 +186,12 @@ func (c *Call) Model() string {
 		return c.RequestModel
 	}
 	return c.ResponseModel
+}
+
+// Usage is the call's token usage as the price table charges it.
+func (c *Call) Usage() pricing.Usage {
+	return pricing.Usage{
+		Input: c.InputTokens, Output: c.OutputTokens,
+		CachedInput: c.CachedInputTokens, CacheWrite: c.CacheCreationInputTokens, Reasoning: c.ReasoningTokens,
+	}
 }

@@ -186,10 +186,7 @@ func (p *llmProcessor) writeCost(call *genai.Call, attrs pcommon.Map) {
 	if !ok {
 		return
 	}
-	attrs.PutDouble(enrich.KeyCost, price.Cost(pricing.Usage{
-		Input: call.InputTokens, Output: call.OutputTokens,
-		CachedInput: call.CachedInputTokens, CacheWrite: call.CacheCreationInputTokens, Reasoning: call.ReasoningTokens,
-	}))
+	attrs.PutDouble(enrich.KeyCost, price.Cost(call.Usage()))
 }
 
 func (p *llmProcessor) report(ctx context.Context, c *batchCounts) {

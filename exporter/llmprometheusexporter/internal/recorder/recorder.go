@@ -421,10 +421,7 @@ func (r *Recorder) recordCost(s *series, c *genai.Call, ex *exemplar) (unpriced 
 	if price == nil {
 		return true
 	}
-	if cost := price.Cost(pricing.Usage{
-		Input: c.InputTokens, Output: c.OutputTokens,
-		CachedInput: c.CachedInputTokens, CacheWrite: c.CacheCreationInputTokens, Reasoning: c.ReasoningTokens,
-	}); cost > 0 {
+	if cost := price.Cost(c.Usage()); cost > 0 {
 		s.cost.add(cost, ex)
 	}
 	return false
