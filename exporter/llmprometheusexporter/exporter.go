@@ -100,14 +100,19 @@ func newLLMExporter(cfg *Config, set exporter.Settings) (*llmExporter, error) {
 // (with native histograms), gzip-compressed when the client accepts it.
 func (e *llmExporter) handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("/metrics", withGzip(promhttp.HandlerFor(e.registry, promhttp.HandlerOpts{
+	mux.Handle("/metrics", withGzip(&textHandler{rec: e.recorder, fallback: e.promhttpHandler(), logger: e.settings.Logger}))
+	return mux
+}
+
+// promhttpHandler serves the recorder's families through promhttp.
+func (e *llmExporter) promhttpHandler() http.Handler {
+	return promhttp.HandlerFor(e.registry, promhttp.HandlerOpts{
 		ErrorLog:                            zap.NewStdLog(e.settings.Logger),
 		ErrorHandling:                       promhttp.ContinueOnError,
 		EnableOpenMetrics:                   true,
 		EnableOpenMetricsTextCreatedSamples: true,
 		OfferedCompressions:                 []promhttp.Compression{promhttp.Identity}, // withGzip compresses
-	})))
-	return mux
+	})
 }
 
 func (e *llmExporter) start(ctx context.Context, host component.Host) error {

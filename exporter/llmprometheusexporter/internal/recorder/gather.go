@@ -66,21 +66,7 @@ func newFamilyNames(namespace string) familyNames {
 // directly (no collector channel, no consistency checks: names and labels are
 // valid by construction) so a scrape costs little per series.
 func (r *Recorder) Gather() ([]*dto.MetricFamily, error) {
-	r.mu.Lock()
-	if r.unsorted {
-		slices.SortFunc(r.all, func(a, b *series) int {
-			if c := strings.Compare(a.model, b.model); c != 0 {
-				return c
-			}
-			return strings.Compare(a.template, b.template)
-		})
-		slices.SortFunc(r.allModels, func(a, b *modelSeries) int { return strings.Compare(a.model, b.model) })
-		r.unsorted = false
-	}
-	all := slices.Clone(r.all)
-	models := slices.Clone(r.allModels)
-	r.mu.Unlock()
-
+	all, models := r.sorted()
 	b := &builder{}
 	out := make([]*dto.MetricFamily, 0, len(r.names.order))
 	for _, short := range r.names.order {
@@ -122,6 +108,24 @@ func (r *Recorder) Gather() ([]*dto.MetricFamily, error) {
 		})
 	}
 	return out, nil
+}
+
+// sorted returns every series, sorted by (model, template), and every
+// per-model series, sorted by model: the order of a scrape.
+func (r *Recorder) sorted() ([]*series, []*modelSeries) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.unsorted {
+		slices.SortFunc(r.all, func(a, b *series) int {
+			if c := strings.Compare(a.model, b.model); c != 0 {
+				return c
+			}
+			return strings.Compare(a.template, b.template)
+		})
+		slices.SortFunc(r.allModels, func(a, b *modelSeries) int { return strings.Compare(a.model, b.model) })
+		r.unsorted = false
+	}
+	return slices.Clone(r.all), slices.Clone(r.allModels)
 }
 
 // slab hands out values of T from chunks, so building a scrape of n series

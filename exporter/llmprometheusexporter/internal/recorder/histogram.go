@@ -27,6 +27,8 @@ type histShape struct {
 	native     bool
 	schema     int32  // initial native schema
 	maxBuckets uint32 // maximum width of the native bucket range (positive + negative)
+	// le renders each bound and +Inf for the text formats (see leFragments).
+	le [numTextFormats][]string
 }
 
 // histogram is one classic + native histogram. It is not safe for concurrent

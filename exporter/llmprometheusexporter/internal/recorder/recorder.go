@@ -69,6 +69,8 @@ type Overflow struct {
 // uncontended lock, whatever the number of metrics it updates.
 type Recorder struct {
 	set            Settings
+	textFams       [numTextFormats]map[string]*textFamily
+	legacyNames    bool
 	duration, ttft histShape
 	tpot           histShape
 	names          familyNames
@@ -141,6 +143,9 @@ type series struct {
 	nextExemplar       int64
 	price              priceCache
 	requestLabels      [genai.NumStatuses][]*dto.LabelPair
+	// The label sets as the text formats write them (see labelText).
+	text        string // model, template
+	requestText [genai.NumStatuses]string
 }
 
 // modelSeries holds the metrics labelled by model only.
@@ -153,6 +158,8 @@ type modelSeries struct {
 	nextExemplar [genai.NumReasons]int64
 	unpriced     counter
 	errorLabels  [genai.NumReasons][]*dto.LabelPair
+	text         string // model, as the text formats write it
+	errorText    [genai.NumReasons]string
 }
 
 // priceCache remembers the price of one (provider, model) under one version
@@ -193,7 +200,14 @@ func New(set Settings) (*Recorder, error) {
 			bounds = bounds[:n-1] // +Inf is implied
 		}
 		*h.shape = histShape{bounds: slices.Clone(bounds), native: set.NativeHistograms, schema: schema, maxBuckets: set.NativeMaxBuckets}
+		for f := range numTextFormats {
+			h.shape.le[f] = leFragments(h.shape.bounds, f)
+		}
 	}
+	for f := range numTextFormats {
+		r.textFams[f] = newTextFamilies(r.names, f)
+	}
+	r.legacyNames = legacyNames(r.names)
 	for st := range genai.NumStatuses {
 		r.statusLabels[st] = labelPair("status", genai.Status(st).String())
 		r.statusOrder = append(r.statusOrder, genai.Status(st))
@@ -214,6 +228,11 @@ func New(set Settings) (*Recorder, error) {
 func labelPair(name, value string) *dto.LabelPair {
 	return &dto.LabelPair{Name: proto.String(name), Value: proto.String(value)}
 }
+
+// WritesText reports whether WriteText writes what expfmt writes under every
+// name escaping scheme: the family names are valid legacy names, which no
+// scheme changes.
+func (r *Recorder) WritesText() bool { return r.legacyNames }
 
 // Record counts one call. now (Unix nanoseconds) paces exemplars and is
 // their timestamp.
@@ -347,8 +366,10 @@ func (r *Recorder) newSeries(model, tmpl string) *series {
 	m := r.perModel[model]
 	if m == nil {
 		m = &modelSeries{model: model, labels: []*dto.LabelPair{labelPair("model", model)}}
+		m.text = labelText(m.labels)
 		for rs := range genai.NumReasons {
 			m.errorLabels[rs] = []*dto.LabelPair{m.labels[0], r.reasonLabels[rs]}
+			m.errorText[rs] = labelText(m.errorLabels[rs])
 		}
 		r.perModel[model] = m
 		r.allModels = append(r.allModels, m)
@@ -357,9 +378,11 @@ func (r *Recorder) newSeries(model, tmpl string) *series {
 		labels:   []*dto.LabelPair{m.labels[0], labelPair("template", tmpl)},
 		duration: newHistogram(&r.duration, created, r.set.Exemplars),
 	}
+	s.text = labelText(s.labels)
 	for st := range genai.NumStatuses {
 		s.requests[st].created = created
 		s.requestLabels[st] = []*dto.LabelPair{s.labels[0], r.statusLabels[st], s.labels[1]}
+		s.requestText[st] = labelText(s.requestLabels[st])
 	}
 	for _, c := range []*counter{&s.prompt, &s.completion, &s.cached, &s.reasoning, &s.cost} {
 		c.created = created
