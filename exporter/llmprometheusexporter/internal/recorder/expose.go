@@ -305,7 +305,7 @@ type textWriter struct {
 	f       TextFormat
 	buf     []byte
 	err     error
-	pending string // the family's comment lines, written before its first series
+	pending string   // the family's comment lines, written before its first series
 	h       struct { // the histogram being written
 		count     uint64
 		created   int64
