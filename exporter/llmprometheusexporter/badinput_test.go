@@ -24,6 +24,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
 	"github.com/otelcol-llm/otelcol-llm/exporter/llmprometheusexporter/internal/metadata"
+	"github.com/otelcol-llm/otelcol-llm/internal/genai"
 )
 
 // badWant is the exact outcome of one bad-input row. A counted row creates
@@ -152,11 +153,15 @@ func badInputRows() []badRow {
 			},
 			want: badWant{model: "bad-24", tmpl: "r24", dur: one, invalid: []string{"ttft"}}},
 		// A non-string value in the first template key blocks the next keys (a
-		// present value does not fall through) and is not an invalid cause.
+		// present value does not fall through) and is not an invalid cause; a
+		// non-string model is (cause model).
 		{name: "deeply nested maps where strings are expected (model, template)", attrs: map[string]any{
 			"gen_ai.operation.name": "chat", "gen_ai.request.model": nested(64), "llm.template": nested(64),
 			"gen_ai.prompt.name": "r25", "gen_ai.usage.input_tokens": nested(64)},
-			want: badWant{model: "unknown", tmpl: "none", dur: one, invalid: []string{"input_tokens"}}},
+			want: badWant{model: "unknown", tmpl: "none", dur: one, invalid: []string{"input_tokens", "model"}}},
+		{name: "request model a number: the response model names the call", attrs: chatAttrs("", "r25b", map[string]any{
+			"gen_ai.request.model": 4, "gen_ai.response.model": "bad-25b"}),
+			want: badWant{model: "bad-25b", tmpl: "r25b", dur: one, invalid: []string{"model"}}},
 		{name: "span with every field missing", traces: func(*testing.T) ptrace.Traces {
 			td := ptrace.NewTraces()
 			td.ResourceSpans().AppendEmpty().ScopeSpans().AppendEmpty().Spans().AppendEmpty()
@@ -304,7 +309,13 @@ func telemetrySum(t *testing.T, tel *componenttest.Telemetry, name string, attrs
 	return 0
 }
 
-var invalidCauseNames = []string{"input_tokens", "output_tokens", "cached_input_tokens", "reasoning_tokens", "duration", "ttft", "cost"}
+// invalidCauseNames are every cause the exporter counts.
+var invalidCauseNames = func() (names []string) {
+	for _, c := range genai.InvalidCauses() {
+		names = append(names, c.Name)
+	}
+	return names
+}()
 
 func invalidCounts(t *testing.T, tel *componenttest.Telemetry) map[string]int64 {
 	out := map[string]int64{}
@@ -391,9 +402,9 @@ func TestBadInputTable(t *testing.T) {
 	}
 	assert.Equal(t, map[string]int64{
 		"input_tokens": 6, "output_tokens": 6, "cached_input_tokens": 2, "reasoning_tokens": 1,
-		"duration": 3, "ttft": 4, "cost": 3,
+		"duration": 3, "ttft": 4, "cost": 3, "model": 2,
 	}, wantInvalid, "the table's own totals")
-	assert.Equal(t, int64(35), wantCalls)
+	assert.Equal(t, int64(36), wantCalls)
 	assert.Equal(t, int64(5), wantSkipped)
 
 	// The same totals on /metrics, served by the exporter's handler.

@@ -100,12 +100,16 @@ const (
 	InvalidCost
 	// Added after the others: existing bits and names keep their values.
 	InvalidCacheCreationInputTokens
+	// InvalidModel: the request or response model attribute is not a
+	// string; the call counts under the other model attribute, else under
+	// "unknown".
+	InvalidModel
 	numInvalid = iota
 )
 
 var invalidNames = [numInvalid]string{
 	"input_tokens", "output_tokens", "cached_input_tokens", "reasoning_tokens", "duration", "ttft", "cost",
-	"cache_creation_input_tokens",
+	"cache_creation_input_tokens", "model",
 }
 
 // InvalidCauses lists every single-bit Invalid value with its name, in bit order.

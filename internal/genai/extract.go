@@ -119,10 +119,10 @@ func (e *Extractor) Extract(span ptrace.Span, resource pcommon.Resource, call *C
 	}
 	call.Provider = normalizeProvider(provider)
 	if call.RequestModel = fs.v[fieldRequestModel].Str(); !fs.isSettledStr(fieldRequestModel, call.RequestModel) {
-		call.RequestModel = fs.str(fieldRequestModel)
+		call.RequestModel = fs.model(fieldRequestModel, &call.Invalid)
 	}
 	if call.ResponseModel = fs.v[fieldResponseModel].Str(); !fs.isSettledStr(fieldResponseModel, call.ResponseModel) {
-		call.ResponseModel = fs.str(fieldResponseModel)
+		call.ResponseModel = fs.model(fieldResponseModel, &call.Invalid)
 	}
 	if call.Template = fs.v[fieldTemplate].Str(); !fs.isSettledStr(fieldTemplate, call.Template) {
 		if call.Template = fs.str(fieldTemplate); call.Template == "" {

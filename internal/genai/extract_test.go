@@ -124,9 +124,9 @@ func TestExtractSemconvGenerations(t *testing.T) {
 			want:  want(func(c *Call) { c.RequestModel, c.ResponseModel = "", "gpt-4o-2024-08-06" }),
 		},
 		{
-			name:  "no model, no provider",
+			name:  "no model (a number is refused), no provider",
 			attrs: map[string]any{"gen_ai.operation.name": "chat", "gen_ai.request.model": 42},
-			want:  want(func(c *Call) { c.Provider, c.RequestModel = "", "" }),
+			want:  want(func(c *Call) { c.Provider, c.RequestModel, c.Invalid = "", "", InvalidModel }),
 		},
 	})
 }
@@ -339,6 +339,26 @@ func TestExtractCacheCreationSources(t *testing.T) {
 // not fall through to an older source.
 func TestExtractInvalidPreferredSourceDoesNotFallThrough(t *testing.T) {
 	runExtractCases(t, []extractCase{
+		{
+			name:  "request model not a string",
+			attrs: chat(map[string]any{"gen_ai.request.model": 4, "llm.request.model": "gpt-4o"}),
+			want:  want(func(c *Call) { c.RequestModel, c.Invalid = "", InvalidModel }),
+		},
+		{
+			name:  "response model a map, request model kept",
+			attrs: chat(map[string]any{"gen_ai.response.model": map[string]any{"id": "gpt-4o-2024"}}),
+			want:  want(func(c *Call) { c.Invalid = InvalidModel }),
+		},
+		{
+			name:  "model a slice, an empty string and a bool",
+			attrs: chat(map[string]any{"gen_ai.request.model": []any{"gpt-4o"}, "gen_ai.response.model": true}),
+			want:  want(func(c *Call) { c.RequestModel, c.Invalid = "", InvalidModel }),
+		},
+		{
+			name:  "empty model is absent, not invalid",
+			attrs: chat(map[string]any{"gen_ai.request.model": ""}),
+			want:  want(func(c *Call) { c.RequestModel = "" }),
+		},
 		{
 			name:  "cache creation",
 			attrs: chat(map[string]any{"gen_ai.usage.cache_creation.input_tokens": -3, "gen_ai.usage.cache_creation_input_tokens": 7}),
@@ -801,12 +821,14 @@ func TestStatusReasonNames(t *testing.T) {
 	assert.Equal(t, "other", ReasonOther.String())
 	assert.Equal(t, "other", Reason(200).String())
 	causes := InvalidCauses()
-	require.Len(t, causes, 8)
+	require.Len(t, causes, 9)
 	// Existing bits and names never move: a new cause is appended.
 	assert.Equal(t, InvalidCause{Bit: InvalidTTFT, Name: "ttft"}, causes[5])
 	assert.Equal(t, InvalidCause{Bit: InvalidCost, Name: "cost"}, causes[6])
 	assert.Equal(t, InvalidCause{Bit: 1 << 7, Name: "cache_creation_input_tokens"}, causes[7])
 	assert.Equal(t, InvalidCacheCreationInputTokens, causes[7].Bit)
+	assert.Equal(t, InvalidCause{Bit: 1 << 8, Name: "model"}, causes[8])
+	assert.Equal(t, InvalidModel, causes[8].Bit)
 }
 
 // One Extractor serves concurrent consumers (run with -race).

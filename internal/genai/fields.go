@@ -487,6 +487,20 @@ func (fs *foundSet) str(f field) string {
 	return fs.v[f&(maxFields-1)].Str() // "" for other types
 }
 
+// model is str for a model field: a present value that is not a string (a
+// number, a map…) names no model and is flagged InvalidModel.
+func (fs *foundSet) model(f field, invalid *Invalid) string {
+	s := fs.str(f)
+	if s == "" && fs.has(f) {
+		if _, ok := fs.text(f); !ok {
+			if t := fs.v[f&(maxFields-1)].Type(); t != pcommon.ValueTypeStr && t != pcommon.ValueTypeEmpty {
+				*invalid |= InvalidModel
+			}
+		}
+	}
+	return s
+}
+
 // isSettledStr reports whether s, the v.Str() of field f, is the value str
 // returns, without settling f: a non-empty string from a plain source that
 // absentQuick rules out, which settling keeps as is. Extract inlines str's
