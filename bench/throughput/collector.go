@@ -20,13 +20,15 @@ type collector struct {
 	name    string
 	cmd     *exec.Cmd
 	logPath string
+	started time.Time // just before the process started
 	done    chan struct{}
 	waitErr error
 }
 
-// startCollector starts bin with args, its output going to logPath. The child
-// gets SIGKILL if this process dies first.
-func startCollector(name, bin string, args []string, logPath string) (*collector, error) {
+// startCollector starts bin with args and env added to this process'
+// environment, its output going to logPath. The child gets SIGKILL if this
+// process dies first.
+func startCollector(name, bin string, args, env []string, logPath string) (*collector, error) {
 	logf, err := os.Create(logPath)
 	if err != nil {
 		return nil, err
@@ -34,11 +36,15 @@ func startCollector(name, bin string, args []string, logPath string) (*collector
 	cmd := exec.Command(bin, args...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if len(env) > 0 {
+		cmd.Env = append(os.Environ(), env...)
+	}
+	started := time.Now()
 	if err := cmd.Start(); err != nil {
 		logf.Close()
 		return nil, fmt.Errorf("%s: start %s: %w", name, bin, err)
 	}
-	c := &collector{name: name, cmd: cmd, logPath: logPath, done: make(chan struct{})}
+	c := &collector{name: name, cmd: cmd, logPath: logPath, started: started, done: make(chan struct{})}
 	go func() {
 		c.waitErr = cmd.Wait()
 		logf.Close()

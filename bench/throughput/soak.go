@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"slices"
 	"sync/atomic"
 	"time"
@@ -47,6 +48,11 @@ type SoakSample struct {
 	AcceptedSpans int64   `json:"accepted_spans"` // since the start of the load
 	ScrapeMS      float64 `json:"scrape_ms"`
 	ScrapeBytes   int     `json:"scrape_bytes"`
+	// LiveHeapMB is the mean heap marked live by the collections since the
+	// previous sample (GODEBUG=gctrace=1; whole MB per collection), GCs
+	// their number.
+	LiveHeapMB float64 `json:"live_heap_mb"`
+	GCs        int     `json:"gcs"`
 }
 
 // SoakResult of a soak.
@@ -68,6 +74,18 @@ type SoakResult struct {
 	PeakRSSMB         float64 `json:"peak_rss_mb"` // VmHWM at the end
 	SlopeMBPerHour    float64 `json:"slope_mb_per_hour"`
 	SlopeLastHalfMBPH float64 `json:"slope_last_half_mb_per_hour"`
+	// Means of the first and the second half of the samples.
+	RSSHalvesMB [2]float64 `json:"rss_halves_mb"`
+	// The live heap after each collection (GODEBUG=gctrace=1), over the
+	// samples: what the collector keeps, without the garbage VmRSS also
+	// holds between collections.
+	FirstLiveHeapMB   float64    `json:"first_live_heap_mb"`
+	LastLiveHeapMB    float64    `json:"last_live_heap_mb"`
+	MaxLiveHeapMB     float64    `json:"max_live_heap_mb"`
+	LiveHeapSlopeMBPH float64    `json:"live_heap_slope_mb_per_hour"`
+	LiveHeapHalvesMB  [2]float64 `json:"live_heap_halves_mb"`
+	GCCycles          int        `json:"gc_cycles"`
+	GCCPUSharePercent float64    `json:"gc_cpu_share_percent"` // of the collector's CPU, since its start (runtime's estimate)
 	// /metrics scrape time (full body read) over the samples.
 	ScrapeP50MS  float64         `json:"scrape_p50_ms"`
 	ScrapeMaxMS  float64         `json:"scrape_max_ms"`
@@ -102,7 +120,7 @@ func Soak(ctx context.Context, opts SoakOptions) (*SoakResult, error) {
 	if opts.Logf == nil {
 		opts.Logf = func(string, ...any) {}
 	}
-	topts := Options{LLMBinary: opts.LLMBinary, WorkDir: opts.WorkDir, Sides: []string{sideLLM},
+	topts := Options{LLMBinary: opts.LLMBinary, WorkDir: opts.WorkDir, Sides: []string{sideLLM}, Env: []string{GCTraceEnv},
 		Load: loadgen.Options{BatchSize: opts.BatchSize, Workers: opts.Workers, Warmup: 2 * time.Second, Duration: opts.CapacityRun}}
 	if err := topts.defaults(); err != nil {
 		return nil, err
@@ -207,6 +225,9 @@ loop:
 	if lr.TotalAccepted > 0 {
 		res.CPUPerMSpans = (cpu1 - cpu0) / float64(lr.TotalAccepted) * 1e6
 	}
+	if err := addLiveHeap(res, st.c.logPath, t0.Sub(st.c.started).Seconds()); err != nil {
+		return res, err
+	}
 	summarizeSoak(res)
 	res.Problems = append(res.Problems, loadProblems(lr)...)
 	if res.AchievedRate < 0.95*res.TargetRate {
@@ -238,5 +259,60 @@ func summarizeSoak(res *SoakResult) {
 	res.FirstRSSMB, res.LastRSSMB, res.MaxRSSMB = y[0], y[n-1], slices.Max(y)
 	res.SlopeMBPerHour = slope(x, y)
 	res.SlopeLastHalfMBPH = slope(x[n/2:], y[n/2:])
+	res.RSSHalvesMB = halves(y)
 	res.ScrapeP50MS, res.ScrapeMaxMS = median(sc), slices.Max(sc)
+
+	// The live heap, over the samples that saw a collection.
+	var lx, ly []float64
+	for _, s := range res.Samples {
+		if s.GCs > 0 {
+			lx, ly = append(lx, s.ElapsedS/3600), append(ly, s.LiveHeapMB)
+		}
+	}
+	if len(ly) > 0 {
+		res.FirstLiveHeapMB, res.LastLiveHeapMB, res.MaxLiveHeapMB = ly[0], ly[len(ly)-1], slices.Max(ly)
+		res.LiveHeapSlopeMBPH = slope(lx, ly)
+		res.LiveHeapHalvesMB = halves(ly)
+	}
+}
+
+// halves returns the means of the first and the second half of v.
+func halves(v []float64) [2]float64 {
+	mean := func(v []float64) float64 {
+		if len(v) == 0 {
+			return 0
+		}
+		var s float64
+		for _, x := range v {
+			s += x
+		}
+		return s / float64(len(v))
+	}
+	return [2]float64{mean(v[:len(v)/2]), mean(v[len(v)/2:])}
+}
+
+// addLiveHeap reads the collector's gctrace lines from its log and gives each
+// sample the mean live heap of the collections since the previous one.
+// offset is the time from the process start to the start of the load.
+func addLiveHeap(res *SoakResult, logPath string, offset float64) error {
+	f, err := os.Open(logPath)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	cycles := parseGCTrace(f)
+	if len(cycles) == 0 {
+		res.Problems = append(res.Problems, "no gctrace line in the collector log: live heap not measured")
+		return nil
+	}
+	prev := offset
+	for i := range res.Samples {
+		s := &res.Samples[i]
+		at := offset + s.ElapsedS
+		s.LiveHeapMB, s.GCs = liveHeapBetween(cycles, prev, at)
+		res.GCCycles += s.GCs
+		prev = at
+	}
+	res.GCCPUSharePercent = cycles[len(cycles)-1].GCCPUShare
+	return nil
 }

@@ -65,6 +65,9 @@ type Options struct {
 	// LLMSettle and StockSettle bound the wait for /metrics to show every accepted span.
 	LLMSettle, StockSettle time.Duration
 	Logf                   func(format string, args ...any)
+	// Env is added to the collectors' environment (the soak sets
+	// GODEBUG=gctrace=1).
+	Env []string
 }
 
 // Settings records the load of a comparison.
@@ -371,7 +374,7 @@ func start(ctx context.Context, opts Options, side string, tag string) (*started
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
 		return nil, err
 	}
-	c, err := startCollector(side, bin, args, filepath.Join(opts.WorkDir, tag+".log"))
+	c, err := startCollector(side, bin, args, opts.Env, filepath.Join(opts.WorkDir, tag+".log"))
 	if err != nil {
 		return nil, err
 	}

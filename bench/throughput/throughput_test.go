@@ -176,7 +176,7 @@ llm_time_to_first_token_seconds_count{model="m",template="t"} 6
 }
 
 func TestCollectorStop(t *testing.T) {
-	c, err := startCollector("sh", "/bin/sh", []string{"-c", "echo started; exec sleep 30"}, filepath.Join(t.TempDir(), "log"))
+	c, err := startCollector("sh", "/bin/sh", []string{"-c", "echo started; exec sleep 30"}, nil, filepath.Join(t.TempDir(), "log"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"math"
 	"sort"
 	"strings"
 
@@ -44,8 +45,13 @@ func throughputTargets(p func(string, ...any), tput, soak *results.Saved) {
 	}
 	if soak != nil && soak.Soak != nil {
 		s := soak.Soak
-		p("| 7 | soak: (a) at %.0f %% of capacity for %s, VmRSS | %.1f → %.1f MB (max %.1f), slope %+.1f MB/h (last half %+.1f MB/h); /metrics max %.1f ms | no target set |",
-			s.Fraction*100, dur(s.DurationS), s.FirstRSSMB, s.LastRSSMB, s.MaxRSSMB, s.SlopeMBPerHour, s.SlopeLastHalfMBPH, s.ScrapeMaxMS)
+		live := ""
+		if s.GCCycles > 0 {
+			live = fmt.Sprintf("; live heap after GC (halves' means) %.1f / %.1f MB, slope %+.1f MB/h over %s collections",
+				s.LiveHeapHalvesMB[0], s.LiveHeapHalvesMB[1], s.LiveHeapSlopeMBPH, num(s.GCCycles))
+		}
+		p("| 7 | soak: (a) at %.0f %% of capacity for %s, memory flat | VmRSS %.1f → %.1f MB (max %.1f; halves' means %.1f / %.1f MB), slope %+.1f MB/h%s; /metrics max %.1f ms | %s |",
+			s.Fraction*100, dur(s.DurationS), s.FirstRSSMB, s.LastRSSMB, s.MaxRSSMB, s.RSSHalvesMB[0], s.RSSHalvesMB[1], s.SlopeMBPerHour, live, s.ScrapeMaxMS, soakVerdict(s))
 	}
 }
 
@@ -171,6 +177,28 @@ func writeSoak(p func(string, ...any), soak *results.Saved) {
 		rss = append(rss, fmt.Sprintf("%s: %.1f", dur(s.Samples[i].ElapsedS), s.Samples[i].RSSMB))
 	}
 	p("VmRSS (MB) along the soak: %s.", strings.Join(rss, ", "))
+	if s.GCCycles > 0 {
+		p("")
+		p("The collector ran with `GODEBUG=gctrace=1`: each garbage collection prints the heap it marked live, which")
+		p("is what the collector keeps (VmRSS also holds the garbage between collections and what the runtime has not")
+		p("yet returned). %s collections; the runtime spent %.0f %% of the collector's CPU in GC.", num(s.GCCycles), s.GCCPUSharePercent)
+		p("")
+		p("| live heap first | last | max | halves' means | slope |")
+		p("|---:|---:|---:|---:|---:|")
+		p("| %.1f MB | %.1f MB | %.1f MB | %.2f / %.2f MB | %+.2f MB/h |", s.FirstLiveHeapMB, s.LastLiveHeapMB, s.MaxLiveHeapMB,
+			s.LiveHeapHalvesMB[0], s.LiveHeapHalvesMB[1], s.LiveHeapSlopeMBPH)
+		p("")
+		p("Memory counts as flat (targets table) when the means of the live heap over the first and the second half")
+		p("differ by less than 1 MB and those of VmRSS by less than 10 %%.")
+		p("")
+		var live []string
+		for i := 0; i < len(s.Samples); i += step {
+			if s.Samples[i].GCs > 0 {
+				live = append(live, fmt.Sprintf("%s: %.1f", dur(s.Samples[i].ElapsedS), s.Samples[i].LiveHeapMB))
+			}
+		}
+		p("Live heap (MB, mean of the collections in each interval) along the soak: %s.", strings.Join(live, ", "))
+	}
 	if len(s.Problems) > 0 {
 		p("")
 		p("Problems seen: %s.", strings.Join(s.Problems, "; "))
@@ -194,4 +222,19 @@ func dur(s float64) string {
 		return fmt.Sprintf("%.0f min", s/60)
 	}
 	return fmt.Sprintf("%.0f s", s)
+}
+
+// soakVerdict judges the soak's memory: flat when the live heap's halves
+// differ by less than 1 MB (gctrace gives whole MB) and VmRSS's by less than
+// 10 %.
+func soakVerdict(s *throughput.SoakResult) string {
+	if s.GCCycles == 0 {
+		return "live heap not measured"
+	}
+	live := math.Abs(s.LiveHeapHalvesMB[1] - s.LiveHeapHalvesMB[0])
+	rss := math.Abs(s.RSSHalvesMB[1]-s.RSSHalvesMB[0]) / max(s.RSSHalvesMB[0], 1)
+	if live < 1 && rss < 0.10 {
+		return "**met**"
+	}
+	return "**not met**"
 }
