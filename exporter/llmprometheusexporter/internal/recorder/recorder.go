@@ -96,6 +96,7 @@ type Recorder struct {
 	all       []*series      // every series, sorted by (model, template) when !unsorted
 	allModels []*modelSeries // sorted by model when !unsorted
 	unsorted  bool
+	folded    foldedPrices
 }
 
 type snapshot struct {
@@ -460,6 +461,11 @@ func (r *Recorder) priceOf(s *series, c *genai.Call) *pricing.Price {
 	}
 	version := r.set.Pricer.Version()
 	model := c.Model()
+	if s.model == OverflowValue {
+		// The series holds every model past the cap: its calls alternate
+		// between models, which the series' one-entry cache would miss.
+		return r.folded.priceOf(r.set.Pricer, version, c.Provider, model)
+	}
 	pc := &s.price
 	if pc.valid && pc.version == version && pc.provider == c.Provider && pc.model == model {
 		return pc.price
@@ -469,6 +475,40 @@ func (r *Recorder) priceOf(s *series, c *genai.Call) *pricing.Price {
 		price = nil
 	}
 	*pc = priceCache{valid: true, version: version, provider: strings.Clone(c.Provider), model: strings.Clone(model), price: price}
+	return price
+}
+
+// maxFoldedPrices bounds the prices remembered for models folded into
+// "other": past it a folded model is looked up on each call (a cardinality
+// attack then costs lookups, never memory).
+const maxFoldedPrices = 4096
+
+// foldedPrices remembers the prices of the models folded into "other", under
+// one version of the price table.
+type foldedPrices struct {
+	mu      sync.Mutex
+	version uint64
+	prices  map[priceKey]*pricing.Price // nil: unpriced
+}
+
+type priceKey struct{ provider, model string }
+
+func (f *foldedPrices) priceOf(p *pricing.Pricer, version uint64, provider, model string) *pricing.Price {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.prices == nil || f.version != version {
+		f.prices, f.version = map[priceKey]*pricing.Price{}, version
+	}
+	if price, ok := f.prices[priceKey{provider, model}]; ok {
+		return price
+	}
+	price, ok := p.Table().Lookup(provider, model)
+	if !ok {
+		price = nil
+	}
+	if len(f.prices) < maxFoldedPrices {
+		f.prices[priceKey{strings.Clone(provider), strings.Clone(model)}] = price
+	}
 	return price
 }
 

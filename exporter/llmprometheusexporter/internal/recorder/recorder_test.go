@@ -248,6 +248,52 @@ llm_reasoning_tokens_total{model="my-finetune",template="support"} 0
 	assert.InDelta(t, tableCost+1000*5/1e6, costOf(mfs, "gpt-4o-2024-08-06"), 1e-15)
 }
 
+// Models folded into "other" are each priced by their own row, through the
+// recorder's bounded memo, which a new price table empties.
+func TestRecordCostFoldedModels(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "prices.yaml")
+	require.NoError(t, os.WriteFile(path, []byte("models:\n  - {model: cheap, input: 1, output: 2}\n  - {model: dear, input: 10, output: 20}\n"), 0o600))
+	pricer, err := pricing.NewPricer(pricing.Settings{File: path}, zap.NewNop())
+	require.NoError(t, err)
+	set := testSettings()
+	set.Pricer, set.MaxModels = pricer, 1
+	r, reg := newTestRecorder(t, set)
+
+	first := chat("first", "t", 1, 1, 1) // takes the only model slot; unpriced
+	r.Record(&first, 0)
+	for range 3 { // alternating models under (other, t)
+		for _, m := range []string{"cheap", "dear", "unlisted"} {
+			c := chat(m, "t", 1, 1000, 100)
+			r.Record(&c, 0)
+		}
+	}
+	mfs, err := reg.Gather()
+	require.NoError(t, err)
+	cost := func() float64 {
+		return findMetric(t, mfs, "llm_cost_usd_total", map[string]string{"model": OverflowValue}).GetCounter().GetValue()
+	}
+	assert.InDelta(t, 3*(1000*1+100*2+1000*10+100*20)/1e6, cost(), 1e-15)
+	assert.InDelta(t, 3, value(t, reg, "llm_unpriced_requests_total", "model", OverflowValue), 0)
+	assert.Len(t, r.folded.prices, 3)
+
+	require.NoError(t, os.WriteFile(path, []byte("models:\n  - {model: cheap, input: 100, output: 0}\n"), 0o600))
+	require.True(t, pricer.Reload())
+	c := chat("cheap", "t", 1, 1000, 100)
+	r.Record(&c, 0)
+	mfs, err = reg.Gather()
+	require.NoError(t, err)
+	assert.InDelta(t, 3*(1000*1+100*2+1000*10+100*20)/1e6+1000*100/1e6, cost(), 1e-15)
+	assert.Len(t, r.folded.prices, 1, "a new table empties the memo")
+
+	// The memo is bounded: past it folded models are looked up each time.
+	for i := range maxFoldedPrices + 10 {
+		c := chat(fmt.Sprintf("m-%d", i), "t", 1, 1, 1)
+		r.Record(&c, 0)
+	}
+	assert.Len(t, r.folded.prices, maxFoldedPrices)
+}
+
 // Prompt-cache writes are priced at the row's cache_write price, once, and
 // add no series: a pair with cache writes exposes exactly the series of a pair
 // without.
@@ -508,6 +554,30 @@ func BenchmarkRecord(b *testing.B) {
 		set.NativeHistograms = false
 		benchmarkRecord(b, set)
 	})
+}
+
+// BenchmarkRecordFoldedModels: more models than the model cap, so most calls
+// count under model "other" and each carries its own model to be priced.
+func BenchmarkRecordFoldedModels(b *testing.B) {
+	pricer, err := pricing.NewPricer(pricing.Settings{Defaults: true}, zap.NewNop())
+	require.NoError(b, err)
+	set := testSettings()
+	set.Pricer, set.MaxModels = pricer, 4
+	r, _ := newTestRecorder(b, set)
+	calls := make([]genai.Call, 1000)
+	for i := range calls {
+		calls[i] = chat(fmt.Sprintf("ft:gpt-4o-mini:acme:customer-%d", i%300), "support", 1.5, 1000, 100)
+		calls[i].Provider = "openai"
+	}
+	now := int64(0)
+	b.ReportAllocs()
+	for b.Loop() {
+		now += int64(time.Millisecond)
+		for i := range calls {
+			r.Record(&calls[i], now)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(calls)), "ns/call")
 }
 
 func benchmarkRecord(b *testing.B, set Settings) {
