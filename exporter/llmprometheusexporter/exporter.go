@@ -100,7 +100,7 @@ func newLLMExporter(cfg *Config, set exporter.Settings) (*llmExporter, error) {
 // (with native histograms), gzip-compressed when the client accepts it.
 func (e *llmExporter) handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("/metrics", withGzip(&textHandler{rec: e.recorder, fallback: e.promhttpHandler(), logger: e.settings.Logger}))
+	mux.Handle("/metrics", withGzip(&metricsHandler{rec: e.recorder, fallback: e.promhttpHandler(), logger: e.settings.Logger}))
 	return mux
 }
 

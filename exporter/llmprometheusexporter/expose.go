@@ -1,6 +1,7 @@
 package llmprometheusexporter // import "github.com/otelcol-llm/otelcol-llm/exporter/llmprometheusexporter"
 
 import (
+	"io"
 	"net/http"
 
 	"github.com/prometheus/common/expfmt"
@@ -9,42 +10,45 @@ import (
 	"github.com/otelcol-llm/otelcol-llm/exporter/llmprometheusexporter/internal/recorder"
 )
 
-// textHandler serves the text formats (Prometheus text and OpenMetrics 1.0)
-// with the recorder's own writer, which writes the series without building
-// protobuf families first; every other request (protobuf, a name[] filter)
-// goes to fallback, the promhttp handler. Both write the same bytes for the
-// text formats (TestTextHandlerMatchesPromhttp). The name escaping schemes
-// leave valid legacy names, which are all the recorder has, as they are.
-type textHandler struct {
+// metricsHandler serves /metrics with the recorder's own writers, which write
+// the series without building protobuf families first: Prometheus text,
+// OpenMetrics 1.0 and delimited protobuf. Every other request (the protobuf
+// text formats, a name[] filter) goes to fallback, the promhttp handler.
+// Both write the same bytes (TestMetricsHandlerMatchesPromhttp). The name
+// escaping schemes leave valid legacy names, which are all the recorder has,
+// as they are.
+type metricsHandler struct {
 	rec      *recorder.Recorder
 	fallback http.Handler
 	logger   *zap.Logger
 }
 
-func (h *textHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (h *metricsHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	format := expfmt.NegotiateIncludingOpenMetrics(r.Header)
-	tf, ok := textFormatOf(format)
-	if !ok || !h.rec.WritesText() || (r.URL != nil && r.URL.RawQuery != "" && r.URL.Query().Has("name[]")) {
+	write := h.writerFor(format)
+	if write == nil || !h.rec.WritesText() || (r.URL != nil && r.URL.RawQuery != "" && r.URL.Query().Has("name[]")) {
 		h.fallback.ServeHTTP(w, r)
 		return
 	}
 	w.Header().Set("Content-Type", string(format))
-	if err := h.rec.WriteText(w, tf); err != nil {
+	if err := write(w); err != nil {
 		// The client went away; the response is cut short.
 		h.logger.Debug("writing /metrics", zap.Error(err))
 	}
 }
 
-// textFormatOf returns the recorder's format for a negotiated one.
-func textFormatOf(f expfmt.Format) (recorder.TextFormat, bool) {
+// writerFor returns the recorder's writer of a negotiated format, or nil.
+func (h *metricsHandler) writerFor(f expfmt.Format) func(io.Writer) error {
 	switch f.FormatType() {
 	case expfmt.TypeTextPlain:
-		return recorder.FormatText, true
+		return func(w io.Writer) error { return h.rec.WriteText(w, recorder.FormatText) }
 	case expfmt.TypeOpenMetrics:
 		switch f.Version() {
 		case expfmt.OpenMetricsVersion_1_0_0, expfmt.OpenMetricsVersion_0_0_1, "":
-			return recorder.FormatOpenMetrics, true
+			return func(w io.Writer) error { return h.rec.WriteText(w, recorder.FormatOpenMetrics) }
 		}
+	case expfmt.TypeProtoDelim:
+		return h.rec.WriteProto
 	}
-	return 0, false
+	return nil
 }

@@ -11,10 +11,10 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestTextHandlerMatchesPromhttp: for every Accept header a Prometheus server
+// TestMetricsHandlerMatchesPromhttp: for every Accept header a Prometheus server
 // or a person sends, /metrics answers with the Content-Type and the bytes the
 // promhttp handler gives for the same recorder.
-func TestTextHandlerMatchesPromhttp(t *testing.T) {
+func TestMetricsHandlerMatchesPromhttp(t *testing.T) {
 	e := filledExporter(t, 4, 3)
 	require.NoError(t, e.consumeTraces(context.Background(), scenario(t)))
 	ours, theirs := e.handler(), e.promhttpHandler()
@@ -47,6 +47,11 @@ func TestTextHandlerMatchesPromhttp(t *testing.T) {
 			"/metrics", "application/openmetrics-text; version=1.0.0; charset=utf-8; escaping=allow-utf-8"},
 		{"application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited", "/metrics",
 			"application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited; escaping=underscores"},
+		// What Prometheus 3 sends with native histograms on.
+		{"application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited;escaping=allow-utf-8;q=0.6,application/openmetrics-text;version=1.0.0;escaping=allow-utf-8;q=0.5,application/openmetrics-text;version=0.0.1;q=0.4,text/plain;version=1.0.0;escaping=allow-utf-8;q=0.3,text/plain;version=0.0.4;q=0.2,*/*;q=0.1",
+			"/metrics", "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited; escaping=allow-utf-8"},
+		{"application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=text", "/metrics",
+			"application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=text; escaping=underscores"},
 		{"", "/metrics?name[]=llm_requests_total", "text/plain; version=0.0.4; charset=utf-8; escaping=underscores"},
 		{"", "/metrics?debug=1", "text/plain; version=0.0.4; charset=utf-8; escaping=underscores"},
 	} {

@@ -172,34 +172,10 @@ const textFlushSize = 32 << 10
 // series is copied under its lock and written after, so a scrape holds no
 // lock while it writes. It returns the first error of w.
 func (r *Recorder) WriteText(w io.Writer, f TextFormat) error {
-	all, models := r.sorted()
-	t := &textWriter{w: w, f: f, buf: make([]byte, 0, textFlushSize+4<<10)}
-	fams := r.textFams[f]
-	for _, short := range r.names.order {
-		fam := fams[short]
-		t.pending = fam.header
-		switch short {
-		case nameRequests:
-			r.writeRequests(t, fam, all)
-		case nameDuration, nameTTFT, nameTPOT:
-			r.writeHistograms(t, fam, short, all)
-		case namePrompt, nameCompletion, nameCached, nameReasoning, nameCost:
-			writeCounters(t, fam, short, all)
-		case nameErrors:
-			r.writeErrors(t, fam, models)
-		case nameUnpriced:
-			for _, m := range models {
-				m.mu.Lock()
-				c := m.unpriced
-				m.mu.Unlock()
-				if c.created != 0 {
-					t.counter(fam, m.text, &c)
-				}
-			}
-		}
-		if t.err != nil {
-			return t.err
-		}
+	t := &textWriter{w: w, f: f, fams: r.textFams[f], buf: make([]byte, 0, textFlushSize+4<<10)}
+	r.walk(t, f == FormatOpenMetrics, false)
+	if t.err != nil {
+		return t.err
 	}
 	if f == FormatOpenMetrics {
 		t.buf = append(t.buf, "# EOF\n"...)
@@ -208,110 +184,24 @@ func (r *Recorder) WriteText(w io.Writer, f TextFormat) error {
 	return t.err
 }
 
-func (r *Recorder) writeRequests(t *textWriter, fam *textFamily, all []*series) {
-	for lo := 0; lo < len(all); {
-		hi := lo + 1
-		for hi < len(all) && all[hi].model == all[lo].model {
-			hi++
-		}
-		for _, st := range r.statusOrder {
-			for _, s := range all[lo:hi] {
-				s.mu.Lock()
-				c := s.requests[st]
-				s.mu.Unlock()
-				t.counter(fam, s.requestText[st], &c)
-			}
-		}
-		lo = hi
-	}
-}
-
-func writeCounters(t *textWriter, fam *textFamily, short string, all []*series) {
-	for _, s := range all {
-		s.mu.Lock()
-		var c counter
-		switch short {
-		case namePrompt:
-			c = s.prompt
-		case nameCompletion:
-			c = s.completion
-		case nameCached:
-			c = s.cached
-		case nameReasoning:
-			c = s.reasoning
-		case nameCost:
-			c = s.cost
-		}
-		s.mu.Unlock()
-		if c.created != 0 {
-			t.counter(fam, s.text, &c)
-		}
-	}
-}
-
-func (r *Recorder) writeErrors(t *textWriter, fam *textFamily, models []*modelSeries) {
-	for _, m := range models {
-		m.mu.Lock()
-		errs := m.errors
-		m.mu.Unlock()
-		for _, rs := range r.reasonOrder {
-			if c := &errs[rs]; c.created != 0 {
-				t.counter(fam, m.errorText[rs], c)
-			}
-		}
-	}
-}
-
-func (r *Recorder) writeHistograms(t *textWriter, fam *textFamily, short string, all []*series) {
-	shape := &r.duration
-	switch short {
-	case nameTTFT:
-		shape = &r.ttft
-	case nameTPOT:
-		shape = &r.tpot
-	}
-	le := shape.le[t.f]
-	for _, s := range all {
-		s.mu.Lock()
-		h := s.duration
-		switch short {
-		case nameTTFT:
-			h = s.ttft
-		case nameTPOT:
-			h = s.tpot
-		}
-		if h == nil {
-			s.mu.Unlock()
-			continue
-		}
-		// Copy what is written, so the lock is not held while writing.
-		t.h.count, t.h.sum, t.h.created = h.count, h.sum, h.created
-		t.h.buckets = append(t.h.buckets[:0], h.buckets...)
-		t.h.exemplars = t.h.exemplars[:0]
-		if t.f == FormatOpenMetrics {
-			t.h.exemplars = append(t.h.exemplars, h.exemplars...)
-		}
-		s.mu.Unlock()
-		t.histogram(fam, s.text, le)
-		if t.err != nil {
-			return
-		}
-	}
-}
-
-// textWriter buffers one text scrape.
+// textWriter writes one text scrape, buffered.
 type textWriter struct {
-	w       io.Writer
-	f       TextFormat
-	buf     []byte
-	err     error
-	pending string   // the family's comment lines, written before its first series
-	h       struct { // the histogram being written
-		count     uint64
-		created   int64
-		sum       float64
-		buckets   []uint64
-		exemplars []exemplar
+	w    io.Writer
+	f    TextFormat
+	fams map[string]*textFamily
+	fam  *textFamily // the family being written
+	le   []string    // its histograms' le fragments
+	buf  []byte
+	err  error
+}
+
+func (t *textWriter) failed() bool { return t.err != nil }
+
+func (t *textWriter) family(short string, shape *histShape) {
+	t.fam = t.fams[short]
+	t.buf = append(t.buf, t.fam.header...)
+	if shape != nil {
+		t.le = shape.le[t.f]
 	}
 }
 
@@ -322,15 +212,6 @@ func (t *textWriter) flush() {
 	t.buf = t.buf[:0]
 }
 
-// begin starts a series line of a family: the family's comment lines before
-// its first series.
-func (t *textWriter) begin() {
-	if t.pending != "" {
-		t.buf = append(t.buf, t.pending...)
-		t.pending = ""
-	}
-}
-
 // end ends a series, writing the buffer out once it is full.
 func (t *textWriter) end() {
 	if len(t.buf) >= textFlushSize {
@@ -338,11 +219,11 @@ func (t *textWriter) end() {
 	}
 }
 
-func (t *textWriter) counter(fam *textFamily, labels string, c *counter) {
-	t.begin()
+func (t *textWriter) counter(labels *labelSet, c *counter) {
+	fam := t.fam
 	b := append(t.buf, fam.sample...)
 	b = append(b, '{')
-	b = append(b, labels...)
+	b = append(b, labels.text...)
 	b = append(b, '}', ' ')
 	b = appendFloat(b, c.value, t.f)
 	if t.f == FormatOpenMetrics {
@@ -352,7 +233,7 @@ func (t *textWriter) counter(fam *textFamily, labels string, c *counter) {
 		b = append(b, '\n')
 		b = append(b, fam.created...)
 		b = append(b, '{')
-		b = append(b, labels...)
+		b = append(b, labels.text...)
 		b = append(b, '}', ' ')
 		b = appendFloat(b, float64(c.created)/1e9, t.f)
 	}
@@ -360,10 +241,9 @@ func (t *textWriter) counter(fam *textFamily, labels string, c *counter) {
 	t.end()
 }
 
-func (t *textWriter) histogram(fam *textFamily, labels string, le []string) {
-	t.begin()
+func (t *textWriter) histogram(labels *labelSet, h *histSnapshot) {
+	fam, le := t.fam, t.le
 	b := t.buf
-	h := &t.h
 	var cum uint64
 	for i, n := range h.buckets {
 		cum += n
@@ -372,7 +252,7 @@ func (t *textWriter) histogram(fam *textFamily, labels string, le []string) {
 		}
 		b = append(b, fam.bucket...)
 		b = append(b, '{')
-		b = append(b, labels...)
+		b = append(b, labels.text...)
 		b = append(b, le[i]...)
 		if t.f == FormatOpenMetrics {
 			b = strconv.AppendUint(b, cum, 10)
@@ -386,20 +266,20 @@ func (t *textWriter) histogram(fam *textFamily, labels string, le []string) {
 	}
 	b = append(b, fam.sum...)
 	b = append(b, '{')
-	b = append(b, labels...)
+	b = append(b, labels.text...)
 	b = append(b, '}', ' ')
 	b = appendFloat(b, h.sum, t.f)
 	b = append(b, '\n')
 	b = append(b, fam.count...)
 	b = append(b, '{')
-	b = append(b, labels...)
+	b = append(b, labels.text...)
 	b = append(b, '}', ' ')
 	if t.f == FormatOpenMetrics {
 		b = strconv.AppendUint(b, h.count, 10)
 		b = append(b, '\n')
 		b = append(b, fam.created...)
 		b = append(b, '{')
-		b = append(b, labels...)
+		b = append(b, labels.text...)
 		b = append(b, '}', ' ')
 		b = appendFloat(b, float64(h.created)/1e9, t.f)
 	} else {

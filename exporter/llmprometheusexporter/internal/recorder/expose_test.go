@@ -1,6 +1,7 @@
 package recorder
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/binary"
 	"errors"
@@ -9,10 +10,14 @@ import (
 	"strings"
 	"testing"
 
+	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/zap"
+	"google.golang.org/protobuf/encoding/protodelim"
+	"google.golang.org/protobuf/encoding/prototext"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/otelcol-llm/otelcol-llm/internal/genai"
 	"github.com/otelcol-llm/otelcol-llm/pricing"
@@ -90,6 +95,42 @@ func expfmtBody(t *testing.T, r *Recorder, format expfmt.Format) []byte {
 	return buf.Bytes()
 }
 
+// protoBody encodes Gather's families as a promhttp handler does for the
+// delimited protobuf format.
+func protoBody(t *testing.T, r *Recorder) []byte {
+	t.Helper()
+	mfs, err := r.Gather()
+	require.NoError(t, err)
+	var buf bytes.Buffer
+	for _, mf := range mfs {
+		_, err := protodelim.MarshalTo(&buf, mf)
+		require.NoError(t, err)
+	}
+	return buf.Bytes()
+}
+
+// requireSameProto fails with the first family that differs, as text.
+func requireSameProto(t *testing.T, want, got []byte) {
+	t.Helper()
+	if bytes.Equal(want, got) {
+		return
+	}
+	wr, gr := bufio.NewReader(bytes.NewReader(want)), bufio.NewReader(bytes.NewReader(got))
+	for i := 0; ; i++ {
+		var w, g dto.MetricFamily
+		werr := protodelim.UnmarshalFrom(wr, &w)
+		gerr := protodelim.UnmarshalFrom(gr, &g)
+		require.Equal(t, werr == nil, gerr == nil, "family %d: %v / %v", i, werr, gerr)
+		if werr != nil {
+			break
+		}
+		if !proto.Equal(&w, &g) {
+			t.Fatalf("family %d differs:\nwant %s\ngot  %s", i, prototext.Format(&w), prototext.Format(&g))
+		}
+	}
+	t.Fatalf("the same families, different bytes (%d vs %d)", len(want), len(got))
+}
+
 // requireSameBytes fails with the first differing line.
 func requireSameBytes(t *testing.T, want, got []byte) {
 	t.Helper()
@@ -106,8 +147,8 @@ func requireSameBytes(t *testing.T, want, got []byte) {
 }
 
 // TestWriteTextMatchesExpfmt checks WriteText byte for byte against expfmt
-// encoding Gather's families, for both text formats, in several
-// configurations, after random calls.
+// encoding Gather's families, for both text formats, and WriteProto against
+// protodelim marshalling them, in several configurations, after random calls.
 func TestWriteTextMatchesExpfmt(t *testing.T) {
 	pricer, err := pricing.NewPricer(pricing.Settings{Inline: []pricing.Row{{
 		Prefix: "gpt-4o", Provider: "openai", Input: 2.5, Output: 10, CachedInput: ptr(1.25),
@@ -143,6 +184,10 @@ func TestWriteTextMatchesExpfmt(t *testing.T) {
 					require.NoError(t, r.WriteText(&got, f))
 					requireSameBytes(t, want, got.Bytes())
 				}
+				want := protoBody(t, r)
+				var got bytes.Buffer
+				require.NoError(t, r.WriteProto(&got))
+				requireSameProto(t, want, got.Bytes())
 			}
 		})
 	}

@@ -70,6 +70,7 @@ type Overflow struct {
 type Recorder struct {
 	set            Settings
 	textFams       [numTextFormats]map[string]*textFamily
+	protoHeads     map[string]string
 	legacyNames    bool
 	duration, ttft histShape
 	tpot           histShape
@@ -144,9 +145,9 @@ type series struct {
 	nextExemplar       int64
 	price              priceCache
 	requestLabels      [genai.NumStatuses][]*dto.LabelPair
-	// The label sets as the text formats write them (see labelText).
-	text        string // model, template
-	requestText [genai.NumStatuses]string
+	// The label sets as the scrapes write them.
+	lbl        labelSet // model, template
+	requestLbl [genai.NumStatuses]labelSet
 }
 
 // modelSeries holds the metrics labelled by model only.
@@ -159,8 +160,8 @@ type modelSeries struct {
 	nextExemplar [genai.NumReasons]int64
 	unpriced     counter
 	errorLabels  [genai.NumReasons][]*dto.LabelPair
-	text         string // model, as the text formats write it
-	errorText    [genai.NumReasons]string
+	lbl          labelSet // model, as the scrapes write it
+	errorLbl     [genai.NumReasons]labelSet
 }
 
 // priceCache remembers the price of one (provider, model) under one version
@@ -209,6 +210,7 @@ func New(set Settings) (*Recorder, error) {
 		r.textFams[f] = newTextFamilies(r.names, f)
 	}
 	r.legacyNames = legacyNames(r.names)
+	r.protoHeads = protoFamilyHeads(r.names)
 	for st := range genai.NumStatuses {
 		r.statusLabels[st] = labelPair("status", genai.Status(st).String())
 		r.statusOrder = append(r.statusOrder, genai.Status(st))
@@ -367,10 +369,10 @@ func (r *Recorder) newSeries(model, tmpl string) *series {
 	m := r.perModel[model]
 	if m == nil {
 		m = &modelSeries{model: model, labels: []*dto.LabelPair{labelPair("model", model)}}
-		m.text = labelText(m.labels)
+		m.lbl = newLabelSet(m.labels)
 		for rs := range genai.NumReasons {
 			m.errorLabels[rs] = []*dto.LabelPair{m.labels[0], r.reasonLabels[rs]}
-			m.errorText[rs] = labelText(m.errorLabels[rs])
+			m.errorLbl[rs] = newLabelSet(m.errorLabels[rs])
 		}
 		r.perModel[model] = m
 		r.allModels = append(r.allModels, m)
@@ -379,11 +381,11 @@ func (r *Recorder) newSeries(model, tmpl string) *series {
 		labels:   []*dto.LabelPair{m.labels[0], labelPair("template", tmpl)},
 		duration: newHistogram(&r.duration, created, r.set.Exemplars),
 	}
-	s.text = labelText(s.labels)
+	s.lbl = newLabelSet(s.labels)
 	for st := range genai.NumStatuses {
 		s.requests[st].created = created
 		s.requestLabels[st] = []*dto.LabelPair{s.labels[0], r.statusLabels[st], s.labels[1]}
-		s.requestText[st] = labelText(s.requestLabels[st])
+		s.requestLbl[st] = newLabelSet(s.requestLabels[st])
 	}
 	for _, c := range []*counter{&s.prompt, &s.completion, &s.cached, &s.reasoning, &s.cost} {
 		c.created = created
