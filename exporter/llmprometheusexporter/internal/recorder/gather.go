@@ -64,7 +64,9 @@ func newFamilyNames(namespace string) familyNames {
 // series, sorted by name, its series sorted by label values in label-name
 // order, as a prometheus.Registry returns them. The series are built
 // directly (no collector channel, no consistency checks: names and labels are
-// valid by construction) so a scrape costs little per series.
+// valid by construction). /metrics writes the common formats without it
+// (WriteText, WriteProto); Gather serves the rest through promhttp and is the
+// reference those writers are checked against.
 func (r *Recorder) Gather() ([]*dto.MetricFamily, error) {
 	all, models := r.sorted()
 	b := &builder{}
