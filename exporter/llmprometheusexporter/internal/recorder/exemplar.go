@@ -11,30 +11,25 @@ import (
 )
 
 // exemplar is a trace_id / span_id exemplar kept in raw form, so recording
-// one costs no allocation; it becomes a dto.Exemplar when scraped.
+// one costs no allocation; a scrape writes it from this form.
 type exemplar struct {
 	traceID [16]byte
 	spanID  [8]byte
 	value   float64
 	ts      int64 // Unix nanoseconds
 	ok      bool  // false: no exemplar
-	// built caches dto(): a new exemplar replaces the whole struct, and
-	// with it the cache. Guarded by the series' mutex like the rest.
-	built *dto.Exemplar
 }
 
 func newExemplar(c *genai.Call, now int64) exemplar {
 	return exemplar{traceID: c.TraceID, spanID: c.SpanID, ts: now, ok: true}
 }
 
+// dto returns the exemplar as a client_model Exemplar, nil when there is none.
 func (e *exemplar) dto() *dto.Exemplar {
 	if !e.ok {
 		return nil
 	}
-	if e.built == nil {
-		e.built = e.build()
-	}
-	return e.built
+	return e.build()
 }
 
 func (e *exemplar) build() *dto.Exemplar {

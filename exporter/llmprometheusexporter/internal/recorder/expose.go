@@ -221,20 +221,14 @@ func (t *textWriter) end() {
 
 func (t *textWriter) counter(labels *labelSet, c *counter) {
 	fam := t.fam
-	b := append(t.buf, fam.sample...)
-	b = append(b, '{')
-	b = append(b, labels.text...)
-	b = append(b, '}', ' ')
+	b := appendSample(t.buf, fam.sample, labels)
 	b = appendFloat(b, c.value, t.f)
 	if t.f == FormatOpenMetrics {
 		if c.ex.ok {
 			b = appendExemplar(b, &c.ex)
 		}
 		b = append(b, '\n')
-		b = append(b, fam.created...)
-		b = append(b, '{')
-		b = append(b, labels.text...)
-		b = append(b, '}', ' ')
+		b = appendSample(b, fam.created, labels)
 		b = appendFloat(b, float64(c.created)/1e9, t.f)
 	}
 	t.buf = append(b, '\n')
@@ -264,29 +258,28 @@ func (t *textWriter) histogram(labels *labelSet, h *histSnapshot) {
 		}
 		b = append(b, '\n')
 	}
-	b = append(b, fam.sum...)
-	b = append(b, '{')
-	b = append(b, labels.text...)
-	b = append(b, '}', ' ')
+	b = appendSample(b, fam.sum, labels)
 	b = appendFloat(b, h.sum, t.f)
 	b = append(b, '\n')
-	b = append(b, fam.count...)
-	b = append(b, '{')
-	b = append(b, labels.text...)
-	b = append(b, '}', ' ')
+	b = appendSample(b, fam.count, labels)
 	if t.f == FormatOpenMetrics {
 		b = strconv.AppendUint(b, h.count, 10)
 		b = append(b, '\n')
-		b = append(b, fam.created...)
-		b = append(b, '{')
-		b = append(b, labels.text...)
-		b = append(b, '}', ' ')
+		b = appendSample(b, fam.created, labels)
 		b = appendFloat(b, float64(h.created)/1e9, t.f)
 	} else {
 		b = appendFloat(b, float64(h.count), t.f)
 	}
 	t.buf = append(b, '\n')
 	t.end()
+}
+
+// appendSample appends the start of a sample line: `name{labels} `.
+func appendSample(b []byte, name string, labels *labelSet) []byte {
+	b = append(b, name...)
+	b = append(b, '{')
+	b = append(b, labels.text...)
+	return append(b, '}', ' ')
 }
 
 // appendExemplar writes an OpenMetrics exemplar: ` # {trace_id="…",span_id="…"} value timestamp`.

@@ -1,13 +1,12 @@
 package recorder // import "github.com/otelcol-llm/otelcol-llm/exporter/llmprometheusexporter/internal/recorder"
 
 import (
+	"math"
 	"slices"
 	"strings"
 
 	dto "github.com/prometheus/client_model/go"
 	"google.golang.org/protobuf/proto"
-
-	"github.com/otelcol-llm/otelcol-llm/internal/genai"
 )
 
 // Metric names without the namespace, and their help texts.
@@ -62,54 +61,15 @@ func newFamilyNames(namespace string) familyNames {
 
 // Gather implements prometheus.Gatherer: every family with at least one
 // series, sorted by name, its series sorted by label values in label-name
-// order, as a prometheus.Registry returns them. The series are built
-// directly (no collector channel, no consistency checks: names and labels are
-// valid by construction). /metrics writes the common formats without it
-// (WriteText, WriteProto); Gather serves the rest through promhttp and is the
-// reference those writers are checked against.
+// order, as a prometheus.Registry returns them (TestGatherMatchesRegistry).
+// The series are built directly (no collector channel, no consistency
+// checks: names and labels are valid by construction). /metrics writes the
+// common formats without it (WriteText, WriteProto); Gather serves the rest
+// through promhttp and is the reference those writers are checked against.
 func (r *Recorder) Gather() ([]*dto.MetricFamily, error) {
-	all, models := r.sorted()
-	b := &builder{}
-	out := make([]*dto.MetricFamily, 0, len(r.names.order))
-	for _, short := range r.names.order {
-		var ms []*dto.Metric
-		switch short {
-		case nameRequests:
-			ms = r.gatherRequests(b, all)
-		case nameDuration:
-			ms = b.histograms(all, func(s *series) *histogram { return s.duration })
-		case nameTTFT:
-			ms = b.histograms(all, func(s *series) *histogram { return s.ttft })
-		case nameTPOT:
-			ms = b.histograms(all, func(s *series) *histogram { return s.tpot })
-		case namePrompt:
-			ms = b.counterSeries(all, func(s *series) *counter { return &s.prompt })
-		case nameCompletion:
-			ms = b.counterSeries(all, func(s *series) *counter { return &s.completion })
-		case nameCached:
-			ms = b.counterSeries(all, func(s *series) *counter { return &s.cached })
-		case nameReasoning:
-			ms = b.counterSeries(all, func(s *series) *counter { return &s.reasoning })
-		case nameCost:
-			ms = b.counterSeries(all, func(s *series) *counter { return &s.cost })
-		case nameErrors:
-			ms = r.gatherErrors(b, models)
-		case nameUnpriced:
-			ms = b.unpriced(models)
-		}
-		if len(ms) == 0 {
-			continue
-		}
-		typ := dto.MetricType_COUNTER
-		if short == nameDuration || short == nameTTFT || short == nameTPOT {
-			typ = dto.MetricType_HISTOGRAM
-		}
-		out = append(out, &dto.MetricFamily{
-			Name: proto.String(r.names.full[short]), Help: proto.String(helps[short]),
-			Type: typ.Enum(), Metric: ms,
-		})
-	}
-	return out, nil
+	b := &builder{names: r.names}
+	r.walk(b, true, true)
+	return b.out, nil
 }
 
 // sorted returns every series, sorted by (model, template), and every
@@ -145,14 +105,32 @@ func (s *slab[T]) next() *T {
 	return v
 }
 
-// builder allocates the protobuf values of one scrape.
+// builder builds the client_model families of one scrape, allocating their
+// values from slabs.
 type builder struct {
+	names familyNames
+	out   []*dto.MetricFamily
+	fam   *dto.MetricFamily
+	shape *histShape
+
 	metrics  slab[dto.Metric]
 	counters slab[dto.Counter]
 	hists    slab[dto.Histogram]
 	buckets  slab[dto.Bucket]
 	floats   slab[float64]
 	uints    slab[uint64]
+}
+
+func (b *builder) failed() bool { return false }
+
+func (b *builder) family(short string, shape *histShape) {
+	typ := dto.MetricType_COUNTER
+	if isHistogram(short) {
+		typ = dto.MetricType_HISTOGRAM
+	}
+	b.fam = &dto.MetricFamily{Name: proto.String(b.names.full[short]), Help: proto.String(helps[short]), Type: typ.Enum()}
+	b.out = append(b.out, b.fam)
+	b.shape = shape
 }
 
 func (b *builder) float(v float64) *float64 {
@@ -167,85 +145,54 @@ func (b *builder) uint(v uint64) *uint64 {
 	return p
 }
 
-func (b *builder) counter(c *counter, labels []*dto.LabelPair) *dto.Metric {
+func (b *builder) counter(labels *labelSet, c *counter) {
 	m := b.metrics.next()
 	cnt := b.counters.next()
 	cnt.Value = b.float(c.value)
-	cnt.CreatedTimestamp = c.createdTimestamp()
+	cnt.CreatedTimestamp = timestamp(c.created)
 	cnt.Exemplar = c.ex.dto()
-	m.Label, m.Counter = labels, cnt
-	return m
+	m.Label, m.Counter = labels.dto, cnt
+	b.fam.Metric = append(b.fam.Metric, m)
 }
 
-// gatherRequests orders by model, status, template (label-name order).
-func (r *Recorder) gatherRequests(b *builder, all []*series) []*dto.Metric {
-	ms := make([]*dto.Metric, 0, len(all)*genai.NumStatuses)
-	for lo := 0; lo < len(all); {
-		hi := lo + 1
-		for hi < len(all) && all[hi].model == all[lo].model {
-			hi++
-		}
-		for _, st := range r.statusOrder {
-			for _, s := range all[lo:hi] {
-				s.mu.Lock()
-				ms = append(ms, b.counter(&s.requests[st], s.requestLabels[st]))
-				s.mu.Unlock()
-			}
-		}
-		lo = hi
-	}
-	return ms
-}
+func (b *builder) histogram(labels *labelSet, h *histSnapshot) {
+	m := b.metrics.next()
+	out := b.hists.next()
+	m.Label, m.Histogram = labels.dto, out
+	b.fam.Metric = append(b.fam.Metric, m)
 
-func (b *builder) counterSeries(all []*series, get func(*series) *counter) []*dto.Metric {
-	ms := make([]*dto.Metric, 0, len(all))
-	for _, s := range all {
-		s.mu.Lock()
-		if c := get(s); c.created != 0 {
-			ms = append(ms, b.counter(c, s.labels))
+	out.SampleCount = b.uint(h.count)
+	out.SampleSum = b.float(h.sum)
+	out.CreatedTimestamp = timestamp(h.created)
+	bounds := b.shape.bounds
+	out.Bucket = make([]*dto.Bucket, len(bounds), len(bounds)+1)
+	var cum uint64
+	for i := range bounds {
+		cum += h.buckets[i]
+		bk := b.buckets.next()
+		bk.CumulativeCount, bk.UpperBound = b.uint(cum), &bounds[i]
+		if i < len(h.exemplars) {
+			bk.Exemplar = h.exemplars[i].dto()
 		}
-		s.mu.Unlock()
+		out.Bucket[i] = bk
 	}
-	return ms
-}
-
-func (b *builder) histograms(all []*series, get func(*series) *histogram) []*dto.Metric {
-	var ms []*dto.Metric
-	for _, s := range all {
-		s.mu.Lock()
-		if h := get(s); h != nil {
-			m := b.metrics.next()
-			m.Label, m.Histogram = s.labels, b.hists.next()
-			h.write(b, m.Histogram)
-			ms = append(ms, m)
+	// The +Inf bucket is implied by the count unless it carries an exemplar.
+	if len(h.exemplars) > len(bounds) {
+		if e := h.exemplars[len(bounds)].dto(); e != nil {
+			out.Bucket = append(out.Bucket, &dto.Bucket{
+				CumulativeCount: proto.Uint64(h.count), UpperBound: proto.Float64(math.Inf(1)), Exemplar: e,
+			})
 		}
-		s.mu.Unlock()
 	}
-	return ms
-}
-
-func (r *Recorder) gatherErrors(b *builder, models []*modelSeries) []*dto.Metric {
-	var ms []*dto.Metric
-	for _, m := range models {
-		m.mu.Lock()
-		for _, rs := range r.reasonOrder {
-			if c := &m.errors[rs]; c.created != 0 {
-				ms = append(ms, b.counter(c, m.errorLabels[rs]))
-			}
-		}
-		m.mu.Unlock()
+	if !h.native {
+		return
 	}
-	return ms
-}
-
-func (b *builder) unpriced(models []*modelSeries) []*dto.Metric {
-	var ms []*dto.Metric
-	for _, m := range models {
-		m.mu.Lock()
-		if m.unpriced.created != 0 {
-			ms = append(ms, b.counter(&m.unpriced, m.labels))
-		}
-		m.mu.Unlock()
+	out.Schema = proto.Int32(h.schema)
+	out.ZeroThreshold = proto.Float64(zeroThreshold)
+	out.ZeroCount = proto.Uint64(h.zero)
+	out.PositiveSpan, out.PositiveDelta = h.pos.spans()
+	out.NegativeSpan, out.NegativeDelta = h.neg.spans()
+	for i := range h.recent {
+		out.Exemplars = append(out.Exemplars, h.recent[i].dto())
 	}
-	return ms
 }

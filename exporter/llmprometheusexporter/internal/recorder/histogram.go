@@ -6,7 +6,6 @@ import (
 
 	dto "github.com/prometheus/client_model/go"
 	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
 // Native histogram constants, as in Prometheus and client_golang.
@@ -42,12 +41,11 @@ type histShape struct {
 // Memory per histogram is bounded by maxBuckets (or by the buckets of the
 // lowest resolution, schema -4: at most 2 × 2^11/16 = 256 for all floats).
 type histogram struct {
-	shape     *histShape
-	created   int64                  // Unix nanoseconds
-	createdTS *timestamppb.Timestamp // created, built on the first scrape
-	count     uint64
-	sum       float64
-	buckets   []uint64 // classic, not cumulative; the last one is +Inf
+	shape   *histShape
+	created int64 // Unix nanoseconds
+	count   uint64
+	sum     float64
+	buckets []uint64 // classic, not cumulative; the last one is +Inf
 
 	schema   int32
 	zero     uint64
@@ -250,49 +248,6 @@ func pickSchema(factor float64) int32 {
 		return minSchema
 	default:
 		return -int32(floor)
-	}
-}
-
-// write fills out with the histogram's current state.
-func (h *histogram) write(b *builder, out *dto.Histogram) {
-	out.SampleCount = b.uint(h.count)
-	out.SampleSum = b.float(h.sum)
-	if h.createdTS == nil {
-		h.createdTS = timestamp(h.created)
-	}
-	out.CreatedTimestamp = h.createdTS
-	bounds := h.shape.bounds
-	out.Bucket = make([]*dto.Bucket, len(bounds), len(bounds)+1)
-	var cum uint64
-	for i := range bounds {
-		cum += h.buckets[i]
-		bk := b.buckets.next()
-		bk.CumulativeCount, bk.UpperBound = b.uint(cum), &h.shape.bounds[i]
-		if h.exemplars != nil {
-			bk.Exemplar = h.exemplars[i].dto()
-		}
-		out.Bucket[i] = bk
-	}
-	// The +Inf bucket is implied by the count unless it carries an exemplar.
-	if h.exemplars != nil {
-		if e := h.exemplars[len(bounds)].dto(); e != nil {
-			out.Bucket = append(out.Bucket, &dto.Bucket{
-				CumulativeCount: proto.Uint64(h.count), UpperBound: proto.Float64(math.Inf(1)), Exemplar: e,
-			})
-		}
-	}
-	if !h.shape.native {
-		return
-	}
-	out.Schema = proto.Int32(h.schema)
-	out.ZeroThreshold = proto.Float64(zeroThreshold)
-	out.ZeroCount = proto.Uint64(h.zero)
-	out.PositiveSpan, out.PositiveDelta = h.pos.spans()
-	out.NegativeSpan, out.NegativeDelta = h.neg.spans()
-	for i := range nativeExemplars {
-		if e := h.recent[(h.recentPos+i)%nativeExemplars].dto(); e != nil {
-			out.Exemplars = append(out.Exemplars, e)
-		}
 	}
 }
 

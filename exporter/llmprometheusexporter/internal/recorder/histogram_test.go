@@ -33,9 +33,16 @@ func ours(factor float64, bounds, vs []float64) *dto.Histogram {
 	for _, v := range vs {
 		h.observe(v, nil)
 	}
-	var out dto.Histogram
-	h.write(&builder{}, &out)
-	return &out
+	return dtoOf(h)
+}
+
+// dtoOf builds h as Gather does.
+func dtoOf(h *histogram) *dto.Histogram {
+	var hs histSnapshot
+	hs.take(h, true, true)
+	b := &builder{fam: &dto.MetricFamily{}, shape: h.shape}
+	b.histogram(&labelSet{}, &hs)
+	return b.fam.Metric[0].GetHistogram()
 }
 
 func assertSameHistogram(t *testing.T, want, got *dto.Histogram, msg string) {
@@ -140,10 +147,7 @@ func TestNativeHistogramHalvesResolutionPastMaxBuckets(t *testing.T) {
 	for _, v := range vs {
 		want.observe(v, nil)
 	}
-	var a, b dto.Histogram
-	h.write(&builder{}, &a)
-	want.write(&builder{}, &b)
-	assertSameHistogram(t, &b, &a, "merged")
+	assertSameHistogram(t, dtoOf(want), dtoOf(h), "merged")
 
 	// At the lowest resolution the range may exceed the cap: nothing is dropped.
 	tiny := newHistogram(&histShape{native: true, schema: 0, maxBuckets: 2}, 1, false)

@@ -16,7 +16,6 @@ import (
 
 	dto "github.com/prometheus/client_model/go"
 	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/otelcol-llm/otelcol-llm/internal/genai"
 	"github.com/otelcol-llm/otelcol-llm/pricing"
@@ -108,17 +107,9 @@ type seriesKey struct{ model, template string }
 
 // counter is one counter series. created == 0: not exposed yet.
 type counter struct {
-	value     float64
-	created   int64
-	createdTS *timestamppb.Timestamp // created, built on the first scrape
-	ex        exemplar
-}
-
-func (c *counter) createdTimestamp() *timestamppb.Timestamp {
-	if c.createdTS == nil {
-		c.createdTS = timestamp(c.created)
-	}
-	return c.createdTS
+	value   float64
+	created int64
+	ex      exemplar
 }
 
 func (c *counter) add(v float64, ex *exemplar) {
@@ -132,7 +123,6 @@ func (c *counter) add(v float64, ex *exemplar) {
 // series holds every metric of one (model, template) pair.
 type series struct {
 	model, template string
-	labels          []*dto.LabelPair // model, template
 	perModel        *modelSeries
 
 	mu                 sync.Mutex
@@ -144,7 +134,6 @@ type series struct {
 	ttft, tpot         *histogram // nil until the first streamed call with a TTFT
 	nextExemplar       int64
 	price              priceCache
-	requestLabels      [genai.NumStatuses][]*dto.LabelPair
 	// The label sets as the scrapes write them.
 	lbl        labelSet // model, template
 	requestLbl [genai.NumStatuses]labelSet
@@ -152,14 +141,12 @@ type series struct {
 
 // modelSeries holds the metrics labelled by model only.
 type modelSeries struct {
-	model  string
-	labels []*dto.LabelPair
+	model string
 
 	mu           sync.Mutex
 	errors       [genai.NumReasons]counter
 	nextExemplar [genai.NumReasons]int64
 	unpriced     counter
-	errorLabels  [genai.NumReasons][]*dto.LabelPair
 	lbl          labelSet // model, as the scrapes write it
 	errorLbl     [genai.NumReasons]labelSet
 }
@@ -368,24 +355,22 @@ func (r *Recorder) newSeries(model, tmpl string) *series {
 	created := r.now()
 	m := r.perModel[model]
 	if m == nil {
-		m = &modelSeries{model: model, labels: []*dto.LabelPair{labelPair("model", model)}}
-		m.lbl = newLabelSet(m.labels)
+		modelLabel := labelPair("model", model)
+		m = &modelSeries{model: model, lbl: newLabelSet(modelLabel)}
 		for rs := range genai.NumReasons {
-			m.errorLabels[rs] = []*dto.LabelPair{m.labels[0], r.reasonLabels[rs]}
-			m.errorLbl[rs] = newLabelSet(m.errorLabels[rs])
+			m.errorLbl[rs] = newLabelSet(modelLabel, r.reasonLabels[rs])
 		}
 		r.perModel[model] = m
 		r.allModels = append(r.allModels, m)
 	}
+	modelLabel, tmplLabel := m.lbl.dto[0], labelPair("template", tmpl)
 	s := &series{model: model, template: tmpl, perModel: m,
-		labels:   []*dto.LabelPair{m.labels[0], labelPair("template", tmpl)},
+		lbl:      newLabelSet(modelLabel, tmplLabel),
 		duration: newHistogram(&r.duration, created, r.set.Exemplars),
 	}
-	s.lbl = newLabelSet(s.labels)
 	for st := range genai.NumStatuses {
 		s.requests[st].created = created
-		s.requestLabels[st] = []*dto.LabelPair{s.labels[0], r.statusLabels[st], s.labels[1]}
-		s.requestLbl[st] = newLabelSet(s.requestLabels[st])
+		s.requestLbl[st] = newLabelSet(modelLabel, r.statusLabels[st], tmplLabel)
 	}
 	for _, c := range []*counter{&s.prompt, &s.completion, &s.cached, &s.reasoning, &s.cost} {
 		c.created = created

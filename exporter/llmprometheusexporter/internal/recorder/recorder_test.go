@@ -569,20 +569,16 @@ func BenchmarkRecordFoldedModels(b *testing.B) {
 		calls[i] = chat(fmt.Sprintf("ft:gpt-4o-mini:acme:customer-%d", i%300), "support", 1.5, 1000, 100)
 		calls[i].Provider = "openai"
 	}
-	now := int64(0)
-	b.ReportAllocs()
-	for b.Loop() {
-		now += int64(time.Millisecond)
-		for i := range calls {
-			r.Record(&calls[i], now)
-		}
-	}
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(calls)), "ns/call")
+	benchmarkCalls(b, r, calls)
 }
 
 func benchmarkRecord(b *testing.B, set Settings) {
 	r, _ := newTestRecorder(b, set)
-	calls := benchCalls()
+	benchmarkCalls(b, r, benchCalls())
+}
+
+// benchmarkCalls records calls once per iteration, a millisecond apart.
+func benchmarkCalls(b *testing.B, r *Recorder, calls []genai.Call) {
 	now := int64(0)
 	b.ReportAllocs()
 	for b.Loop() {

@@ -8,11 +8,13 @@ import (
 // labelSet is the label set of one series, rendered once, when the series is
 // created, for each format a scrape writes.
 type labelSet struct {
-	text  string // name="value" pairs, comma separated, values escaped (text formats)
-	proto string // the LabelPair messages as fields 1 of a Metric (protobuf)
+	text  string           // name="value" pairs, comma separated, values escaped (text formats)
+	proto string           // the LabelPair messages as fields 1 of a Metric (protobuf)
+	dto   []*dto.LabelPair // for Gather
 }
 
-func newLabelSet(labels []*dto.LabelPair) labelSet {
+// newLabelSet renders labels, given in label-name order.
+func newLabelSet(labels ...*dto.LabelPair) labelSet {
 	var b []byte
 	for _, lp := range labels {
 		var pair []byte
@@ -23,7 +25,7 @@ func newLabelSet(labels []*dto.LabelPair) labelSet {
 		b = protowire.AppendTag(b, 1, protowire.BytesType)
 		b = protowire.AppendBytes(b, pair)
 	}
-	return labelSet{text: labelText(labels), proto: string(b)}
+	return labelSet{text: labelText(labels), proto: string(b), dto: labels}
 }
 
 // histSnapshot is a copy of one histogram, taken under its series' lock so
