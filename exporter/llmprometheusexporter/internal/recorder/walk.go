@@ -2,6 +2,8 @@ package recorder // import "github.com/otelcol-llm/otelcol-llm/exporter/llmprome
 
 import (
 	dto "github.com/prometheus/client_model/go"
+
+	"github.com/otelcol-llm/otelcol-llm/internal/genai"
 	"google.golang.org/protobuf/encoding/protowire"
 )
 
@@ -85,7 +87,13 @@ type visitor interface {
 // exemplars and native tell whether v writes exemplars and native buckets.
 func (r *Recorder) walk(v visitor, exemplars, native bool) {
 	all, models := r.sorted()
-	var hs histSnapshot
+	// One copy of each kind for the whole walk: handed to an interface, they
+	// live on the heap.
+	var (
+		hs   histSnapshot
+		c    counter
+		errs [genai.NumReasons]counter
+	)
 	for _, short := range r.names.order {
 		started := false
 		start := func(shape *histShape) {
@@ -104,7 +112,7 @@ func (r *Recorder) walk(v visitor, exemplars, native bool) {
 				for _, st := range r.statusOrder {
 					for _, s := range all[lo:hi] {
 						s.mu.Lock()
-						c := s.requests[st]
+						c = s.requests[st]
 						s.mu.Unlock()
 						start(nil)
 						v.counter(&s.requestLbl[st], &c)
@@ -132,7 +140,7 @@ func (r *Recorder) walk(v visitor, exemplars, native bool) {
 		case namePrompt, nameCompletion, nameCached, nameReasoning, nameCost:
 			for _, s := range all {
 				s.mu.Lock()
-				c := *s.counterOf(short)
+				c = *s.counterOf(short)
 				s.mu.Unlock()
 				if c.created != 0 {
 					start(nil)
@@ -142,19 +150,19 @@ func (r *Recorder) walk(v visitor, exemplars, native bool) {
 		case nameErrors:
 			for _, m := range models {
 				m.mu.Lock()
-				errs := m.errors
+				errs = m.errors
 				m.mu.Unlock()
 				for _, rs := range r.reasonOrder {
-					if c := &errs[rs]; c.created != 0 {
+					if errs[rs].created != 0 {
 						start(nil)
-						v.counter(&m.errorLbl[rs], c)
+						v.counter(&m.errorLbl[rs], &errs[rs])
 					}
 				}
 			}
 		case nameUnpriced:
 			for _, m := range models {
 				m.mu.Lock()
-				c := m.unpriced
+				c = m.unpriced
 				m.mu.Unlock()
 				if c.created != 0 {
 					start(nil)
