@@ -171,15 +171,26 @@ llm_time_to_first_token_seconds_count{model="gpt-4o",template="support"} 1
 		"llm_request_duration_seconds", "llm_time_to_first_token_seconds"))
 }
 
-func TestRecordCostTokensAndTPOT(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "prices.yaml")
-	require.NoError(t, os.WriteFile(path, []byte("models:\n  - {model: gpt-4o, provider: openai, input: 2.5, output: 10, cached_input: 1.25}\n"), 0o600))
+// pricedRecorder is a recorder (testSettings, then set) pricing from a price
+// file holding models; the file's path is returned to rewrite it.
+func pricedRecorder(t *testing.T, models string, set func(*Settings)) (*Recorder, *pricing.Pricer, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "prices.yaml")
+	require.NoError(t, os.WriteFile(path, []byte(models), 0o600))
 	pricer, err := pricing.NewPricer(pricing.Settings{File: path}, zap.NewNop())
 	require.NoError(t, err)
-	set := testSettings()
-	set.Pricer = pricer
-	r, reg := newTestRecorder(t, set)
+	s := testSettings()
+	s.Pricer = pricer
+	if set != nil {
+		set(&s)
+	}
+	r, _ := newTestRecorder(t, s)
+	return r, pricer, path
+}
+
+func TestRecordCostTokensAndTPOT(t *testing.T) {
+	r, pricer, path := pricedRecorder(t, "models:\n  - {model: gpt-4o, provider: openai, input: 2.5, output: 10, cached_input: 1.25}\n", nil)
+	reg := r
 
 	// Priced from the table: 1000 input of which 400 cached, 200 output of which 50 reasoning.
 	priced := chat("gpt-4o-2024-08-06", "support", 2.5, 1000, 200)
@@ -251,14 +262,9 @@ llm_reasoning_tokens_total{model="my-finetune",template="support"} 0
 // Models folded into "other" are each priced by their own row, through the
 // recorder's bounded memo, which a new price table empties.
 func TestRecordCostFoldedModels(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "prices.yaml")
-	require.NoError(t, os.WriteFile(path, []byte("models:\n  - {model: cheap, input: 1, output: 2}\n  - {model: dear, input: 10, output: 20}\n"), 0o600))
-	pricer, err := pricing.NewPricer(pricing.Settings{File: path}, zap.NewNop())
-	require.NoError(t, err)
-	set := testSettings()
-	set.Pricer, set.MaxModels = pricer, 1
-	r, reg := newTestRecorder(t, set)
+	r, pricer, path := pricedRecorder(t, "models:\n  - {model: cheap, input: 1, output: 2}\n  - {model: dear, input: 10, output: 20}\n",
+		func(s *Settings) { s.MaxModels = 1 })
+	reg := r
 
 	first := chat("first", "t", 1, 1, 1) // takes the only model slot; unpriced
 	r.Record(&first, 0)
