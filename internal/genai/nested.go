@@ -21,7 +21,10 @@ import (
 // child, the span closest to the wire with the exact tokens and error, is. In
 // a chain of nested counted spans only the innermost counts. Spans that are
 // not counted calls (agents, chains, HTTP spans…) take no part: the parent
-// must be the direct parent.
+// must be the direct parent. Spans that are each other's parent (a loop of
+// two or more, malformed by a buggy propagator) would each have a counted
+// child: the first of the loop in batch order counts, the others do not, so
+// the call counts once, never zero times.
 //
 // It only sees what is in the batch: a parent whose child was exported in
 // another batch (or the other way round) is not found and both count.
@@ -36,6 +39,7 @@ type Nested struct {
 	gen   uint32       // a slot is empty unless its gen is the current one
 	dup   []bool       // dup[i]: calls[i] is a nested duplicate
 	up    []int32      // up[i]: the index of the duplicate calls[i] was matched to, or -1
+	seen  []bool       // breakLoops' marks
 	seed  [3]uint64    // random per Nested: crafted span ids cannot force collisions
 }
 
@@ -131,9 +135,56 @@ func (n *Nested) Find(calls []Call) int {
 		}
 	}
 	if found > 0 {
+		found -= n.breakLoops()
 		n.inherit(calls)
 	}
 	return found
+}
+
+// breakLoops keeps, in every loop of spans that are each other's parent, the
+// first span of the loop in batch order, and returns how many it kept.
+//
+// Each call is matched to at most one parent (up) and marks at most one
+// parent (a marked parent is not matched again), so the matches form chains
+// and loops. A chain starts at a call that is no duplicate and walking up
+// from it reaches every call of the chain; what no such walk reaches is on a
+// loop, where every call has a matched child and is marked: unmarking one
+// call and cutting the match into it turns the loop into a chain that
+// starts at that call.
+func (n *Nested) breakLoops() int {
+	seen := n.seen
+	clear(seen)
+	for i := range n.dup {
+		if n.dup[i] {
+			continue
+		}
+		for j := i; j >= 0 && !seen[j]; j = int(n.up[j]) {
+			seen[j] = true
+		}
+	}
+	kept := 0
+	for i := range n.dup {
+		if seen[i] {
+			continue
+		}
+		// calls[i] is the first call of a loop: walk the loop back to it.
+		seen[i] = true
+		for j, steps := i, 0; steps < len(n.up); steps++ {
+			k := int(n.up[j])
+			if k < 0 { // not a loop after all (cannot happen): leave it as it is
+				break
+			}
+			if k == i {
+				n.up[j] = -1 // the match into calls[i]: calls[i] now starts a chain
+				n.dup[i] = false
+				kept++
+				break
+			}
+			seen[k] = true
+			j = k
+		}
+	}
+	return kept
 }
 
 // inherit gives each counted call the template, model and provider it lacks
@@ -177,10 +228,12 @@ func (n *Nested) resetDup(count int) {
 	if cap(n.dup) < count {
 		n.dup = make([]bool, count)
 		n.up = make([]int32, count)
+		n.seen = make([]bool, count)
 	}
 	n.dup = n.dup[:count]
 	clear(n.dup)
 	n.up = n.up[:count]
+	n.seen = n.seen[:count]
 }
 
 // resetTable empties the table for a batch of count calls: a new generation,

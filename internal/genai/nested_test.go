@@ -178,6 +178,55 @@ func TestNested(t *testing.T) {
 		{"a span that is its own parent", []nestSpan{
 			{name: "loop", t: 1, s: 1, p: 1, attrs: chat4o},
 		}, []string{"loop"}},
+		{"a span that is its own parent, with a child", []nestSpan{
+			{name: "loop", t: 1, s: 1, p: 1, attrs: chat4o},
+			{name: "child", t: 1, s: 2, p: 1, attrs: chat4o},
+		}, []string{"child"}},
+		{"two spans that are each other's parent", []nestSpan{
+			{name: "a", t: 1, s: 1, p: 2, attrs: chat4o},
+			{name: "b", t: 1, s: 2, p: 1, attrs: chat4o},
+		}, []string{"a"}},
+		{"two spans that are each other's parent, listed the other way", []nestSpan{
+			{name: "b", t: 1, s: 2, p: 1, attrs: chat4o},
+			{name: "a", t: 1, s: 1, p: 2, attrs: chat4o},
+		}, []string{"b"}},
+		{"a loop of three", []nestSpan{
+			{name: "a", t: 1, s: 1, p: 3, attrs: chat4o},
+			{name: "b", t: 1, s: 2, p: 1, attrs: langsmith},
+			{name: "c", t: 1, s: 3, p: 2, attrs: chat4o},
+		}, []string{"a"}},
+		{"a loop of three, listed from its middle", []nestSpan{
+			{name: "b", t: 1, s: 2, p: 1, attrs: langsmith},
+			{name: "c", t: 1, s: 3, p: 2, attrs: chat4o},
+			{name: "a", t: 1, s: 1, p: 3, attrs: chat4o},
+		}, []string{"b"}},
+		{"a loop of five beside a pair", []nestSpan{
+			{name: "l1", t: 1, s: 1, p: 5, attrs: chat4o},
+			{name: "run", t: 2, s: 1, attrs: langsmith},
+			{name: "l2", t: 1, s: 2, p: 1, attrs: chat4o},
+			{name: "l3", t: 1, s: 3, p: 2, attrs: chat4o},
+			{name: "provider", t: 2, s: 2, p: 1, attrs: chat4o},
+			{name: "l4", t: 1, s: 4, p: 3, attrs: chat4o},
+			{name: "l5", t: 1, s: 5, p: 4, attrs: chat4o},
+		}, []string{"l1", "provider"}},
+		{"a loop of two under another model: no duplicate", []nestSpan{
+			{name: "a", t: 1, s: 1, p: 2, attrs: chat4o},
+			{name: "b", t: 1, s: 2, p: 1, attrs: llmAttrs(OpChat, "claude-sonnet-4-5")},
+		}, []string{"a", "b"}},
+		// A child of a loop span that marks it before the loop closes: the
+		// loop is a chain under it, and only the child counts.
+		{"a child of a loop, listed first", []nestSpan{
+			{name: "tail", t: 1, s: 3, p: 1, attrs: chat4o},
+			{name: "a", t: 1, s: 1, p: 2, attrs: chat4o},
+			{name: "b", t: 1, s: 2, p: 1, attrs: chat4o},
+		}, []string{"tail"}},
+		// Listed last, the child finds its parent marked by the loop: the
+		// loop counts once, and the child once.
+		{"a child of a loop, listed last", []nestSpan{
+			{name: "a", t: 1, s: 1, p: 2, attrs: chat4o},
+			{name: "b", t: 1, s: 2, p: 1, attrs: chat4o},
+			{name: "tail", t: 1, s: 3, p: 1, attrs: chat4o},
+		}, []string{"a", "tail"}},
 		{"several pairs in one batch", []nestSpan{
 			{name: "run A", t: 1, s: 1, attrs: langsmith},
 			{name: "run B", t: 2, s: 1, attrs: langsmith},
@@ -235,8 +284,11 @@ func TestNestedFixtures(t *testing.T) {
 	}
 }
 
-// referenceNested is the rule written the plain way, with a Go map.
-func referenceNested(calls []Call) []bool {
+// referenceNested is the rule written the plain way, with a Go map: a call
+// marks its parent when the parent is not marked yet; then in every loop of
+// marks (spans that are each other's parent) the call of the loop that comes
+// first in the batch is unmarked.
+func referenceNested(calls []Call) (dup []bool, loops int) {
 	type key struct {
 		t pcommon.TraceID
 		s pcommon.SpanID
@@ -247,34 +299,49 @@ func referenceNested(calls []Call) []bool {
 			index[key{c.TraceID, c.SpanID}] = i
 		}
 	}
-	dup := make([]bool, len(calls))
+	dup = make([]bool, len(calls))
+	up := map[int]int{} // the parent each call marked
 	for i, c := range calls {
 		if c.ParentSpanID.IsEmpty() {
 			continue
 		}
 		p, ok := index[key{c.TraceID, c.ParentSpanID}]
-		if !ok || p == i {
+		if !ok || p == i || dup[p] {
 			continue
 		}
 		pm, cm := calls[p].Model(), c.Model()
 		if calls[p].Operation == c.Operation && (pm == "" || cm == "" || pm == cm) {
 			dup[p] = true
+			up[i] = p
 		}
 	}
-	return dup
+	var first []int // the first call of each loop
+	for i := range calls {
+		loop := []int{i}
+		for j, ok := up[i]; ok && j != i && len(loop) <= len(calls); j, ok = up[j] {
+			loop = append(loop, j)
+		}
+		if j, ok := up[loop[len(loop)-1]]; ok && j == i && slices.Min(loop) == i {
+			first = append(first, i)
+		}
+	}
+	for _, i := range first {
+		dup[i] = false
+	}
+	return dup, len(first)
 }
 
 // TestNestedMatchesReference compares Nested with referenceNested on random
 // batches of random sizes (one Nested reused, so the table grows, is reused
 // at smaller sizes and changes generation), with ids drawn from small sets so
 // that parents, collisions of span ids across traces, duplicates and
-// self-parents all occur.
+// self-parents and loops all occur.
 func TestNestedMatchesReference(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	ops := []string{OpChat, OpEmbeddings}
 	models := []string{"", "gpt-4o", "gpt-4o-mini"}
 	var n Nested
-	marked := 0
+	marked, loops := 0, 0
 	for round := range 2000 {
 		if round == 1000 {
 			n.gen = math.MaxUint32 - 3 // the generation wraps within the next rounds
@@ -291,7 +358,8 @@ func TestNestedMatchesReference(t *testing.T) {
 			c.Operation = ops[rng.IntN(len(ops))]
 			c.RequestModel = models[rng.IntN(len(models))]
 		}
-		want := referenceNested(calls)
+		want, l := referenceNested(calls)
+		loops += l
 		found := n.Find(calls)
 		got := make([]bool, size)
 		count := 0
@@ -306,6 +374,7 @@ func TestNestedMatchesReference(t *testing.T) {
 		marked += found
 	}
 	assert.Greater(t, marked, 10000, "the random batches exercise the rule")
+	assert.Greater(t, loops, 50, "and hold loops of spans that are each other's parent")
 }
 
 // nestedBenchCalls is a batch of 100 counted calls: 30 framework spans, each
@@ -408,4 +477,24 @@ func TestNestedInherits(t *testing.T) {
 	assert.Equal(t, "mine", got["child"].Template)
 	assert.Equal(t, "", got["c3"].Template)
 	assert.Equal(t, "claude", got["c3"].Model())
+}
+
+// TestNestedLoopInherits: the call kept in a loop of spans that are each
+// other's parent takes what it lacks from the other calls of the loop, nearest
+// first, and the loop counts once (found counts the others).
+func TestNestedLoopInherits(t *testing.T) {
+	td := nestBatch(t,
+		nestSpan{name: "a", t: 1, s: 1, p: 3, attrs: llmAttrs(OpChat, "")},
+		nestSpan{name: "b", t: 1, s: 2, p: 1, attrs: map[string]any{"gen_ai.operation.name": "chat", "llm.template": "near"}},
+		nestSpan{name: "c", t: 1, s: 3, p: 2, attrs: map[string]any{"gen_ai.operation.name": "chat", "llm.template": "far",
+			"gen_ai.request.model": "gpt-4o"}},
+	)
+	calls, names := extractBatch(td)
+	var n Nested
+	require.Equal(t, 2, n.Find(calls))
+	require.Equal(t, []string{"a", "b", "c"}, names)
+	assert.Equal(t, []bool{false, true, true}, []bool{n.Dup(0), n.Dup(1), n.Dup(2)})
+	assert.Equal(t, "far", calls[0].Template, "a's parent is c")
+	assert.Equal(t, "gpt-4o", calls[0].Model())
+	assert.Equal(t, "openai", calls[0].Provider, "its own")
 }
