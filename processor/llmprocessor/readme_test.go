@@ -8,11 +8,11 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/otelcol-llm/otelcol-llm/processor/llmprocessor/internal/redact"
+	"github.com/otelcol-llm/otelcol-llm/internal/genai"
 )
 
 // TestReadmeListsRedactionTable: the README's redaction section names every
-// entry of the tables in internal/redact.
+// entry of the content tables of internal/genai.
 func TestReadmeListsRedactionTable(t *testing.T) {
 	b, err := os.ReadFile("README.md")
 	require.NoError(t, err)
@@ -21,7 +21,7 @@ func TestReadmeListsRedactionTable(t *testing.T) {
 	end := strings.Index(readme, "## Configuration")
 	require.True(t, start >= 0 && end > start, "README sections not found")
 	section := readme[start:end]
-	for _, list := range [][]string{redact.ContentKeys, redact.ContentPrefixes, redact.KeptKeys, redact.ContentEvents} {
+	for _, list := range [][]string{genai.ContentKeys(), genai.ContentKeyPrefixes(), genai.NotContentKeys(), genai.ContentEvents()} {
 		for _, k := range list {
 			assert.Contains(t, section, "`"+k+"`")
 		}

@@ -7,39 +7,9 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace"
 )
 
-func TestIsContentKey(t *testing.T) {
-	r := New([]string{"llm.template", "ai.prompt.id"})
-	for _, k := range []string{
-		"gen_ai.input.messages", "gen_ai.output.messages", "gen_ai.system_instructions",
-		"gen_ai.prompt", "gen_ai.prompt.0.content", "gen_ai.prompt.0.role",
-		"gen_ai.completion", "gen_ai.completion.0.content",
-		"llm.input_messages.0.message.content", "llm.output_messages.0.message.role",
-		"input.value", "output.value", "ai.prompt", "ai.prompt.messages", "ai.response.text",
-		"traceloop.entity.input", "traceloop.entity.output",
-	} {
-		assert.True(t, r.IsContentKey(k), k)
-	}
-	for _, k := range []string{
-		"gen_ai.prompt.name", // template identity
-		"ai.prompt.id",       // a configured template attribute
-		"gen_ai.usage.prompt_tokens", "gen_ai.usage.completion_tokens", "gen_ai.usage.input_tokens",
-		"gen_ai.request.model", "llm.template", "input.mime_type", "ai.response.finishReason",
-		"llm.token_count.prompt", "traceloop.entity.name", "llm.invocation_parameters", "",
-	} {
-		assert.False(t, r.IsContentKey(k), k)
-	}
-}
-
-func TestIsContentEvent(t *testing.T) {
-	for _, n := range ContentEvents {
-		assert.True(t, IsContentEvent(n), n)
-	}
-	for _, n := range []string{"gen_ai.content.completion.chunk", "llm.content.completion.chunk", "First Token Stream Event",
-		"ai.stream.firstChunk", "exception", ""} {
-		assert.False(t, IsContentEvent(n), n)
-	}
-}
-
+// TestSpan: content attributes go (on the span and on the events kept),
+// content events go whole, the rest stays. Which keys and events are content
+// is tested in internal/genai (content_test.go).
 func TestSpan(t *testing.T) {
 	span := ptrace.NewSpan()
 	a := span.Attributes()
