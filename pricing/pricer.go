@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -177,42 +176,4 @@ func (c Config) Validate() error {
 // Settings turns the block into Pricer settings.
 func (c Config) Settings() Settings {
 	return Settings{Defaults: c.DefaultTable, File: c.File, Inline: c.Models, ReloadInterval: c.ReloadInterval}
-}
-
-// Cache remembers the price of recent (provider, model) pairs of a Pricer's
-// current table, so a price is looked up once per model, not per span. It
-// holds at most maxCached pairs and starts over when full or when the table
-// changes. Safe for concurrent use.
-type Cache struct {
-	p       *Pricer
-	mu      sync.Mutex
-	version uint64
-	m       map[cacheKey]*Price // nil value: unpriced
-}
-
-type cacheKey struct{ provider, model string }
-
-const maxCached = 4096
-
-// NewCache returns a cache over p.
-func NewCache(p *Pricer) *Cache { return &Cache{p: p, m: map[cacheKey]*Price{}} }
-
-// Lookup is Table().Lookup through the cache.
-func (c *Cache) Lookup(provider, model string) (*Price, bool) {
-	v := c.p.Version()
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if v != c.version || len(c.m) >= maxCached {
-		clear(c.m)
-		c.version = v
-	}
-	if price, ok := c.m[cacheKey{provider, model}]; ok {
-		return price, price != nil
-	}
-	price, ok := c.p.Table().Lookup(provider, model)
-	if !ok {
-		price = nil
-	}
-	c.m[cacheKey{strings.Clone(provider), strings.Clone(model)}] = price
-	return price, ok
 }

@@ -9,7 +9,7 @@ import (
 
 	"go.opentelemetry.io/collector/config/confighttp"
 
-	"github.com/otelcol-llm/otelcol-llm/pricing"
+	"github.com/otelcol-llm/otelcol-llm/internal/llmconfig"
 )
 
 // Config is the configuration of the llm_prometheus exporter.
@@ -33,15 +33,9 @@ type Config struct {
 	Exemplars ExemplarsConfig `mapstructure:"exemplars"`
 	// Labels bounds the label values.
 	Labels LabelsConfig `mapstructure:"labels"`
-	// TemplateAttributes are the attribute keys read, in order, on the span then
-	// on the resource, for the template label.
-	TemplateAttributes []string `mapstructure:"template_attributes"`
-	// Pricing prices the calls whose span carries no cost.
-	Pricing pricing.Config `mapstructure:"pricing"`
-	// DeduplicateNestedCalls counts a call recorded by two nested LLM spans
-	// of one batch (a framework span and the provider span under it) once, on
-	// the child span; internal/genai/COUNTING.md gives the rule.
-	DeduplicateNestedCalls bool `mapstructure:"deduplicate_nested_calls"`
+	// Shared holds template_attributes, pricing and
+	// deduplicate_nested_calls, the block the llm processor has too.
+	llmconfig.Shared `mapstructure:",squash"`
 
 	// prevent unkeyed literal initialization
 	_ struct{}
@@ -106,7 +100,7 @@ func (cfg Config) Validate() error {
 	errs = append(errs, validateBuckets("request_duration::buckets", cfg.RequestDuration.Buckets))
 	errs = append(errs, validateBuckets("time_to_first_token::buckets", cfg.TimeToFirstToken.Buckets))
 	errs = append(errs, validateBuckets("time_per_output_token::buckets", cfg.TimePerOutputToken.Buckets))
-	// cfg.Pricing validates itself (the collector validates nested structs).
+	// cfg.Shared validates itself (the collector validates nested structs).
 	if cfg.NativeHistograms.Enabled {
 		if f := cfg.NativeHistograms.BucketFactor; !(f > 1) || math.IsInf(f, 0) {
 			errs = append(errs, fmt.Errorf("native_histograms::bucket_factor: %v must be a finite number > 1", f))
@@ -126,11 +120,6 @@ func (cfg Config) Validate() error {
 	}
 	if n := cfg.Labels.MaxPairs; n < 1 || n > maxLabelValues {
 		errs = append(errs, fmt.Errorf("labels::max_pairs: %d must be between 1 and %d", n, maxLabelValues))
-	}
-	for i, k := range cfg.TemplateAttributes {
-		if k == "" {
-			errs = append(errs, fmt.Errorf("template_attributes[%d]: %q must not be empty", i, k))
-		}
 	}
 	return errors.Join(errs...)
 }

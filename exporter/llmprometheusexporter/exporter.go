@@ -19,7 +19,7 @@ import (
 
 	"github.com/otelcol-llm/otelcol-llm/exporter/llmprometheusexporter/internal/metadata"
 	"github.com/otelcol-llm/otelcol-llm/exporter/llmprometheusexporter/internal/recorder"
-	"github.com/otelcol-llm/otelcol-llm/internal/freelist"
+	"github.com/otelcol-llm/otelcol-llm/internal/batch"
 	"github.com/otelcol-llm/otelcol-llm/internal/genai"
 	"github.com/otelcol-llm/otelcol-llm/pricing"
 )
@@ -29,7 +29,7 @@ type llmExporter struct {
 	settings  component.TelemetrySettings
 	registry  prometheus.Gatherer // the recorder
 	recorder  *recorder.Recorder
-	extractor *genai.Extractor
+	batches   *batch.Extractor
 	telemetry *metadata.TelemetryBuilder
 	pricer    *pricing.Pricer
 	now       func() time.Time
@@ -39,22 +39,16 @@ type llmExporter struct {
 	modelAttr     metric.AddOption
 	templateAttr  metric.AddOption
 
-	// scratch holds *batchScratch values for consumeDeduplicated.
-	scratch freelist.List[batchScratch]
-
 	mu       sync.Mutex
 	server   *http.Server
 	serveErr chan error
 }
 
 func newLLMExporter(cfg *Config, set exporter.Settings) (*llmExporter, error) {
-	tb, err := metadata.NewTelemetryBuilder(set.TelemetrySettings)
+	// The pricer starts no goroutine before start: nothing to release on the
+	// errors below.
+	pricer, err := cfg.NewPricer(set.Logger)
 	if err != nil {
-		return nil, err
-	}
-	pricer, err := pricing.NewPricer(cfg.Pricing.Settings(), set.Logger)
-	if err != nil {
-		tb.Shutdown()
 		return nil, err
 	}
 	rec, err := recorder.New(recorder.Settings{
@@ -73,7 +67,10 @@ func newLLMExporter(cfg *Config, set exporter.Settings) (*llmExporter, error) {
 		Pricer:              pricer,
 	})
 	if err != nil {
-		tb.Shutdown()
+		return nil, err
+	}
+	tb, err := metadata.NewTelemetryBuilder(set.TelemetrySettings)
+	if err != nil {
 		return nil, err
 	}
 	e := &llmExporter{
@@ -81,7 +78,7 @@ func newLLMExporter(cfg *Config, set exporter.Settings) (*llmExporter, error) {
 		settings:      set.TelemetrySettings,
 		registry:      rec,
 		recorder:      rec,
-		extractor:     genai.NewExtractor(genai.Options{TemplateKeys: cfg.TemplateAttributes}),
+		batches:       cfg.NewExtractor(),
 		telemetry:     tb,
 		pricer:        pricer,
 		now:           time.Now,
@@ -174,74 +171,17 @@ type batchCounts struct {
 	invalid                  [16]int64
 }
 
-// batchScratch is the memory of one batch on the deduplicating path, reused
-// through llmExporter.scratch (consumeTraces runs concurrently).
-type batchScratch struct {
-	calls  []genai.Call // the counted calls of the batch
-	nested genai.Nested
-}
-
-// maxPooledCalls bounds the scratch kept for the next batches (about 200
-// bytes per call): the memory of a rare huge batch goes back to the GC.
-const maxPooledCalls = 1 << 14
-
 func (e *llmExporter) consumeTraces(ctx context.Context, td ptrace.Traces) error {
 	var counts batchCounts
 	now := e.now().UnixNano()
-	if e.cfg.DeduplicateNestedCalls {
-		e.consumeDeduplicated(td, now, &counts)
-	} else {
-		e.consumeEach(td, now, &counts)
-	}
+	bc := e.batches.Extract(td, func(call *genai.Call, _ ptrace.Span, dup bool) {
+		if !dup {
+			e.record(call, now, &counts)
+		}
+	})
+	counts.received, counts.skipped, counts.nested = int64(bc.Spans), int64(bc.Skipped), int64(bc.Nested)
 	e.report(ctx, &counts)
 	return nil
-}
-
-// consumeEach records every counted span as it is extracted.
-func (e *llmExporter) consumeEach(td ptrace.Traces, now int64, counts *batchCounts) {
-	var call genai.Call
-	counts.received += int64(td.SpanCount())
-	for res, span := range genai.Spans(td) {
-		if e.extractor.Extract(span, res, &call) {
-			e.record(&call, now, counts)
-		} else {
-			counts.skipped++
-		}
-	}
-}
-
-// consumeDeduplicated extracts every span of the batch first, then leaves out
-// the nested duplicates (genai.Nested: a counted span whose counted child
-// records the same call), then records the other calls.
-func (e *llmExporter) consumeDeduplicated(td ptrace.Traces, now int64, counts *batchCounts) {
-	s := e.scratch.Get()
-	n := td.SpanCount()
-	if cap(s.calls) < n {
-		s.calls = make([]genai.Call, n)
-	}
-	all := s.calls[:n]
-	m := 0 // counted calls so far, in all[:m]
-	counts.received += int64(n)
-	for res, span := range genai.Spans(td) {
-		if e.extractor.Extract(span, res, &all[m]) {
-			m++
-		} else {
-			counts.skipped++
-		}
-	}
-	calls := all[:m]
-	counts.nested = int64(s.nested.Find(calls))
-	for i := range calls {
-		if !s.nested.Dup(i) {
-			e.record(&calls[i], now, counts)
-		}
-	}
-	// Drop the references to the batch's strings before the scratch waits in
-	// the free list (all[m] may hold a partly written call).
-	clear(all[:min(m+1, n)])
-	if cap(s.calls) <= maxPooledCalls {
-		e.scratch.Put(s)
-	}
 }
 
 // record counts one call into the llm_* metrics and the batch's telemetry.

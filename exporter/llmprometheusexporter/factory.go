@@ -10,8 +10,7 @@ import (
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
 
 	"github.com/otelcol-llm/otelcol-llm/exporter/llmprometheusexporter/internal/metadata"
-	"github.com/otelcol-llm/otelcol-llm/internal/genai"
-	"github.com/otelcol-llm/otelcol-llm/pricing"
+	"github.com/otelcol-llm/otelcol-llm/internal/llmconfig"
 )
 
 const (
@@ -27,9 +26,6 @@ const (
 	// under 50 ms in every format (BENCHMARKS.md).
 	defaultMaxPairs = 500
 )
-
-// defaultDeduplicateNestedCalls counts a call seen as two nested LLM spans once.
-const defaultDeduplicateNestedCalls = true
 
 var (
 	defaultDurationBuckets = []float64{0.5, 1, 2, 5, 10, 20, 30, 60}
@@ -65,10 +61,7 @@ func createDefaultConfig() component.Config {
 			Template:       LabelLimit{MaxValues: defaultMaxTemplateValues},
 			MaxPairs:       defaultMaxPairs,
 		},
-		TemplateAttributes: genai.DefaultTemplateKeys(),
-		Pricing:            pricing.DefaultConfig(),
-
-		DeduplicateNestedCalls: defaultDeduplicateNestedCalls,
+		Shared: llmconfig.Default(),
 	}
 }
 

@@ -26,11 +26,7 @@
 // the rules and the limits.
 package genai // import "github.com/otelcol-llm/otelcol-llm/internal/genai"
 
-import (
-	"go.opentelemetry.io/collector/pdata/pcommon"
-
-	"github.com/otelcol-llm/otelcol-llm/pricing"
-)
+import "go.opentelemetry.io/collector/pdata/pcommon"
 
 // Status is the outcome of a call.
 type Status uint8
@@ -190,12 +186,4 @@ func (c *Call) Model() string {
 		return c.RequestModel
 	}
 	return c.ResponseModel
-}
-
-// Usage is the call's token usage as the price table charges it.
-func (c *Call) Usage() pricing.Usage {
-	return pricing.Usage{
-		Input: c.InputTokens, Output: c.OutputTokens,
-		CachedInput: c.CachedInputTokens, CacheWrite: c.CacheCreationInputTokens, Reasoning: c.ReasoningTokens,
-	}
 }

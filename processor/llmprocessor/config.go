@@ -1,45 +1,31 @@
 package llmprocessor // import "github.com/otelcol-llm/otelcol-llm/processor/llmprocessor"
 
 import (
-	"errors"
-	"fmt"
-
-	"github.com/otelcol-llm/otelcol-llm/pricing"
+	"github.com/otelcol-llm/otelcol-llm/internal/llmconfig"
 )
 
 // Config is the configuration of the llm processor.
 type Config struct {
-	// TemplateAttributes are the attribute keys read, in order, on the span
-	// then on the resource, for the prompt template identity (llm.template).
-	// Same meaning and default as the llm_prometheus exporter's; give both
-	// components the same list.
-	TemplateAttributes []string `mapstructure:"template_attributes"`
+	// Shared holds template_attributes, pricing and
+	// deduplicate_nested_calls, the block the llm_prometheus exporter has
+	// too (same keys, same meaning, same defaults: give both components the
+	// same values). Here the template is written as llm.template, a price
+	// table cost as gen_ai.usage.cost, and a nested duplicate is not
+	// enriched but marked llm.duplicate_of_child = true.
+	llmconfig.Shared `mapstructure:",squash"`
 
 	// RedactContent removes prompt and completion content (attributes and
 	// span events) from every span, LLM call or not.
 	RedactContent bool `mapstructure:"redact_content"`
 
-	// Pricing prices LLM calls whose span carries no cost; the cost is written
-	// as gen_ai.usage.cost. Same block as the llm_prometheus exporter's.
-	Pricing pricing.Config `mapstructure:"pricing"`
-
-	// DeduplicateNestedCalls: a call recorded by two nested LLM spans of one
-	// batch is enriched once, on the child span; the parent gets
-	// llm.duplicate_of_child = true instead. Same rule as the llm_prometheus
-	// exporter's option of the same name (internal/genai/COUNTING.md).
-	DeduplicateNestedCalls bool `mapstructure:"deduplicate_nested_calls"`
-
 	// prevent unkeyed literal initialization
 	_ struct{}
 }
 
-// Validate checks the configuration; every message names the field and value.
+// Validate checks the processor's own fields (redact_content is a bool the
+// collector has parsed already). It hides the shared block's Validate,
+// which Config would otherwise take as its own: the collector validates the
+// block as a nested struct, once.
 func (cfg Config) Validate() error {
-	var errs []error
-	for i, k := range cfg.TemplateAttributes {
-		if k == "" {
-			errs = append(errs, fmt.Errorf("template_attributes[%d]: %q must not be empty", i, k))
-		}
-	}
-	return errors.Join(errs...)
+	return nil
 }

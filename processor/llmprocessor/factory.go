@@ -8,18 +8,12 @@ import (
 	"go.opentelemetry.io/collector/processor"
 	"go.opentelemetry.io/collector/processor/processorhelper"
 
-	"github.com/otelcol-llm/otelcol-llm/internal/genai"
-	"github.com/otelcol-llm/otelcol-llm/pricing"
+	"github.com/otelcol-llm/otelcol-llm/internal/llmconfig"
 	"github.com/otelcol-llm/otelcol-llm/processor/llmprocessor/internal/metadata"
 )
 
-const (
-	// defaultRedactContent keeps prompt and completion content unless asked.
-	defaultRedactContent = false
-	// defaultDeduplicateNestedCalls enriches a call seen as two nested LLM
-	// spans once, as the llm_prometheus exporter counts it once.
-	defaultDeduplicateNestedCalls = true
-)
+// defaultRedactContent keeps prompt and completion content unless asked.
+const defaultRedactContent = false
 
 // NewFactory returns the factory of the llm processor.
 func NewFactory() processor.Factory {
@@ -29,11 +23,8 @@ func NewFactory() processor.Factory {
 
 func createDefaultConfig() component.Config {
 	return &Config{
-		TemplateAttributes: genai.DefaultTemplateKeys(),
-		RedactContent:      defaultRedactContent,
-		Pricing:            pricing.DefaultConfig(),
-
-		DeduplicateNestedCalls: defaultDeduplicateNestedCalls,
+		Shared:        llmconfig.Default(),
+		RedactContent: defaultRedactContent,
 	}
 }
 

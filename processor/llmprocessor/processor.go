@@ -8,7 +8,8 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/collector/processor"
 
-	"github.com/otelcol-llm/otelcol-llm/internal/freelist"
+	"github.com/otelcol-llm/otelcol-llm/internal/batch"
+	"github.com/otelcol-llm/otelcol-llm/internal/cost"
 	"github.com/otelcol-llm/otelcol-llm/internal/genai"
 	"github.com/otelcol-llm/otelcol-llm/pricing"
 	"github.com/otelcol-llm/otelcol-llm/processor/llmprocessor/internal/enrich"
@@ -17,41 +18,27 @@ import (
 )
 
 type llmProcessor struct {
-	extractor   *genai.Extractor
-	pricer      *pricing.Pricer
-	prices      *pricing.Cache
-	redactor    *redact.Redactor // nil unless redact_content
-	telemetry   *metadata.TelemetryBuilder
-	deduplicate bool // deduplicate_nested_calls
-
-	// scratch holds *batchScratch values for processDeduplicated.
-	scratch freelist.List[batchScratch]
+	batches   *batch.Extractor
+	pricer    *pricing.Pricer
+	prices    *cost.Cache
+	redactor  *redact.Redactor // nil unless redact_content
+	telemetry *metadata.TelemetryBuilder
 }
 
 func newLLMProcessor(cfg *Config, set processor.Settings) (*llmProcessor, error) {
-	tb, err := metadata.NewTelemetryBuilder(set.TelemetrySettings)
-	if err != nil {
+	p := &llmProcessor{batches: cfg.NewExtractor()}
+	var err error
+	// The pricer starts no goroutine before start: nothing to release if
+	// the telemetry builder fails.
+	if p.pricer, err = cfg.NewPricer(set.Logger); err != nil {
 		return nil, err
 	}
-	pricer, err := pricing.NewPricer(cfg.Pricing.Settings(), set.Logger)
-	if err != nil {
-		tb.Shutdown()
+	if p.telemetry, err = metadata.NewTelemetryBuilder(set.TelemetrySettings); err != nil {
 		return nil, err
 	}
-	p := &llmProcessor{
-		extractor: genai.NewExtractor(genai.Options{TemplateKeys: cfg.TemplateAttributes}),
-		pricer:    pricer,
-		prices:    pricing.NewCache(pricer),
-		telemetry: tb,
-
-		deduplicate: cfg.DeduplicateNestedCalls,
-	}
+	p.prices = cost.NewCache(p.pricer)
 	if cfg.RedactContent {
-		keep := cfg.TemplateAttributes
-		if keep == nil {
-			keep = genai.DefaultTemplateKeys()
-		}
-		p.redactor = redact.New(keep)
+		p.redactor = redact.New(cfg.TemplateKeys())
 	}
 	return p, nil
 }
@@ -67,143 +54,60 @@ func (p *llmProcessor) shutdown(context.Context) error {
 	return nil
 }
 
-// batchCounts accumulates the component's own telemetry for one batch so the
-// instruments are updated once per batch, not once per span.
-type batchCounts struct {
-	enriched, skipped, nested     int64
-	attrsRedacted, eventsRedacted int64
-}
-
-// batchScratch is the memory of one batch on the deduplicating path, reused
-// through llmProcessor.scratch (processTraces runs concurrently).
-type batchScratch struct {
-	calls  []genai.Call  // the counted calls of the batch
-	spans  []ptrace.Span // spans[i] is the span of calls[i]
-	nested genai.Nested
-}
-
-// maxPooledCalls bounds the scratch kept for the next batches: the memory of
-// a rare huge batch goes back to the GC.
-const maxPooledCalls = 1 << 14
-
-// processTraces enriches every LLM call span (extraction first, on the
-// untouched span), then, with redact_content, removes content from every span.
+// processTraces enriches every LLM call span: with deduplicate_nested_calls
+// every span is read first (on the untouched spans), then a nested duplicate
+// (a counted span whose counted child records the same call) is marked
+// llm.duplicate_of_child instead of enriched. Then, with redact_content, it
+// removes content from every span, LLM call or not.
 func (p *llmProcessor) processTraces(ctx context.Context, td ptrace.Traces) (ptrace.Traces, error) {
-	var counts batchCounts
-	if p.deduplicate {
-		p.processDeduplicated(td, &counts)
-	} else {
-		p.processEach(td, &counts)
+	bc := p.batches.Extract(td, func(call *genai.Call, span ptrace.Span, dup bool) {
+		attrs := span.Attributes()
+		if dup {
+			attrs.PutBool(enrich.KeyDuplicateOfChild, true)
+			return
+		}
+		enrich.Write(call, attrs)
+		p.writeCost(call, attrs)
+	})
+	var redacted [2]int64 // attributes, events
+	if p.redactor != nil {
+		for _, span := range genai.Spans(td) {
+			a, e := p.redactor.Span(span)
+			redacted[0] += int64(a)
+			redacted[1] += int64(e)
+		}
 	}
-	p.report(ctx, &counts)
+	p.report(ctx, bc, redacted)
 	return td, nil
 }
 
-// processEach enriches (and redacts) span by span.
-func (p *llmProcessor) processEach(td ptrace.Traces, counts *batchCounts) {
-	var call genai.Call
-	for res, span := range genai.Spans(td) {
-		if p.extractor.Extract(span, res, &call) {
-			p.enrich(&call, span.Attributes(), counts)
-		} else {
-			counts.skipped++
-		}
-		p.redact(span, counts)
-	}
-}
-
-// processDeduplicated extracts every span of the batch first (on the
-// untouched spans), finds the nested duplicates (genai.Nested: a counted span
-// whose counted child records the same call), marks them with
-// llm.duplicate_of_child instead of enriching them, enriches the other calls,
-// then redacts every span.
-func (p *llmProcessor) processDeduplicated(td ptrace.Traces, counts *batchCounts) {
-	s := p.scratch.Get()
-	n := td.SpanCount()
-	if cap(s.calls) < n {
-		s.calls = make([]genai.Call, n)
-		s.spans = make([]ptrace.Span, n)
-	}
-	all, spanOf := s.calls[:n], s.spans[:n]
-	m := 0 // counted calls so far, in all[:m]
-	for res, span := range genai.Spans(td) {
-		if p.extractor.Extract(span, res, &all[m]) {
-			spanOf[m] = span
-			m++
-		} else {
-			counts.skipped++
-		}
-	}
-	calls := all[:m]
-	s.nested.Find(calls)
-	for i := range calls {
-		attrs := spanOf[i].Attributes()
-		if s.nested.Dup(i) {
-			attrs.PutBool(enrich.KeyDuplicateOfChild, true)
-			counts.nested++
-			continue
-		}
-		p.enrich(&calls[i], attrs, counts)
-	}
-	if p.redactor != nil {
-		for _, span := range genai.Spans(td) {
-			p.redact(span, counts)
-		}
-	}
-	// Drop the references to the batch before the scratch waits in the free list
-	// (all[m] may hold a partly written call).
-	clear(all[:min(m+1, n)])
-	clear(spanOf[:m])
-	if cap(s.calls) <= maxPooledCalls {
-		p.scratch.Put(s)
-	}
-}
-
-// enrich writes a counted call's canonical values and its cost onto attrs.
-func (p *llmProcessor) enrich(call *genai.Call, attrs pcommon.Map, counts *batchCounts) {
-	enrich.Write(call, attrs)
-	p.writeCost(call, attrs)
-	counts.enriched++
-}
-
-// redact removes content from span with redact_content.
-func (p *llmProcessor) redact(span ptrace.Span, counts *batchCounts) {
-	if p.redactor != nil {
-		a, e := p.redactor.Span(span)
-		counts.attrsRedacted += int64(a)
-		counts.eventsRedacted += int64(e)
-	}
-}
-
-// writeCost puts the call's price-table cost on the span as gen_ai.usage.cost
-// when the span carries no cost of its own (a refused cost value is left as
-// it was), reports tokens, and its model has a price.
+// writeCost puts a price-table cost (internal/cost) on the span as
+// gen_ai.usage.cost when the call reports tokens and the span carries no
+// refused cost value (left as it was). A cost the span carries stays.
 func (p *llmProcessor) writeCost(call *genai.Call, attrs pcommon.Map) {
-	if call.HasCost || call.Invalid&genai.InvalidCost != 0 || !(call.HasInputTokens || call.HasOutputTokens) {
+	v, src := p.prices.Of(call, nil)
+	if src != cost.Table || call.Invalid&genai.InvalidCost != 0 || !(call.HasInputTokens || call.HasOutputTokens) {
 		return
 	}
-	price, ok := p.prices.Lookup(call.Provider, call.Model())
-	if !ok {
-		return
-	}
-	attrs.PutDouble(enrich.KeyCost, price.Cost(call.Usage()))
+	attrs.PutDouble(enrich.KeyCost, v)
 }
 
-func (p *llmProcessor) report(ctx context.Context, c *batchCounts) {
+// report updates the component's own telemetry once per batch.
+func (p *llmProcessor) report(ctx context.Context, bc batch.Counts, redacted [2]int64) {
 	t := p.telemetry
-	if c.enriched > 0 {
-		t.LlmProcessorSpansEnriched.Add(ctx, c.enriched)
+	if n := bc.Calls - bc.Nested; n > 0 {
+		t.LlmProcessorSpansEnriched.Add(ctx, int64(n))
 	}
-	if c.skipped > 0 {
-		t.LlmProcessorSpansSkipped.Add(ctx, c.skipped)
+	if bc.Skipped > 0 {
+		t.LlmProcessorSpansSkipped.Add(ctx, int64(bc.Skipped))
 	}
-	if c.nested > 0 {
-		t.LlmProcessorNestedCalls.Add(ctx, c.nested)
+	if bc.Nested > 0 {
+		t.LlmProcessorNestedCalls.Add(ctx, int64(bc.Nested))
 	}
-	if c.attrsRedacted > 0 {
-		t.LlmProcessorAttributesRedacted.Add(ctx, c.attrsRedacted)
+	if redacted[0] > 0 {
+		t.LlmProcessorAttributesRedacted.Add(ctx, redacted[0])
 	}
-	if c.eventsRedacted > 0 {
-		t.LlmProcessorEventsRedacted.Add(ctx, c.eventsRedacted)
+	if redacted[1] > 0 {
+		t.LlmProcessorEventsRedacted.Add(ctx, redacted[1])
 	}
 }

@@ -17,6 +17,7 @@ import (
 	dto "github.com/prometheus/client_model/go"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/otelcol-llm/otelcol-llm/internal/cost"
 	"github.com/otelcol-llm/otelcol-llm/internal/genai"
 	"github.com/otelcol-llm/otelcol-llm/pricing"
 )
@@ -96,7 +97,7 @@ type Recorder struct {
 	all       []*series      // every series, sorted by (model, template) when !unsorted
 	allModels []*modelSeries // sorted by model when !unsorted
 	unsorted  bool
-	folded    foldedPrices
+	prices    *cost.Cache // nil without a Pricer
 }
 
 type snapshot struct {
@@ -133,7 +134,7 @@ type series struct {
 	duration           *histogram
 	ttft, tpot         *histogram // nil until the first streamed call with a TTFT
 	nextExemplar       int64
-	price              priceCache
+	price              cost.Memo // the price of the series' model
 	// The label sets as the scrapes write them.
 	lbl        labelSet // model, template
 	requestLbl [genai.NumStatuses]labelSet
@@ -151,15 +152,6 @@ type modelSeries struct {
 	errorLbl     [genai.NumReasons]labelSet
 }
 
-// priceCache remembers the price of one (provider, model) under one version
-// of the price table, so a series looks its price up once, not per call.
-type priceCache struct {
-	valid           bool
-	version         uint64
-	provider, model string
-	price           *pricing.Price // nil: unpriced
-}
-
 // New builds a Recorder.
 func New(set Settings) (*Recorder, error) {
 	r := &Recorder{
@@ -169,6 +161,7 @@ func New(set Settings) (*Recorder, error) {
 		models:    map[string]struct{}{},
 		templates: map[string]struct{}{},
 		perModel:  map[string]*modelSeries{},
+		prices:    cost.NewCache(set.Pricer),
 	}
 	schema := int32(0)
 	if set.NativeHistograms {
@@ -418,85 +411,25 @@ func (r *Recorder) missed() {
 	r.snap.Store(&snapshot{series: maps.Clone(r.dirty.series)})
 }
 
-// recordCost adds the call's cost: the cost its span carries wins; else its
-// tokens times the price of its model (prompt-cache reads and writes at their
-// own prices, see pricing.Price.Cost). It reports a call with neither, to be
-// counted in unpriced_requests_total so a missing price never reads as $0.
-// Call with s.mu held.
+// recordCost adds the call's cost by the cost rule (internal/cost: the cost
+// its span carries, else its tokens times its model's price) and reports a
+// call with neither, to be counted in unpriced_requests_total so a missing
+// price never reads as $0. A series remembers the price of its model (the
+// span's own); the series folded into "other" holds many models and asks the
+// bounded cache each time. Call with s.mu held.
 func (r *Recorder) recordCost(s *series, c *genai.Call, ex *exemplar) (unpriced bool) {
-	if c.HasCost {
-		s.cost.add(c.Cost, ex)
-		return false
+	memo := &s.price
+	if s.model == OverflowValue {
+		memo = nil
 	}
-	price := r.priceOf(s, c)
-	if price == nil {
+	v, src := r.prices.Of(c, memo)
+	switch {
+	case src == cost.Unpriced:
 		return true
-	}
-	if cost := price.Cost(c.Usage()); cost > 0 {
-		s.cost.add(cost, ex)
+	case src == cost.Span || v > 0:
+		s.cost.add(v, ex)
 	}
 	return false
-}
-
-// priceOf returns the price of the call's model (nil: unpriced), from the
-// series' cache when the table, the provider and the model are unchanged.
-// The model is the span's own (a series folded into "other" holds many).
-// Call with s.mu held.
-func (r *Recorder) priceOf(s *series, c *genai.Call) *pricing.Price {
-	if r.set.Pricer == nil {
-		return nil
-	}
-	version := r.set.Pricer.Version()
-	model := c.Model()
-	if s.model == OverflowValue {
-		// The series holds every model past the cap: its calls alternate
-		// between models, which the series' one-entry cache would miss.
-		return r.folded.priceOf(r.set.Pricer, version, c.Provider, model)
-	}
-	pc := &s.price
-	if pc.valid && pc.version == version && pc.provider == c.Provider && pc.model == model {
-		return pc.price
-	}
-	price, ok := r.set.Pricer.Table().Lookup(c.Provider, model)
-	if !ok {
-		price = nil
-	}
-	*pc = priceCache{valid: true, version: version, provider: strings.Clone(c.Provider), model: strings.Clone(model), price: price}
-	return price
-}
-
-// maxFoldedPrices bounds the prices remembered for models folded into
-// "other": past it a folded model is looked up on each call (a cardinality
-// attack then costs lookups, never memory).
-const maxFoldedPrices = 4096
-
-// foldedPrices remembers the prices of the models folded into "other", under
-// one version of the price table.
-type foldedPrices struct {
-	mu      sync.Mutex
-	version uint64
-	prices  map[priceKey]*pricing.Price // nil: unpriced
-}
-
-type priceKey struct{ provider, model string }
-
-func (f *foldedPrices) priceOf(p *pricing.Pricer, version uint64, provider, model string) *pricing.Price {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.prices == nil || f.version != version {
-		f.prices, f.version = map[priceKey]*pricing.Price{}, version
-	}
-	if price, ok := f.prices[priceKey{provider, model}]; ok {
-		return price
-	}
-	price, ok := p.Table().Lookup(provider, model)
-	if !ok {
-		price = nil
-	}
-	if len(f.prices) < maxFoldedPrices {
-		f.prices[priceKey{strings.Clone(provider), strings.Clone(model)}] = price
-	}
-	return price
 }
 
 // sanitize makes v a valid UTF-8 string of at most maxLen bytes, cut at a rune

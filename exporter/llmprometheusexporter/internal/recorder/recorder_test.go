@@ -21,6 +21,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.uber.org/zap"
 
+	"github.com/otelcol-llm/otelcol-llm/internal/cost"
 	"github.com/otelcol-llm/otelcol-llm/internal/genai"
 	"github.com/otelcol-llm/otelcol-llm/pricing"
 )
@@ -260,7 +261,7 @@ llm_reasoning_tokens_total{model="my-finetune",template="support"} 0
 }
 
 // Models folded into "other" are each priced by their own row, through the
-// recorder's bounded memo, which a new price table empties.
+// recorder's bounded price cache, which a new price table empties.
 func TestRecordCostFoldedModels(t *testing.T) {
 	r, pricer, path := pricedRecorder(t, "models:\n  - {model: cheap, input: 1, output: 2}\n  - {model: dear, input: 10, output: 20}\n",
 		func(s *Settings) { s.MaxModels = 1 })
@@ -276,12 +277,12 @@ func TestRecordCostFoldedModels(t *testing.T) {
 	}
 	mfs, err := reg.Gather()
 	require.NoError(t, err)
-	cost := func() float64 {
+	costOther := func() float64 {
 		return findMetric(t, mfs, "llm_cost_usd_total", map[string]string{"model": OverflowValue}).GetCounter().GetValue()
 	}
-	assert.InDelta(t, 3*(1000*1+100*2+1000*10+100*20)/1e6, cost(), 1e-15)
+	assert.InDelta(t, 3*(1000*1+100*2+1000*10+100*20)/1e6, costOther(), 1e-15)
 	assert.InDelta(t, 3, value(t, reg, "llm_unpriced_requests_total", "model", OverflowValue), 0)
-	assert.Len(t, r.folded.prices, 3)
+	assert.Equal(t, 4, r.prices.Len(), "cheap, dear, unlisted, and first (its series' memo asked the cache)")
 
 	require.NoError(t, os.WriteFile(path, []byte("models:\n  - {model: cheap, input: 100, output: 0}\n"), 0o600))
 	require.True(t, pricer.Reload())
@@ -289,15 +290,15 @@ func TestRecordCostFoldedModels(t *testing.T) {
 	r.Record(&c, 0)
 	mfs, err = reg.Gather()
 	require.NoError(t, err)
-	assert.InDelta(t, 3*(1000*1+100*2+1000*10+100*20)/1e6+1000*100/1e6, cost(), 1e-15)
-	assert.Len(t, r.folded.prices, 1, "a new table empties the memo")
+	assert.InDelta(t, 3*(1000*1+100*2+1000*10+100*20)/1e6+1000*100/1e6, costOther(), 1e-15)
+	assert.Equal(t, 1, r.prices.Len(), "a new table empties the cache")
 
-	// The memo is bounded: past it folded models are looked up each time.
-	for i := range maxFoldedPrices + 10 {
+	// The cache is bounded: past it folded models are looked up each time.
+	for i := range cost.MaxCached + 10 {
 		c := chat(fmt.Sprintf("m-%d", i), "t", 1, 1, 1)
 		r.Record(&c, 0)
 	}
-	assert.Len(t, r.folded.prices, maxFoldedPrices)
+	assert.Equal(t, cost.MaxCached, r.prices.Len())
 }
 
 // Prompt-cache writes are priced at the row's cache_write price, once, and
