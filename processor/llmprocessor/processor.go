@@ -192,18 +192,18 @@ func (p *llmProcessor) writeCost(call *genai.Call, attrs pcommon.Map) {
 func (p *llmProcessor) report(ctx context.Context, c *batchCounts) {
 	t := p.telemetry
 	if c.enriched > 0 {
-		t.LlmProcessorSpansEnriched.Add(ctx, c.enriched)
+		t.ProcessorLlmSpansEnriched.Add(ctx, c.enriched)
 	}
 	if c.skipped > 0 {
-		t.LlmProcessorSpansSkipped.Add(ctx, c.skipped)
+		t.ProcessorLlmSpansSkipped.Add(ctx, c.skipped)
 	}
 	if c.nested > 0 {
-		t.LlmProcessorNestedCalls.Add(ctx, c.nested)
+		t.ProcessorLlmNestedCalls.Add(ctx, c.nested)
 	}
 	if c.attrsRedacted > 0 {
-		t.LlmProcessorAttributesRedacted.Add(ctx, c.attrsRedacted)
+		t.ProcessorLlmAttributesRedacted.Add(ctx, c.attrsRedacted)
 	}
 	if c.eventsRedacted > 0 {
-		t.LlmProcessorEventsRedacted.Add(ctx, c.eventsRedacted)
+		t.ProcessorLlmEventsRedacted.Add(ctx, c.eventsRedacted)
 	}
 }
