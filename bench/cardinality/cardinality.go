@@ -2,7 +2,7 @@
 // exporter: it first fills every allowed (model, template) pair, then sends
 // spans carrying N distinct new model values and N distinct new template
 // values, and checks that the series on /metrics stay within the caps, that
-// every folded value is counted in otelcol_llm_exporter_label_overflow, that
+// every folded value is counted in otelcol_exporter_llm_prometheus_label_overflow, that
 // memory stays flat, and how long /metrics takes to answer at the largest
 // allowed series count.
 package cardinality
@@ -299,13 +299,13 @@ func (r *Result) check() {
 func (r *Result) OK() bool { return len(r.Problems) == 0 }
 
 func overflow(tel *componenttest.Telemetry) (model, tmpl int64, err error) {
-	m, err := tel.GetMetric("otelcol_llm_exporter_label_overflow")
+	m, err := tel.GetMetric("otelcol_exporter_llm_prometheus_label_overflow")
 	if err != nil {
 		return 0, 0, err
 	}
 	sum, ok := m.Data.(metricdata.Sum[int64])
 	if !ok {
-		return 0, 0, fmt.Errorf("otelcol_llm_exporter_label_overflow is a %T", m.Data)
+		return 0, 0, fmt.Errorf("otelcol_exporter_llm_prometheus_label_overflow is a %T", m.Data)
 	}
 	for _, dp := range sum.DataPoints {
 		v, _ := dp.Attributes.Value("label")

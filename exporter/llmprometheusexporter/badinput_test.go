@@ -320,7 +320,7 @@ var invalidCauseNames = func() (names []string) {
 func invalidCounts(t *testing.T, tel *componenttest.Telemetry) map[string]int64 {
 	out := map[string]int64{}
 	for _, c := range invalidCauseNames {
-		out[c] = telemetrySum(t, tel, "otelcol_llm_exporter_invalid_values", map[string]string{"cause": c})
+		out[c] = telemetrySum(t, tel, "otelcol_exporter_llm_prometheus_invalid_values", map[string]string{"cause": c})
 	}
 	return out
 }
@@ -350,8 +350,8 @@ func TestBadInputTable(t *testing.T) {
 		}
 		before := seriesValues(t, e)
 		invBefore := invalidCounts(t, tel)
-		callsBefore := telemetrySum(t, tel, "otelcol_llm_exporter_calls", nil)
-		skippedBefore := telemetrySum(t, tel, "otelcol_llm_exporter_spans_skipped", nil)
+		callsBefore := telemetrySum(t, tel, "otelcol_exporter_llm_prometheus_calls", nil)
+		skippedBefore := telemetrySum(t, tel, "otelcol_exporter_llm_prometheus_spans_skipped", nil)
 
 		require.NotPanics(t, func() { require.NoError(t, e.consumeTraces(context.Background(), td)) }, r.name)
 
@@ -359,15 +359,15 @@ func TestBadInputTable(t *testing.T) {
 			delta := seriesDelta(before, seriesValues(t, e))
 			if r.want.skipped {
 				assert.Empty(t, delta)
-				assert.Equal(t, int64(1), telemetrySum(t, tel, "otelcol_llm_exporter_spans_skipped", nil)-skippedBefore)
-				assert.Equal(t, int64(0), telemetrySum(t, tel, "otelcol_llm_exporter_calls", nil)-callsBefore)
+				assert.Equal(t, int64(1), telemetrySum(t, tel, "otelcol_exporter_llm_prometheus_spans_skipped", nil)-skippedBefore)
+				assert.Equal(t, int64(0), telemetrySum(t, tel, "otelcol_exporter_llm_prometheus_calls", nil)-callsBefore)
 			} else {
 				want := r.want.expectedDelta()
 				assert.ElementsMatch(t, keys(want), keys(delta), "series changed by the row")
 				for k, v := range want {
 					assert.InDelta(t, v, delta[k], 1e-9, k)
 				}
-				assert.Equal(t, int64(1), telemetrySum(t, tel, "otelcol_llm_exporter_calls", nil)-callsBefore)
+				assert.Equal(t, int64(1), telemetrySum(t, tel, "otelcol_exporter_llm_prometheus_calls", nil)-callsBefore)
 			}
 			invAfter := invalidCounts(t, tel)
 			wantRow := map[string]int64{}
@@ -394,9 +394,9 @@ func TestBadInputTable(t *testing.T) {
 	}
 
 	// Totals after the whole table.
-	assert.Equal(t, int64(len(rows)), telemetrySum(t, tel, "otelcol_llm_exporter_spans_received", nil))
-	assert.Equal(t, wantCalls, telemetrySum(t, tel, "otelcol_llm_exporter_calls", nil))
-	assert.Equal(t, wantSkipped, telemetrySum(t, tel, "otelcol_llm_exporter_spans_skipped", nil))
+	assert.Equal(t, int64(len(rows)), telemetrySum(t, tel, "otelcol_exporter_llm_prometheus_spans_received", nil))
+	assert.Equal(t, wantCalls, telemetrySum(t, tel, "otelcol_exporter_llm_prometheus_calls", nil))
+	assert.Equal(t, wantSkipped, telemetrySum(t, tel, "otelcol_exporter_llm_prometheus_spans_skipped", nil))
 	for _, c := range invalidCauseNames {
 		assert.Equal(t, wantInvalid[c], invalidCounts(t, tel)[c], "invalid_values{cause=%q}", c)
 	}

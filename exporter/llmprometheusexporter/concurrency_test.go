@@ -165,9 +165,9 @@ func TestConcurrentConsumeExactTotals(t *testing.T) {
 		assert.InDelta(t, 5*n, sumFamily(mfs, "llm_requests_total", map[string]string{"template": tmpl}), 0, tmpl)
 	}
 
-	assertSum(t, tel, "otelcol_llm_exporter_spans_received", nil, n*batchSpans)
-	assertSum(t, tel, "otelcol_llm_exporter_calls", nil, n*batchSpans)
-	assertSum(t, tel, "otelcol_llm_exporter_label_overflow", map[string]string{"label": "model"}, 4*n)
+	assertSum(t, tel, "otelcol_exporter_llm_prometheus_spans_received", nil, n*batchSpans)
+	assertSum(t, tel, "otelcol_exporter_llm_prometheus_calls", nil, n*batchSpans)
+	assertSum(t, tel, "otelcol_exporter_llm_prometheus_label_overflow", map[string]string{"label": "model"}, 4*n)
 	require.NoError(t, exp.Shutdown(context.Background()))
 }
 

@@ -206,26 +206,26 @@ func (e *llmExporter) record(call *genai.Call, now int64, counts *batchCounts) {
 func (e *llmExporter) report(ctx context.Context, c *batchCounts) {
 	t := e.telemetry
 	if c.received > 0 {
-		t.LlmExporterSpansReceived.Add(ctx, c.received)
+		t.ExporterLlmPrometheusSpansReceived.Add(ctx, c.received)
 	}
 	if c.calls > 0 {
-		t.LlmExporterCalls.Add(ctx, c.calls)
+		t.ExporterLlmPrometheusCalls.Add(ctx, c.calls)
 	}
 	if c.skipped > 0 {
-		t.LlmExporterSpansSkipped.Add(ctx, c.skipped)
+		t.ExporterLlmPrometheusSpansSkipped.Add(ctx, c.skipped)
 	}
 	if c.nested > 0 {
-		t.LlmExporterNestedCalls.Add(ctx, c.nested)
+		t.ExporterLlmPrometheusNestedCalls.Add(ctx, c.nested)
 	}
 	for n, v := range c.invalid[:len(e.invalidAttrs)] {
 		if v > 0 {
-			t.LlmExporterInvalidValues.Add(ctx, v, e.invalidAttrs[n])
+			t.ExporterLlmPrometheusInvalidValues.Add(ctx, v, e.invalidAttrs[n])
 		}
 	}
 	if c.modelOverflow > 0 {
-		t.LlmExporterLabelOverflow.Add(ctx, c.modelOverflow, e.modelAttr)
+		t.ExporterLlmPrometheusLabelOverflow.Add(ctx, c.modelOverflow, e.modelAttr)
 	}
 	if c.templateOverflow > 0 {
-		t.LlmExporterLabelOverflow.Add(ctx, c.templateOverflow, e.templateAttr)
+		t.ExporterLlmPrometheusLabelOverflow.Add(ctx, c.templateOverflow, e.templateAttr)
 	}
 }

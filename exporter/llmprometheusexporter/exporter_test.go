@@ -167,15 +167,15 @@ func TestConsumeTracesExposition(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 4, n, "one duration series per (model, template)")
 
-	assertSum(t, tel, "otelcol_llm_exporter_spans_received", nil, 9)
-	assertSum(t, tel, "otelcol_llm_exporter_calls", nil, 6)
-	assertSum(t, tel, "otelcol_llm_exporter_spans_skipped", nil, 3)
-	assertSum(t, tel, "otelcol_llm_exporter_invalid_values", map[string]string{"cause": "input_tokens"}, 1)
+	assertSum(t, tel, "otelcol_exporter_llm_prometheus_spans_received", nil, 9)
+	assertSum(t, tel, "otelcol_exporter_llm_prometheus_calls", nil, 6)
+	assertSum(t, tel, "otelcol_exporter_llm_prometheus_spans_skipped", nil, 3)
+	assertSum(t, tel, "otelcol_exporter_llm_prometheus_invalid_values", map[string]string{"cause": "input_tokens"}, 1)
 
 	// The same batch again doubles every counter.
 	require.NoError(t, e.consumeTraces(context.Background(), scenario(t)))
 	assert.InDelta(t, 4, sampleValue(t, e, "llm_requests_total", "gpt-4o", "support", "success"), 0)
-	assertSum(t, tel, "otelcol_llm_exporter_calls", nil, 12)
+	assertSum(t, tel, "otelcol_exporter_llm_prometheus_calls", nil, 12)
 }
 
 func TestConsumeTracesLabelOverflowTelemetry(t *testing.T) {
@@ -196,8 +196,8 @@ func TestConsumeTracesLabelOverflowTelemetry(t *testing.T) {
 		}})
 	}
 	require.NoError(t, e.consumeTraces(context.Background(), buildTraces(t, specs...)))
-	assertSum(t, tel, "otelcol_llm_exporter_label_overflow", map[string]string{"label": "model"}, 8)
-	assertSum(t, tel, "otelcol_llm_exporter_label_overflow", map[string]string{"label": "template"}, 7)
+	assertSum(t, tel, "otelcol_exporter_llm_prometheus_label_overflow", map[string]string{"label": "model"}, 8)
+	assertSum(t, tel, "otelcol_exporter_llm_prometheus_label_overflow", map[string]string{"label": "template"}, 7)
 	// m0/t0 and m1/t1 are admitted; span 2 is (other, t2); spans 3..9 are (other, other).
 	assert.InDelta(t, 7, sampleValue(t, e, "llm_requests_total", "other", "other", "success"), 0)
 	assert.InDelta(t, 1, sampleValue(t, e, "llm_requests_total", "other", "t2", "success"), 0)

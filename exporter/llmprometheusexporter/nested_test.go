@@ -115,14 +115,14 @@ func TestConsumeTracesNestedCalls(t *testing.T) {
 				assert.InDelta(t, factor*w.prompt, familyValue(t, e, "llm_prompt_tokens_total", w.model), 0)
 				assert.InDelta(t, factor*w.complete, familyValue(t, e, "llm_completion_tokens_total", w.model), 0)
 
-				assertSum(t, tel, "otelcol_llm_exporter_spans_received", nil, 2)
-				assertSum(t, tel, "otelcol_llm_exporter_calls", nil, int64(spanCount))
+				assertSum(t, tel, "otelcol_exporter_llm_prometheus_spans_received", nil, 2)
+				assertSum(t, tel, "otelcol_exporter_llm_prometheus_calls", nil, int64(spanCount))
 				if dedup {
-					assertSum(t, tel, "otelcol_llm_exporter_nested_calls", nil, 1)
+					assertSum(t, tel, "otelcol_exporter_llm_prometheus_nested_calls", nil, 1)
 				} else {
-					assert.Zero(t, telemetrySum(t, tel, "otelcol_llm_exporter_nested_calls", nil))
+					assert.Zero(t, telemetrySum(t, tel, "otelcol_exporter_llm_prometheus_nested_calls", nil))
 				}
-				assert.Zero(t, telemetrySum(t, tel, "otelcol_llm_exporter_spans_skipped", nil))
+				assert.Zero(t, telemetrySum(t, tel, "otelcol_exporter_llm_prometheus_spans_skipped", nil))
 			})
 		}
 	}

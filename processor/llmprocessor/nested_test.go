@@ -68,12 +68,12 @@ func TestNestedCalls(t *testing.T) {
 
 			if dedup {
 				assert.Equal(t, nestedDuplicates, duplicatesOf(t, in, out))
-				metadatatest.AssertEqualLlmProcessorSpansEnriched(t, tel, []metricdata.DataPoint[int64]{{Value: 5}}, metricdatatest.IgnoreTimestamp())
-				metadatatest.AssertEqualLlmProcessorNestedCalls(t, tel, []metricdata.DataPoint[int64]{{Value: 4}}, metricdatatest.IgnoreTimestamp())
+				metadatatest.AssertEqualProcessorLlmSpansEnriched(t, tel, []metricdata.DataPoint[int64]{{Value: 5}}, metricdatatest.IgnoreTimestamp())
+				metadatatest.AssertEqualProcessorLlmNestedCalls(t, tel, []metricdata.DataPoint[int64]{{Value: 4}}, metricdatatest.IgnoreTimestamp())
 			} else {
 				assert.Empty(t, duplicatesOf(t, in, out))
-				metadatatest.AssertEqualLlmProcessorSpansEnriched(t, tel, []metricdata.DataPoint[int64]{{Value: 9}}, metricdatatest.IgnoreTimestamp())
-				_, err := tel.GetMetric("otelcol_llm_processor_nested_calls")
+				metadatatest.AssertEqualProcessorLlmSpansEnriched(t, tel, []metricdata.DataPoint[int64]{{Value: 9}}, metricdatatest.IgnoreTimestamp())
+				_, err := tel.GetMetric("otelcol_processor_llm_nested_calls")
 				require.Error(t, err, "nothing was nested: the counter must not exist")
 			}
 		})

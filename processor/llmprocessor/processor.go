@@ -96,18 +96,18 @@ func (p *llmProcessor) writeCost(call *genai.Call, attrs pcommon.Map) {
 func (p *llmProcessor) report(ctx context.Context, bc batch.Counts, redacted [2]int64) {
 	t := p.telemetry
 	if n := bc.Calls - bc.Nested; n > 0 {
-		t.LlmProcessorSpansEnriched.Add(ctx, int64(n))
+		t.ProcessorLlmSpansEnriched.Add(ctx, int64(n))
 	}
 	if bc.Skipped > 0 {
-		t.LlmProcessorSpansSkipped.Add(ctx, int64(bc.Skipped))
+		t.ProcessorLlmSpansSkipped.Add(ctx, int64(bc.Skipped))
 	}
 	if bc.Nested > 0 {
-		t.LlmProcessorNestedCalls.Add(ctx, int64(bc.Nested))
+		t.ProcessorLlmNestedCalls.Add(ctx, int64(bc.Nested))
 	}
 	if redacted[0] > 0 {
-		t.LlmProcessorAttributesRedacted.Add(ctx, redacted[0])
+		t.ProcessorLlmAttributesRedacted.Add(ctx, redacted[0])
 	}
 	if redacted[1] > 0 {
-		t.LlmProcessorEventsRedacted.Add(ctx, redacted[1])
+		t.ProcessorLlmEventsRedacted.Add(ctx, redacted[1])
 	}
 }

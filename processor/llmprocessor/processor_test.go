@@ -38,10 +38,10 @@ func TestOwnTelemetry(t *testing.T) {
 	require.NoError(t, p.ConsumeTraces(context.Background(), td))
 	require.Equal(t, 4, sink.SpanCount())
 
-	metadatatest.AssertEqualLlmProcessorSpansEnriched(t, tel, []metricdata.DataPoint[int64]{{Value: 2}}, metricdatatest.IgnoreTimestamp())
-	metadatatest.AssertEqualLlmProcessorSpansSkipped(t, tel, []metricdata.DataPoint[int64]{{Value: 2}}, metricdatatest.IgnoreTimestamp())
-	metadatatest.AssertEqualLlmProcessorAttributesRedacted(t, tel, []metricdata.DataPoint[int64]{{Value: 19}}, metricdatatest.IgnoreTimestamp())
-	metadatatest.AssertEqualLlmProcessorEventsRedacted(t, tel, []metricdata.DataPoint[int64]{{Value: 6}}, metricdatatest.IgnoreTimestamp())
+	metadatatest.AssertEqualProcessorLlmSpansEnriched(t, tel, []metricdata.DataPoint[int64]{{Value: 2}}, metricdatatest.IgnoreTimestamp())
+	metadatatest.AssertEqualProcessorLlmSpansSkipped(t, tel, []metricdata.DataPoint[int64]{{Value: 2}}, metricdatatest.IgnoreTimestamp())
+	metadatatest.AssertEqualProcessorLlmAttributesRedacted(t, tel, []metricdata.DataPoint[int64]{{Value: 19}}, metricdatatest.IgnoreTimestamp())
+	metadatatest.AssertEqualProcessorLlmEventsRedacted(t, tel, []metricdata.DataPoint[int64]{{Value: 6}}, metricdatatest.IgnoreTimestamp())
 }
 
 func TestNoRedactionCountsWhenOff(t *testing.T) {
@@ -49,8 +49,8 @@ func TestNoRedactionCountsWhenOff(t *testing.T) {
 	t.Cleanup(func() { require.NoError(t, tel.Shutdown(context.Background())) })
 	p, _ := newTestProcessor(t, createDefaultConfig().(*Config), metadatatest.NewSettings(tel))
 	require.NoError(t, p.ConsumeTraces(context.Background(), readTraces(t, filepath.Join("testdata", "redaction_off", "input.json"))))
-	metadatatest.AssertEqualLlmProcessorSpansEnriched(t, tel, []metricdata.DataPoint[int64]{{Value: 2}}, metricdatatest.IgnoreTimestamp())
-	_, err := tel.GetMetric("otelcol_llm_processor_attributes_redacted")
+	metadatatest.AssertEqualProcessorLlmSpansEnriched(t, tel, []metricdata.DataPoint[int64]{{Value: 2}}, metricdatatest.IgnoreTimestamp())
+	_, err := tel.GetMetric("otelcol_processor_llm_attributes_redacted")
 	require.Error(t, err, "nothing was redacted: the counter must not exist")
 }
 

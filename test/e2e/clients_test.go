@@ -428,7 +428,7 @@ func waitSpansReceived(ctx context.Context, t *testing.T, c *collector, want int
 	deadline := time.Now().Add(15 * time.Second)
 	var got float64
 	for {
-		got, _ = telemetryValue(scrapeText(ctx, t, c.telemetryURL()), "otelcol_llm_exporter_spans_received")
+		got, _ = telemetryValue(scrapeText(ctx, t, c.telemetryURL()), "otelcol_exporter_llm_prometheus_spans_received")
 		if got >= float64(want) || time.Now().After(deadline) {
 			break
 		}
@@ -439,7 +439,7 @@ func waitSpansReceived(ctx context.Context, t *testing.T, c *collector, want int
 		}
 	}
 	if got != float64(want) {
-		t.Errorf("otelcol_llm_exporter_spans_received = %v, want %d", got, want)
+		t.Errorf("otelcol_exporter_llm_prometheus_spans_received = %v, want %d", got, want)
 	}
 }
 
@@ -569,12 +569,12 @@ func compareHistogramCounts(t *testing.T, mf *dto.MetricFamily, bounds []float64
 func assertClientTelemetry(t *testing.T, mfs map[string]*dto.MetricFamily, want clientWant) {
 	t.Helper()
 	for name, w := range map[string]int{
-		"otelcol_llm_exporter_spans_received": want.spans,
-		"otelcol_llm_exporter_calls":          want.calls,
-		"otelcol_llm_exporter_spans_skipped":  want.skipped,
-		"otelcol_llm_exporter_nested_calls":   want.nested,
-		"otelcol_llm_exporter_invalid_values": 0,
-		"otelcol_llm_exporter_label_overflow": 0,
+		"otelcol_exporter_llm_prometheus_spans_received": want.spans,
+		"otelcol_exporter_llm_prometheus_calls":          want.calls,
+		"otelcol_exporter_llm_prometheus_spans_skipped":  want.skipped,
+		"otelcol_exporter_llm_prometheus_nested_calls":   want.nested,
+		"otelcol_exporter_llm_prometheus_invalid_values": 0,
+		"otelcol_exporter_llm_prometheus_label_overflow": 0,
 	} {
 		if got, _ := telemetryValue(mfs, name); got != float64(w) {
 			t.Errorf("own telemetry %s = %v, want %d", name, got, w)

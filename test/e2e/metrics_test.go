@@ -509,9 +509,9 @@ func assertTelemetry(t *testing.T, mfs map[string]*dto.MetricFamily, rounds int)
 	t.Helper()
 	received, calls, skipped := scenarioCounts()
 	want := map[string]int{
-		"otelcol_llm_exporter_spans_received": received * rounds,
-		"otelcol_llm_exporter_calls":          calls * rounds,
-		"otelcol_llm_exporter_spans_skipped":  skipped * rounds,
+		"otelcol_exporter_llm_prometheus_spans_received": received * rounds,
+		"otelcol_exporter_llm_prometheus_calls":          calls * rounds,
+		"otelcol_exporter_llm_prometheus_spans_skipped":  skipped * rounds,
 	}
 	for name, w := range want {
 		got, ok := telemetryValue(mfs, name)
@@ -531,7 +531,7 @@ func assertTelemetry(t *testing.T, mfs map[string]*dto.MetricFamily, rounds int)
 		}
 	}
 	// The scenario has no invalid value and stays far below the label caps.
-	for _, name := range []string{"otelcol_llm_exporter_invalid_values", "otelcol_llm_exporter_label_overflow"} {
+	for _, name := range []string{"otelcol_exporter_llm_prometheus_invalid_values", "otelcol_exporter_llm_prometheus_label_overflow"} {
 		if got, _ := telemetryValue(mfs, name); got != 0 {
 			t.Errorf("own telemetry %s = %v, want 0 (absent)", name, got)
 		}

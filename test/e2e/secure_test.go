@@ -499,8 +499,8 @@ func TestSecureConfig(t *testing.T) {
 		if err != nil || tcode != http.StatusOK {
 			t.Fatalf("collector telemetry: %d (%v)", tcode, err)
 		}
-		if got, _ := telemetryValue(parseText(t, tbody), "otelcol_llm_exporter_spans_received"); got != accepted {
-			t.Errorf("otelcol_llm_exporter_spans_received = %v, want %d", got, accepted)
+		if got, _ := telemetryValue(parseText(t, tbody), "otelcol_exporter_llm_prometheus_spans_received"); got != accepted {
+			t.Errorf("otelcol_exporter_llm_prometheus_spans_received = %v, want %d", got, accepted)
 		}
 	})
 

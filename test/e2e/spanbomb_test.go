@@ -183,8 +183,8 @@ func TestSpanBombMemory(t *testing.T) {
 		func(c *collector) {
 			mfs := scrapeText(ctx, t, c.telemetryURL())
 			for name, want := range map[string]float64{
-				"otelcol_llm_exporter_spans_received": bombRequests * bombSpans,
-				"otelcol_llm_exporter_spans_skipped":  bombRequests * bombSpans,
+				"otelcol_exporter_llm_prometheus_spans_received": bombRequests * bombSpans,
+				"otelcol_exporter_llm_prometheus_spans_skipped":  bombRequests * bombSpans,
 			} {
 				if got, _ := telemetryValue(mfs, name); got != want {
 					var names []string
@@ -194,8 +194,8 @@ func TestSpanBombMemory(t *testing.T) {
 					t.Errorf("own telemetry %s = %v, want %v (families: %v)", name, got, want, names)
 				}
 			}
-			if got, _ := telemetryValue(mfs, "otelcol_llm_exporter_calls"); got != 0 {
-				t.Errorf("own telemetry otelcol_llm_exporter_calls = %v, want 0", got)
+			if got, _ := telemetryValue(mfs, "otelcol_exporter_llm_prometheus_calls"); got != 0 {
+				t.Errorf("own telemetry otelcol_exporter_llm_prometheus_calls = %v, want 0", got)
 			}
 		})
 	t.Logf("peak RSS: llm_prometheus %.1f MB, debug %.1f MB, difference %+.1f MB (limit %+d MB)",

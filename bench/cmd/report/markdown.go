@@ -48,7 +48,7 @@ func write(b *bytes.Buffer, m results.Machine, pairs []perspan.Pair, hot *hotPat
 	p("| 3 | series on /metrics ≤ caps (+ reserved) under %s distinct values | %d model values (cap %d + other, unknown), %d template values (cap %d + other, none) | %s |",
 		num(values), card.ModelValues, card.MaxModels, card.TemplateValues, card.MaxTemplates,
 		yes(card.ModelValues <= card.MaxModels+2 && card.TemplateValues <= card.MaxTemplates+2))
-	p("| 3 | overflow counted | `otelcol_llm_exporter_label_overflow`: model %s, template %s; expected %s and %s | %s |",
+	p("| 3 | overflow counted | `otelcol_exporter_llm_prometheus_label_overflow`: model %s, template %s; expected %s and %s | %s |",
 		num(int(card.OverflowModel)), num(int(card.OverflowTemplate)), num(int(card.WantOverflowM)), num(int(card.WantOverflowT)),
 		yes(card.OverflowModel == card.WantOverflowM && card.OverflowTemplate == card.WantOverflowT))
 	p("| 3 | memory flat during the attack | live heap (after GC) %.1f MB after the fill → %.1f MB after %s attack spans | %s |",

@@ -23,15 +23,15 @@ func Tracer(settings component.TelemetrySettings) trace.Tracer {
 // TelemetryBuilder provides an interface for components to report telemetry
 // as defined in metadata and user config.
 type TelemetryBuilder struct {
-	meter                    metric.Meter
-	mu                       sync.Mutex
-	registrations            []metric.Registration
-	LlmExporterCalls         metric.Int64Counter
-	LlmExporterInvalidValues metric.Int64Counter
-	LlmExporterLabelOverflow metric.Int64Counter
-	LlmExporterNestedCalls   metric.Int64Counter
-	LlmExporterSpansReceived metric.Int64Counter
-	LlmExporterSpansSkipped  metric.Int64Counter
+	meter                              metric.Meter
+	mu                                 sync.Mutex
+	registrations                      []metric.Registration
+	ExporterLlmPrometheusCalls         metric.Int64Counter
+	ExporterLlmPrometheusInvalidValues metric.Int64Counter
+	ExporterLlmPrometheusLabelOverflow metric.Int64Counter
+	ExporterLlmPrometheusNestedCalls   metric.Int64Counter
+	ExporterLlmPrometheusSpansReceived metric.Int64Counter
+	ExporterLlmPrometheusSpansSkipped  metric.Int64Counter
 }
 
 // TelemetryBuilderOption applies changes to default builder.
@@ -63,38 +63,38 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	}
 	builder.meter = Meter(settings)
 	var err, errs error
-	builder.LlmExporterCalls, err = builder.meter.Int64Counter(
-		"otelcol_llm_exporter_calls",
-		metric.WithDescription("LLM calls counted into the llm_* metrics (what llm_requests_total counts); nested duplicates (llm_exporter_nested_calls) are not included. [Development]"),
+	builder.ExporterLlmPrometheusCalls, err = builder.meter.Int64Counter(
+		"otelcol_exporter_llm_prometheus_calls",
+		metric.WithDescription("LLM calls counted into the llm_* metrics (what llm_requests_total counts); nested duplicates (exporter_llm_prometheus_nested_calls) are not included. [Development]"),
 		metric.WithUnit("{call}"),
 	)
 	errs = errors.Join(errs, err)
-	builder.LlmExporterInvalidValues, err = builder.meter.Int64Counter(
-		"otelcol_llm_exporter_invalid_values",
+	builder.ExporterLlmPrometheusInvalidValues, err = builder.meter.Int64Counter(
+		"otelcol_exporter_llm_prometheus_invalid_values",
 		metric.WithDescription("Values of counted calls that were rejected as invalid and not recorded (attribute cause: input_tokens, output_tokens, cached_input_tokens, reasoning_tokens, duration, ttft, cost, cache_creation_input_tokens, model). [Development]"),
 		metric.WithUnit("{value}"),
 	)
 	errs = errors.Join(errs, err)
-	builder.LlmExporterLabelOverflow, err = builder.meter.Int64Counter(
-		"otelcol_llm_exporter_label_overflow",
+	builder.ExporterLlmPrometheusLabelOverflow, err = builder.meter.Int64Counter(
+		"otelcol_exporter_llm_prometheus_label_overflow",
 		metric.WithDescription("Calls whose label value was folded into `other` because the label reached its cap (attribute label: model, template). [Development]"),
 		metric.WithUnit("{call}"),
 	)
 	errs = errors.Join(errs, err)
-	builder.LlmExporterNestedCalls, err = builder.meter.Int64Counter(
-		"otelcol_llm_exporter_nested_calls",
+	builder.ExporterLlmPrometheusNestedCalls, err = builder.meter.Int64Counter(
+		"otelcol_exporter_llm_prometheus_nested_calls",
 		metric.WithDescription("LLM call spans not counted because a counted child span of the same batch records the same call (same operation and model; deduplicate_nested_calls). [Development]"),
 		metric.WithUnit("{span}"),
 	)
 	errs = errors.Join(errs, err)
-	builder.LlmExporterSpansReceived, err = builder.meter.Int64Counter(
-		"otelcol_llm_exporter_spans_received",
+	builder.ExporterLlmPrometheusSpansReceived, err = builder.meter.Int64Counter(
+		"otelcol_exporter_llm_prometheus_spans_received",
 		metric.WithDescription("Spans received by the llm_prometheus exporter (calls + nested_calls + spans_skipped). [Development]"),
 		metric.WithUnit("{span}"),
 	)
 	errs = errors.Join(errs, err)
-	builder.LlmExporterSpansSkipped, err = builder.meter.Int64Counter(
-		"otelcol_llm_exporter_spans_skipped",
+	builder.ExporterLlmPrometheusSpansSkipped, err = builder.meter.Int64Counter(
+		"otelcol_exporter_llm_prometheus_spans_skipped",
 		metric.WithDescription("Spans skipped because they are not an LLM call (agent, tool, workflow and non-GenAI spans). [Development]"),
 		metric.WithUnit("{span}"),
 	)

@@ -21,10 +21,10 @@ func NewSettings(tt *componenttest.Telemetry) exporter.Settings {
 	return set
 }
 
-func AssertEqualLlmExporterCalls(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
+func AssertEqualExporterLlmPrometheusCalls(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
-		Name:        "otelcol_llm_exporter_calls",
-		Description: "LLM calls counted into the llm_* metrics (what llm_requests_total counts); nested duplicates (llm_exporter_nested_calls) are not included. [Development]",
+		Name:        "otelcol_exporter_llm_prometheus_calls",
+		Description: "LLM calls counted into the llm_* metrics (what llm_requests_total counts); nested duplicates (exporter_llm_prometheus_nested_calls) are not included. [Development]",
 		Unit:        "{call}",
 		Data: metricdata.Sum[int64]{
 			Temporality: metricdata.CumulativeTemporality,
@@ -32,14 +32,14 @@ func AssertEqualLlmExporterCalls(t *testing.T, tt *componenttest.Telemetry, dps 
 			DataPoints:  dps,
 		},
 	}
-	got, err := tt.GetMetric("otelcol_llm_exporter_calls")
+	got, err := tt.GetMetric("otelcol_exporter_llm_prometheus_calls")
 	require.NoError(t, err)
 	metricdatatest.AssertEqual(t, want, got, opts...)
 }
 
-func AssertEqualLlmExporterInvalidValues(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
+func AssertEqualExporterLlmPrometheusInvalidValues(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
-		Name:        "otelcol_llm_exporter_invalid_values",
+		Name:        "otelcol_exporter_llm_prometheus_invalid_values",
 		Description: "Values of counted calls that were rejected as invalid and not recorded (attribute cause: input_tokens, output_tokens, cached_input_tokens, reasoning_tokens, duration, ttft, cost, cache_creation_input_tokens, model). [Development]",
 		Unit:        "{value}",
 		Data: metricdata.Sum[int64]{
@@ -48,14 +48,14 @@ func AssertEqualLlmExporterInvalidValues(t *testing.T, tt *componenttest.Telemet
 			DataPoints:  dps,
 		},
 	}
-	got, err := tt.GetMetric("otelcol_llm_exporter_invalid_values")
+	got, err := tt.GetMetric("otelcol_exporter_llm_prometheus_invalid_values")
 	require.NoError(t, err)
 	metricdatatest.AssertEqual(t, want, got, opts...)
 }
 
-func AssertEqualLlmExporterLabelOverflow(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
+func AssertEqualExporterLlmPrometheusLabelOverflow(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
-		Name:        "otelcol_llm_exporter_label_overflow",
+		Name:        "otelcol_exporter_llm_prometheus_label_overflow",
 		Description: "Calls whose label value was folded into `other` because the label reached its cap (attribute label: model, template). [Development]",
 		Unit:        "{call}",
 		Data: metricdata.Sum[int64]{
@@ -64,14 +64,14 @@ func AssertEqualLlmExporterLabelOverflow(t *testing.T, tt *componenttest.Telemet
 			DataPoints:  dps,
 		},
 	}
-	got, err := tt.GetMetric("otelcol_llm_exporter_label_overflow")
+	got, err := tt.GetMetric("otelcol_exporter_llm_prometheus_label_overflow")
 	require.NoError(t, err)
 	metricdatatest.AssertEqual(t, want, got, opts...)
 }
 
-func AssertEqualLlmExporterNestedCalls(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
+func AssertEqualExporterLlmPrometheusNestedCalls(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
-		Name:        "otelcol_llm_exporter_nested_calls",
+		Name:        "otelcol_exporter_llm_prometheus_nested_calls",
 		Description: "LLM call spans not counted because a counted child span of the same batch records the same call (same operation and model; deduplicate_nested_calls). [Development]",
 		Unit:        "{span}",
 		Data: metricdata.Sum[int64]{
@@ -80,14 +80,14 @@ func AssertEqualLlmExporterNestedCalls(t *testing.T, tt *componenttest.Telemetry
 			DataPoints:  dps,
 		},
 	}
-	got, err := tt.GetMetric("otelcol_llm_exporter_nested_calls")
+	got, err := tt.GetMetric("otelcol_exporter_llm_prometheus_nested_calls")
 	require.NoError(t, err)
 	metricdatatest.AssertEqual(t, want, got, opts...)
 }
 
-func AssertEqualLlmExporterSpansReceived(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
+func AssertEqualExporterLlmPrometheusSpansReceived(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
-		Name:        "otelcol_llm_exporter_spans_received",
+		Name:        "otelcol_exporter_llm_prometheus_spans_received",
 		Description: "Spans received by the llm_prometheus exporter (calls + nested_calls + spans_skipped). [Development]",
 		Unit:        "{span}",
 		Data: metricdata.Sum[int64]{
@@ -96,14 +96,14 @@ func AssertEqualLlmExporterSpansReceived(t *testing.T, tt *componenttest.Telemet
 			DataPoints:  dps,
 		},
 	}
-	got, err := tt.GetMetric("otelcol_llm_exporter_spans_received")
+	got, err := tt.GetMetric("otelcol_exporter_llm_prometheus_spans_received")
 	require.NoError(t, err)
 	metricdatatest.AssertEqual(t, want, got, opts...)
 }
 
-func AssertEqualLlmExporterSpansSkipped(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
+func AssertEqualExporterLlmPrometheusSpansSkipped(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
-		Name:        "otelcol_llm_exporter_spans_skipped",
+		Name:        "otelcol_exporter_llm_prometheus_spans_skipped",
 		Description: "Spans skipped because they are not an LLM call (agent, tool, workflow and non-GenAI spans). [Development]",
 		Unit:        "{span}",
 		Data: metricdata.Sum[int64]{
@@ -112,7 +112,7 @@ func AssertEqualLlmExporterSpansSkipped(t *testing.T, tt *componenttest.Telemetr
 			DataPoints:  dps,
 		},
 	}
-	got, err := tt.GetMetric("otelcol_llm_exporter_spans_skipped")
+	got, err := tt.GetMetric("otelcol_exporter_llm_prometheus_spans_skipped")
 	require.NoError(t, err)
 	metricdatatest.AssertEqual(t, want, got, opts...)
 }

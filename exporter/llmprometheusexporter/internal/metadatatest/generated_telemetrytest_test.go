@@ -19,28 +19,28 @@ func TestSetupTelemetry(t *testing.T) {
 	tb, err := metadata.NewTelemetryBuilder(testTel.NewTelemetrySettings())
 	require.NoError(t, err)
 	defer tb.Shutdown()
-	tb.LlmExporterCalls.Add(context.Background(), 1)
-	tb.LlmExporterInvalidValues.Add(context.Background(), 1)
-	tb.LlmExporterLabelOverflow.Add(context.Background(), 1)
-	tb.LlmExporterNestedCalls.Add(context.Background(), 1)
-	tb.LlmExporterSpansReceived.Add(context.Background(), 1)
-	tb.LlmExporterSpansSkipped.Add(context.Background(), 1)
-	AssertEqualLlmExporterCalls(t, testTel,
+	tb.ExporterLlmPrometheusCalls.Add(context.Background(), 1)
+	tb.ExporterLlmPrometheusInvalidValues.Add(context.Background(), 1)
+	tb.ExporterLlmPrometheusLabelOverflow.Add(context.Background(), 1)
+	tb.ExporterLlmPrometheusNestedCalls.Add(context.Background(), 1)
+	tb.ExporterLlmPrometheusSpansReceived.Add(context.Background(), 1)
+	tb.ExporterLlmPrometheusSpansSkipped.Add(context.Background(), 1)
+	AssertEqualExporterLlmPrometheusCalls(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
-	AssertEqualLlmExporterInvalidValues(t, testTel,
+	AssertEqualExporterLlmPrometheusInvalidValues(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
-	AssertEqualLlmExporterLabelOverflow(t, testTel,
+	AssertEqualExporterLlmPrometheusLabelOverflow(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
-	AssertEqualLlmExporterNestedCalls(t, testTel,
+	AssertEqualExporterLlmPrometheusNestedCalls(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
-	AssertEqualLlmExporterSpansReceived(t, testTel,
+	AssertEqualExporterLlmPrometheusSpansReceived(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
-	AssertEqualLlmExporterSpansSkipped(t, testTel,
+	AssertEqualExporterLlmPrometheusSpansSkipped(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 

@@ -26,11 +26,11 @@ type TelemetryBuilder struct {
 	meter                          metric.Meter
 	mu                             sync.Mutex
 	registrations                  []metric.Registration
-	LlmProcessorAttributesRedacted metric.Int64Counter
-	LlmProcessorEventsRedacted     metric.Int64Counter
-	LlmProcessorNestedCalls        metric.Int64Counter
-	LlmProcessorSpansEnriched      metric.Int64Counter
-	LlmProcessorSpansSkipped       metric.Int64Counter
+	ProcessorLlmAttributesRedacted metric.Int64Counter
+	ProcessorLlmEventsRedacted     metric.Int64Counter
+	ProcessorLlmNestedCalls        metric.Int64Counter
+	ProcessorLlmSpansEnriched      metric.Int64Counter
+	ProcessorLlmSpansSkipped       metric.Int64Counter
 }
 
 // TelemetryBuilderOption applies changes to default builder.
@@ -62,32 +62,32 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	}
 	builder.meter = Meter(settings)
 	var err, errs error
-	builder.LlmProcessorAttributesRedacted, err = builder.meter.Int64Counter(
-		"otelcol_llm_processor_attributes_redacted",
+	builder.ProcessorLlmAttributesRedacted, err = builder.meter.Int64Counter(
+		"otelcol_processor_llm_attributes_redacted",
 		metric.WithDescription("Prompt and completion content attributes removed by redact_content (span attributes and attributes of the span events that are kept). [Development]"),
 		metric.WithUnit("{attribute}"),
 	)
 	errs = errors.Join(errs, err)
-	builder.LlmProcessorEventsRedacted, err = builder.meter.Int64Counter(
-		"otelcol_llm_processor_events_redacted",
+	builder.ProcessorLlmEventsRedacted, err = builder.meter.Int64Counter(
+		"otelcol_processor_llm_events_redacted",
 		metric.WithDescription("Span events carrying prompt or completion content removed by redact_content. [Development]"),
 		metric.WithUnit("{event}"),
 	)
 	errs = errors.Join(errs, err)
-	builder.LlmProcessorNestedCalls, err = builder.meter.Int64Counter(
-		"otelcol_llm_processor_nested_calls",
+	builder.ProcessorLlmNestedCalls, err = builder.meter.Int64Counter(
+		"otelcol_processor_llm_nested_calls",
 		metric.WithDescription("LLM call spans not enriched because a counted child span of the same batch records the same call (same operation and model; deduplicate_nested_calls); they get llm.duplicate_of_child = true instead. [Development]"),
 		metric.WithUnit("{span}"),
 	)
 	errs = errors.Join(errs, err)
-	builder.LlmProcessorSpansEnriched, err = builder.meter.Int64Counter(
-		"otelcol_llm_processor_spans_enriched",
+	builder.ProcessorLlmSpansEnriched, err = builder.meter.Int64Counter(
+		"otelcol_processor_llm_spans_enriched",
 		metric.WithDescription("LLM call spans whose canonical values were written back as attributes (nested duplicates excluded). [Development]"),
 		metric.WithUnit("{span}"),
 	)
 	errs = errors.Join(errs, err)
-	builder.LlmProcessorSpansSkipped, err = builder.meter.Int64Counter(
-		"otelcol_llm_processor_spans_skipped",
+	builder.ProcessorLlmSpansSkipped, err = builder.meter.Int64Counter(
+		"otelcol_processor_llm_spans_skipped",
 		metric.WithDescription("Spans passed on without enrichment because they are not an LLM call (agent, tool, workflow and non-GenAI spans). [Development]"),
 		metric.WithUnit("{span}"),
 	)

@@ -21,9 +21,9 @@ func NewSettings(tt *componenttest.Telemetry) processor.Settings {
 	return set
 }
 
-func AssertEqualLlmProcessorAttributesRedacted(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
+func AssertEqualProcessorLlmAttributesRedacted(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
-		Name:        "otelcol_llm_processor_attributes_redacted",
+		Name:        "otelcol_processor_llm_attributes_redacted",
 		Description: "Prompt and completion content attributes removed by redact_content (span attributes and attributes of the span events that are kept). [Development]",
 		Unit:        "{attribute}",
 		Data: metricdata.Sum[int64]{
@@ -32,14 +32,14 @@ func AssertEqualLlmProcessorAttributesRedacted(t *testing.T, tt *componenttest.T
 			DataPoints:  dps,
 		},
 	}
-	got, err := tt.GetMetric("otelcol_llm_processor_attributes_redacted")
+	got, err := tt.GetMetric("otelcol_processor_llm_attributes_redacted")
 	require.NoError(t, err)
 	metricdatatest.AssertEqual(t, want, got, opts...)
 }
 
-func AssertEqualLlmProcessorEventsRedacted(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
+func AssertEqualProcessorLlmEventsRedacted(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
-		Name:        "otelcol_llm_processor_events_redacted",
+		Name:        "otelcol_processor_llm_events_redacted",
 		Description: "Span events carrying prompt or completion content removed by redact_content. [Development]",
 		Unit:        "{event}",
 		Data: metricdata.Sum[int64]{
@@ -48,14 +48,14 @@ func AssertEqualLlmProcessorEventsRedacted(t *testing.T, tt *componenttest.Telem
 			DataPoints:  dps,
 		},
 	}
-	got, err := tt.GetMetric("otelcol_llm_processor_events_redacted")
+	got, err := tt.GetMetric("otelcol_processor_llm_events_redacted")
 	require.NoError(t, err)
 	metricdatatest.AssertEqual(t, want, got, opts...)
 }
 
-func AssertEqualLlmProcessorNestedCalls(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
+func AssertEqualProcessorLlmNestedCalls(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
-		Name:        "otelcol_llm_processor_nested_calls",
+		Name:        "otelcol_processor_llm_nested_calls",
 		Description: "LLM call spans not enriched because a counted child span of the same batch records the same call (same operation and model; deduplicate_nested_calls); they get llm.duplicate_of_child = true instead. [Development]",
 		Unit:        "{span}",
 		Data: metricdata.Sum[int64]{
@@ -64,14 +64,14 @@ func AssertEqualLlmProcessorNestedCalls(t *testing.T, tt *componenttest.Telemetr
 			DataPoints:  dps,
 		},
 	}
-	got, err := tt.GetMetric("otelcol_llm_processor_nested_calls")
+	got, err := tt.GetMetric("otelcol_processor_llm_nested_calls")
 	require.NoError(t, err)
 	metricdatatest.AssertEqual(t, want, got, opts...)
 }
 
-func AssertEqualLlmProcessorSpansEnriched(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
+func AssertEqualProcessorLlmSpansEnriched(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
-		Name:        "otelcol_llm_processor_spans_enriched",
+		Name:        "otelcol_processor_llm_spans_enriched",
 		Description: "LLM call spans whose canonical values were written back as attributes (nested duplicates excluded). [Development]",
 		Unit:        "{span}",
 		Data: metricdata.Sum[int64]{
@@ -80,14 +80,14 @@ func AssertEqualLlmProcessorSpansEnriched(t *testing.T, tt *componenttest.Teleme
 			DataPoints:  dps,
 		},
 	}
-	got, err := tt.GetMetric("otelcol_llm_processor_spans_enriched")
+	got, err := tt.GetMetric("otelcol_processor_llm_spans_enriched")
 	require.NoError(t, err)
 	metricdatatest.AssertEqual(t, want, got, opts...)
 }
 
-func AssertEqualLlmProcessorSpansSkipped(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
+func AssertEqualProcessorLlmSpansSkipped(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
-		Name:        "otelcol_llm_processor_spans_skipped",
+		Name:        "otelcol_processor_llm_spans_skipped",
 		Description: "Spans passed on without enrichment because they are not an LLM call (agent, tool, workflow and non-GenAI spans). [Development]",
 		Unit:        "{span}",
 		Data: metricdata.Sum[int64]{
@@ -96,7 +96,7 @@ func AssertEqualLlmProcessorSpansSkipped(t *testing.T, tt *componenttest.Telemet
 			DataPoints:  dps,
 		},
 	}
-	got, err := tt.GetMetric("otelcol_llm_processor_spans_skipped")
+	got, err := tt.GetMetric("otelcol_processor_llm_spans_skipped")
 	require.NoError(t, err)
 	metricdatatest.AssertEqual(t, want, got, opts...)
 }

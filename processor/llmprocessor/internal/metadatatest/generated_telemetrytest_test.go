@@ -19,24 +19,24 @@ func TestSetupTelemetry(t *testing.T) {
 	tb, err := metadata.NewTelemetryBuilder(testTel.NewTelemetrySettings())
 	require.NoError(t, err)
 	defer tb.Shutdown()
-	tb.LlmProcessorAttributesRedacted.Add(context.Background(), 1)
-	tb.LlmProcessorEventsRedacted.Add(context.Background(), 1)
-	tb.LlmProcessorNestedCalls.Add(context.Background(), 1)
-	tb.LlmProcessorSpansEnriched.Add(context.Background(), 1)
-	tb.LlmProcessorSpansSkipped.Add(context.Background(), 1)
-	AssertEqualLlmProcessorAttributesRedacted(t, testTel,
+	tb.ProcessorLlmAttributesRedacted.Add(context.Background(), 1)
+	tb.ProcessorLlmEventsRedacted.Add(context.Background(), 1)
+	tb.ProcessorLlmNestedCalls.Add(context.Background(), 1)
+	tb.ProcessorLlmSpansEnriched.Add(context.Background(), 1)
+	tb.ProcessorLlmSpansSkipped.Add(context.Background(), 1)
+	AssertEqualProcessorLlmAttributesRedacted(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
-	AssertEqualLlmProcessorEventsRedacted(t, testTel,
+	AssertEqualProcessorLlmEventsRedacted(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
-	AssertEqualLlmProcessorNestedCalls(t, testTel,
+	AssertEqualProcessorLlmNestedCalls(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
-	AssertEqualLlmProcessorSpansEnriched(t, testTel,
+	AssertEqualProcessorLlmSpansEnriched(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
-	AssertEqualLlmProcessorSpansSkipped(t, testTel,
+	AssertEqualProcessorLlmSpansSkipped(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 
