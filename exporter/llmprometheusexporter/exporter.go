@@ -171,6 +171,8 @@ type batchCounts struct {
 	invalid                  [16]int64
 }
 
+// consumeTraces records every counted call of td but the nested duplicates
+// (internal/batch, with deduplicate_nested_calls) and reports the batch.
 func (e *llmExporter) consumeTraces(ctx context.Context, td ptrace.Traces) error {
 	var counts batchCounts
 	now := e.now().UnixNano()
