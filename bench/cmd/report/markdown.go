@@ -65,6 +65,9 @@ func write(b *bytes.Buffer, m results.Machine, pairs []perspan.Pair, hot *hotPat
 	}
 	p("| 3 | /metrics ≤ 50 ms at the largest allowed series count (%s series: %s pairs, the %d-pair cap + a (model, other) pair per model) | %s | %s |",
 		num(last.Series), num(card.PairsOnMetrics), card.MaxPairs, strings.Join(sc, "; "), yes(okScrape))
+	scrapeSummary, scrapeOK := hot.scrapeTarget()
+	p("| issue 10 | /metrics through `promhttp` ≤ %d ms p50 at the largest allowed series count, every format and compression (`BenchmarkScrape`, p50 = median of the runs' median scrape) | %s | %s |",
+		scrapeTargetMS, scrapeSummary, yes(scrapeOK))
 	throughputTargets(p, tput, soak)
 	p("")
 
