@@ -3,12 +3,14 @@ package llmprometheusexporter // import "github.com/otelcol-llm/otelcol-llm/expo
 import (
 	"context"
 	"errors"
+	"log"
 	"net/http"
 	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	_ "github.com/prometheus/client_golang/prometheus/promhttp/zstd" // lets promhttp offer zstd
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componentstatus"
 	"go.opentelemetry.io/collector/exporter"
@@ -16,6 +18,7 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 
 	"github.com/otelcol-llm/otelcol-llm/exporter/llmprometheusexporter/internal/metadata"
 	"github.com/otelcol-llm/otelcol-llm/exporter/llmprometheusexporter/internal/recorder"
@@ -92,24 +95,34 @@ func newLLMExporter(cfg *Config, set exporter.Settings) (*llmExporter, error) {
 	return e, nil
 }
 
-// handler serves the registry in every format a Prometheus server asks for:
-// text, OpenMetrics (with exemplars and created timestamps) and protobuf
-// (with native histograms), gzip-compressed when the client accepts it.
+// handler serves /metrics: promhttp over the recorder. Content negotiation
+// (Prometheus text, OpenMetrics 1.0 with exemplars and _created lines,
+// delimited protobuf with native histograms and created timestamps, the
+// name escaping schemes), name[] filters and compression (gzip, zstd) all
+// come from client_golang.
 func (e *llmExporter) handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("/metrics", withGzip(&metricsHandler{rec: e.recorder, fallback: e.promhttpHandler(), logger: e.settings.Logger}))
+	mux.Handle("/metrics", promhttp.HandlerFor(e.registry, promhttp.HandlerOpts{
+		// Gather never fails; what can fail is writing to a client that
+		// went away: log it and stop writing.
+		ErrorLog:                            scrapeErrorLog(e.settings.Logger),
+		ErrorHandling:                       promhttp.HTTPErrorOnError,
+		EnableOpenMetrics:                   true,
+		EnableOpenMetricsTextCreatedSamples: true,
+		OfferedCompressions:                 []promhttp.Compression{promhttp.Identity, promhttp.Gzip, promhttp.Zstd},
+	}))
 	return mux
 }
 
-// promhttpHandler serves the recorder's families through promhttp.
-func (e *llmExporter) promhttpHandler() http.Handler {
-	return promhttp.HandlerFor(e.registry, promhttp.HandlerOpts{
-		ErrorLog:                            zap.NewStdLog(e.settings.Logger),
-		ErrorHandling:                       promhttp.ContinueOnError,
-		EnableOpenMetrics:                   true,
-		EnableOpenMetricsTextCreatedSamples: true,
-		OfferedCompressions:                 []promhttp.Compression{promhttp.Identity}, // withGzip compresses
-	})
+// scrapeErrorLog is promhttp's error log as zap warnings: a failed scrape is
+// the scraper's problem (a client gone, an unknown encoding), not the
+// collector's.
+func scrapeErrorLog(logger *zap.Logger) *log.Logger {
+	l, err := zap.NewStdLogAt(logger.With(zap.String("path", "/metrics")), zapcore.WarnLevel)
+	if err != nil { // only for an invalid level
+		return zap.NewStdLog(logger)
+	}
+	return l
 }
 
 func (e *llmExporter) start(ctx context.Context, host component.Host) error {

@@ -18,6 +18,35 @@ type hotPath struct {
 	median    float64
 	min, max  float64
 	allocs    string // allocs/op of the slowest run ("0" when none allocates)
+	scrapes   []scrapeBench
+}
+
+// scrapeBench is one BenchmarkScrape sub-benchmark ("text/gzip", "gather")
+// over its runs.
+type scrapeBench struct {
+	name  string
+	msOp  []float64 // ns/op of each run, in ms (a run's mean)
+	p50MS []float64 // p50-ms of each run (the median scrape; not for gather)
+}
+
+// scrapeTargetMS is the issue 10 target: a scrape at the largest series
+// count the default caps allow, through promhttp, p50 ≤ 60 ms in every format
+// and compression.
+const scrapeTargetMS = 60
+
+// scrapeBefore are the BenchmarkScrape figures (ms, median of 3 runs' ns/op)
+// of the two earlier /metrics paths, from BENCHMARKS.md at these commits:
+// promhttp over the recorder's Gather of the time, with the exporter's own
+// gzip at BestSpeed (5698237), and the recorder's own text/OpenMetrics/
+// protobuf writers with klauspost gzip at BestSpeed (ddd155e).
+var scrapeBefore = map[string][2]float64{
+	"text/identity":        {19.9, 4.0},
+	"text/gzip":            {26.8, 4.7},
+	"openmetrics/identity": {29.6, 5.4},
+	"openmetrics/gzip":     {33.4, 9.4},
+	"protobuf/identity":    {13.8, 6.3},
+	"protobuf/gzip":        {15.8, 6.5},
+	"gather":               {3.9, 8.8},
 }
 
 // The hot path runs 10 times (its median is the target's figure: this
@@ -27,7 +56,68 @@ var hotPathArgs = []string{
 	"test -run ^$ -bench Scrape -benchmem -count 3 ./exporter/llmprometheusexporter/",
 }
 
-var nsPerSpanRE = regexp.MustCompile(`([0-9.]+) ns/span`)
+var (
+	nsPerSpanRE = regexp.MustCompile(`([0-9.]+) ns/span`)
+	scrapeRE    = regexp.MustCompile(`^BenchmarkScrape/(\S+?)-\d+\s`)
+	nsPerOpRE   = regexp.MustCompile(`([0-9.]+) ns/op`)
+	p50RE       = regexp.MustCompile(`([0-9.]+) p50-ms`)
+)
+
+// addScrape records a BenchmarkScrape line.
+func (h *hotPath) addScrape(line string) {
+	m := scrapeRE.FindStringSubmatch(line)
+	if m == nil {
+		return
+	}
+	i := slices.IndexFunc(h.scrapes, func(s scrapeBench) bool { return s.name == m[1] })
+	if i < 0 {
+		h.scrapes = append(h.scrapes, scrapeBench{name: m[1]})
+		i = len(h.scrapes) - 1
+	}
+	s := &h.scrapes[i]
+	if v := nsPerOpRE.FindStringSubmatch(line); v != nil {
+		ns, _ := strconv.ParseFloat(v[1], 64)
+		s.msOp = append(s.msOp, ns/1e6)
+	}
+	if v := p50RE.FindStringSubmatch(line); v != nil {
+		ms, _ := strconv.ParseFloat(v[1], 64)
+		s.p50MS = append(s.p50MS, ms)
+	}
+}
+
+func median(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	s := slices.Clone(v)
+	slices.Sort(s)
+	if len(s)%2 == 0 {
+		return (s[len(s)/2-1] + s[len(s)/2]) / 2
+	}
+	return s[len(s)/2]
+}
+
+// scrapeTarget summarizes the issue 10 target: each format and compression's
+// p50 (median over the runs), and whether every one is within the target.
+func (h *hotPath) scrapeTarget() (string, bool) {
+	var parts []string
+	ok := false
+	for _, s := range h.scrapes {
+		if len(s.p50MS) == 0 {
+			continue
+		}
+		if len(parts) == 0 {
+			ok = true
+		}
+		p50 := median(s.p50MS)
+		ok = ok && p50 <= scrapeTargetMS
+		parts = append(parts, fmt.Sprintf("%s %.0f", s.name, p50))
+	}
+	if len(parts) == 0 {
+		return "no BenchmarkScrape result", false
+	}
+	return strings.Join(parts, ", ") + " ms", ok
+}
 
 // rootBenchmarks runs the exporter benchmarks in the root module (..).
 func rootBenchmarks() (*hotPath, error) {
@@ -47,6 +137,7 @@ func rootBenchmarks() (*hotPath, error) {
 				continue
 			}
 			h.output = append(h.output, strings.Join(strings.Fields(line), " "))
+			h.addScrape(line)
 			if !strings.HasPrefix(line, "BenchmarkConsumeTraces/default-") {
 				continue
 			}
@@ -80,7 +171,9 @@ func writeHotPath(p func(string, ...any), h *hotPath) {
 	p("")
 	p("`BenchmarkConsumeTraces/default`: the exporter's `consumeTraces` (extraction, nested-call rule, recording) on")
 	p("a read-only 100-span spangen batch, default configuration, per span. `BenchmarkScrape`: one /metrics request")
-	p("through the handler at the largest series count the default caps allow, per format and compression (ns/op).")
+	p("through the handler (client_golang's `promhttp.HandlerFor` over the recorder, into an httptest recorder) at the")
+	p("largest series count the default caps allow (26,000 series), per format and compression: ns/op is a run's mean,")
+	p("p50-ms its median scrape; `gather` is the recorder's `Gather` alone.")
 	for _, c := range h.commands {
 		p("- `%s`", c)
 	}
@@ -90,5 +183,37 @@ func writeHotPath(p func(string, ...any), h *hotPath) {
 		p("%s", l)
 	}
 	p("```")
+	p("")
+	writeScrapeBeforeAfter(p, h)
+}
+
+// writeScrapeBeforeAfter compares this run's scrapes with the two earlier
+// /metrics paths (scrapeBefore).
+func writeScrapeBeforeAfter(p func(string, ...any), h *hotPath) {
+	if len(h.scrapes) == 0 {
+		return
+	}
+	p("/metrics at 26,000 series, before and after it went back to `promhttp` (issue 10; ms, medians of the runs;")
+	p("the earlier columns are ns/op medians from BENCHMARKS.md at the commits named, on this same host type). The")
+	p("own writers were byte-for-byte what promhttp writes, at BestSpeed gzip; promhttp compresses at `compress/gzip`'s")
+	p("default level, the larger part of a gzip scrape.")
+	p("")
+	p("| format / compression | promhttp, own gzip (5698237) | own writers (ddd155e) | promhttp now, ns/op | promhttp now, p50 | ≤ %d ms p50 |", scrapeTargetMS)
+	p("|---|---:|---:|---:|---:|---|")
+	cell := func(v float64) string {
+		if v == 0 {
+			return "–"
+		}
+		return fmt.Sprintf("%.1f", v)
+	}
+	for _, s := range h.scrapes {
+		before := scrapeBefore[s.name]
+		p50, verdict := "–", ""
+		if len(s.p50MS) > 0 {
+			p50 = cell(median(s.p50MS))
+			verdict = yes(median(s.p50MS) <= scrapeTargetMS)
+		}
+		p("| %s | %s | %s | %s | %s | %s |", s.name, cell(before[0]), cell(before[1]), cell(median(s.msOp)), p50, verdict)
+	}
 	p("")
 }

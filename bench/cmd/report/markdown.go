@@ -57,14 +57,17 @@ func write(b *bytes.Buffer, m results.Machine, pairs []perspan.Pair, hot *hotPat
 	p("| 3 | RSS ≤ 100 MB (whole benchmark process) | VmRSS %.0f MB at the largest allowed series count before it is scraped; %.0f MB during the attack and a %.0f MB peak (VmHWM) once /metrics bodies of 10–27 MB have been served | %s |",
 		rssCP, card.RSSMaxMB, card.VmHWMMB, yes(rssCP <= 100 && card.VmHWMMB <= 100))
 	last := card.Checkpoints[len(card.Checkpoints)-1]
-	okScrape := true
+	okScrape := len(last.Scrapes) > 0
 	var sc []string
 	for _, s := range last.Scrapes {
-		okScrape = okScrape && s.MaxMS <= 50
+		okScrape = okScrape && s.P50MS <= scrapeTargetMS
 		sc = append(sc, fmt.Sprintf("%s p50 %.0f ms / max %.0f ms", s.Format, s.P50MS, s.MaxMS))
 	}
-	p("| 3 | /metrics ≤ 50 ms at the largest allowed series count (%s series: %s pairs, the %d-pair cap + a (model, other) pair per model) | %s | %s |",
-		num(last.Series), num(card.PairsOnMetrics), card.MaxPairs, strings.Join(sc, "; "), yes(okScrape))
+	p("| 3, 10 | /metrics ≤ %d ms p50 over loopback with gzip at the largest allowed series count (%s series: %s pairs, the %d-pair cap + a (model, other) pair per model); issue 3 asked ≤ 50 ms, issue 10 set ≤ %d ms p50 through `promhttp` | %s | %s |",
+		scrapeTargetMS, num(last.Series), num(card.PairsOnMetrics), card.MaxPairs, scrapeTargetMS, strings.Join(sc, "; "), yes(okScrape))
+	scrapeSummary, scrapeOK := hot.scrapeTarget()
+	p("| issue 10 | /metrics through `promhttp` ≤ %d ms p50 at the largest allowed series count, every format and compression (`BenchmarkScrape`, p50 = median of the runs' median scrape) | %s | %s |",
+		scrapeTargetMS, scrapeSummary, yes(scrapeOK))
 	throughputTargets(p, tput, soak)
 	p("")
 

@@ -1,12 +1,15 @@
 package recorder // import "github.com/otelcol-llm/otelcol-llm/exporter/llmprometheusexporter/internal/recorder"
 
 import (
+	"encoding/hex"
 	"math"
 	"slices"
 	"strings"
 
 	dto "github.com/prometheus/client_model/go"
-	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/otelcol-llm/otelcol-llm/internal/genai"
 )
 
 // Metric names without the namespace, and their help texts.
@@ -61,15 +64,99 @@ func newFamilyNames(namespace string) familyNames {
 
 // Gather implements prometheus.Gatherer: every family with at least one
 // series, sorted by name, its series sorted by label values in label-name
-// order, as a prometheus.Registry returns them (TestGatherMatchesRegistry).
-// The series are built directly (no collector channel, no consistency
-// checks: names and labels are valid by construction). /metrics writes the
-// common formats without it (WriteText, WriteProto); Gather serves the rest
-// through promhttp and is the reference those writers are checked against.
+// order, exactly as a prometheus.Registry holding client_golang CounterVecs
+// and HistogramVecs fed the same calls returns them
+// (TestRecorderMatchesClientGolang). /metrics is promhttp.HandlerFor over it.
+//
+// The families are built directly from the series (no collector channel, no
+// consistency checks: names and labels are valid by construction), each
+// series read once under its lock, and their values are allocated from
+// slabs: a scrape costs one allocation per exemplar (its two hex IDs) and
+// one per slab chunk, about 5,000 at the default caps' 26,000 series. The
+// label pairs are built once per series and shared by every scrape, as
+// client_golang shares a metric's; the families must be read only.
 func (r *Recorder) Gather() ([]*dto.MetricFamily, error) {
-	b := &builder{names: r.names}
-	r.walk(b, true, true)
-	return b.out, nil
+	all, models := r.sorted()
+	b := &builder{}
+	fams := make(map[string]*dto.MetricFamily, len(r.names.order))
+	for _, short := range r.names.order {
+		typ := dto.MetricType_COUNTER
+		if isHistogram(short) {
+			typ = dto.MetricType_HISTOGRAM
+		}
+		name, help := r.names.full[short], helps[short]
+		fams[short] = &dto.MetricFamily{Name: &name, Help: &help, Type: typ.Enum()}
+	}
+	var (
+		requests = fams[nameRequests]
+		perPair  = []*dto.MetricFamily{fams[namePrompt], fams[nameCompletion], fams[nameCached], fams[nameReasoning], fams[nameCost]}
+		duration = fams[nameDuration]
+		ttft     = fams[nameTTFT]
+		tpot     = fams[nameTPOT]
+		errs     = fams[nameErrors]
+		unpriced = fams[nameUnpriced]
+		// reqs[i][st]: the requests series of all[i] with status st.
+		reqs = make([][genai.NumStatuses]*dto.Metric, len(all))
+	)
+	for _, f := range append(perPair, duration) {
+		f.Metric = make([]*dto.Metric, 0, len(all))
+	}
+	for i, s := range all {
+		s.mu.Lock()
+		for st := range s.requests {
+			reqs[i][st] = b.counter(s.requestLbl[st], &s.requests[st])
+		}
+		for n, c := range []*counter{&s.prompt, &s.completion, &s.cached, &s.reasoning, &s.cost} {
+			if c.created != 0 {
+				perPair[n].Metric = append(perPair[n].Metric, b.counter(s.lbl, c))
+			}
+		}
+		duration.Metric = append(duration.Metric, b.histogram(s.lbl, s.duration))
+		if s.ttft != nil {
+			ttft.Metric = append(ttft.Metric, b.histogram(s.lbl, s.ttft))
+		}
+		if s.tpot != nil {
+			tpot.Metric = append(tpot.Metric, b.histogram(s.lbl, s.tpot))
+		}
+		s.mu.Unlock()
+	}
+	// requests: by model, then status, then template.
+	requests.Metric = make([]*dto.Metric, 0, len(all)*genai.NumStatuses)
+	for lo := 0; lo < len(all); {
+		hi := lo + 1
+		for hi < len(all) && all[hi].model == all[lo].model {
+			hi++
+		}
+		for _, st := range r.statusOrder {
+			for i := lo; i < hi; i++ {
+				requests.Metric = append(requests.Metric, reqs[i][st])
+			}
+		}
+		lo = hi
+	}
+	for _, m := range models {
+		m.mu.Lock()
+		for _, rs := range r.reasonOrder {
+			if c := &m.errors[rs]; c.created != 0 {
+				errs.Metric = append(errs.Metric, b.counter(m.errorLbl[rs], c))
+			}
+		}
+		if m.unpriced.created != 0 {
+			unpriced.Metric = append(unpriced.Metric, b.counter(m.lbl, &m.unpriced))
+		}
+		m.mu.Unlock()
+	}
+	out := make([]*dto.MetricFamily, 0, len(fams))
+	for _, short := range r.names.order {
+		if f := fams[short]; len(f.Metric) > 0 {
+			out = append(out, f)
+		}
+	}
+	return out, nil
+}
+
+func isHistogram(short string) bool {
+	return short == nameDuration || short == nameTTFT || short == nameTPOT
 }
 
 // sorted returns every series, sorted by (model, template), and every
@@ -91,108 +178,203 @@ func (r *Recorder) sorted() ([]*series, []*modelSeries) {
 }
 
 // slab hands out values of T from chunks, so building a scrape of n series
-// costs n/slabSize allocations per type instead of n.
+// costs about n/slabSize allocations per type instead of n.
 type slab[T any] struct{ buf []T }
 
-const slabSize = 512
+const slabSize = 1024
 
-func (s *slab[T]) next() *T {
-	if len(s.buf) == 0 {
-		s.buf = make([]T, slabSize)
+// take returns n zero values (len = cap = n).
+func (s *slab[T]) take(n int) []T {
+	if n > len(s.buf) {
+		s.buf = make([]T, max(n, slabSize))
 	}
-	v := &s.buf[0]
-	s.buf = s.buf[1:]
+	v := s.buf[:n:n]
+	s.buf = s.buf[n:]
 	return v
 }
 
-// builder builds the client_model families of one scrape, allocating their
-// values from slabs.
+func (s *slab[T]) one() *T { return &s.take(1)[0] }
+
+// builder builds the client_model values of one scrape from slabs.
 type builder struct {
-	names familyNames
-	out   []*dto.MetricFamily
-	fam   *dto.MetricFamily
-	shape *histShape
-
-	metrics  slab[dto.Metric]
-	counters slab[dto.Counter]
-	hists    slab[dto.Histogram]
-	buckets  slab[dto.Bucket]
-	floats   slab[float64]
-	uints    slab[uint64]
-}
-
-func (b *builder) failed() bool { return false }
-
-func (b *builder) family(short string, shape *histShape) {
-	typ := dto.MetricType_COUNTER
-	if isHistogram(short) {
-		typ = dto.MetricType_HISTOGRAM
-	}
-	b.fam = &dto.MetricFamily{Name: proto.String(b.names.full[short]), Help: proto.String(helps[short]), Type: typ.Enum()}
-	b.out = append(b.out, b.fam)
-	b.shape = shape
+	metrics   slab[dto.Metric]
+	counters  slab[dto.Counter]
+	hists     slab[dto.Histogram]
+	buckets   slab[dto.Bucket]
+	spans     slab[dto.BucketSpan]
+	exemplars slab[dto.Exemplar]
+	labels    slab[dto.LabelPair]
+	times     slab[timestamppb.Timestamp]
+	bucketPtr slab[*dto.Bucket]
+	spanPtr   slab[*dto.BucketSpan]
+	exPtr     slab[*dto.Exemplar]
+	labelPtr  slab[*dto.LabelPair]
+	floats    slab[float64]
+	uints     slab[uint64]
+	int64s    slab[int64]
+	int32s    slab[int32]
+	uint32s   slab[uint32]
+	strs      slab[string]
 }
 
 func (b *builder) float(v float64) *float64 {
-	p := b.floats.next()
+	p := b.floats.one()
 	*p = v
 	return p
 }
 
 func (b *builder) uint(v uint64) *uint64 {
-	p := b.uints.next()
+	p := b.uints.one()
 	*p = v
 	return p
 }
 
-func (b *builder) counter(labels *labelSet, c *counter) {
-	m := b.metrics.next()
-	cnt := b.counters.next()
-	cnt.Value = b.float(c.value)
-	cnt.CreatedTimestamp = timestamp(c.created)
-	cnt.Exemplar = c.ex.dto()
-	m.Label, m.Counter = labels.dto, cnt
-	b.fam.Metric = append(b.fam.Metric, m)
+func (b *builder) timestamp(unixNano int64) *timestamppb.Timestamp {
+	t := b.times.one()
+	t.Seconds, t.Nanos = unixNano/1e9, int32(unixNano%1e9)
+	return t
 }
 
-func (b *builder) histogram(labels *labelSet, h *histSnapshot) {
-	m := b.metrics.next()
-	out := b.hists.next()
-	m.Label, m.Histogram = labels.dto, out
-	b.fam.Metric = append(b.fam.Metric, m)
+func (b *builder) counter(labels []*dto.LabelPair, c *counter) *dto.Metric {
+	m, cnt := b.metrics.one(), b.counters.one()
+	cnt.Value = b.float(c.value())
+	cnt.CreatedTimestamp = b.timestamp(c.created)
+	if c.ex.ok {
+		cnt.Exemplar = b.exemplar(&c.ex)
+	}
+	m.Label, m.Counter = labels, cnt
+	return m
+}
 
+// exemplar builds e (ok) as client_golang does: trace_id and span_id labels,
+// the observed value, the time of the call.
+func (b *builder) exemplar(e *exemplar) *dto.Exemplar {
+	var ids [2 * (16 + 8)]byte
+	hex.Encode(ids[:32], e.traceID[:])
+	hex.Encode(ids[32:], e.spanID[:])
+	idStr := string(ids[:]) // one allocation for both values
+	strs := b.strs.take(4)
+	strs[0], strs[1], strs[2], strs[3] = "trace_id", idStr[:32], "span_id", idStr[32:]
+	pairs, ptrs := b.labels.take(2), b.labelPtr.take(2)
+	pairs[0].Name, pairs[0].Value = &strs[0], &strs[1]
+	pairs[1].Name, pairs[1].Value = &strs[2], &strs[3]
+	ptrs[0], ptrs[1] = &pairs[0], &pairs[1]
+	x := b.exemplars.one()
+	x.Label, x.Value, x.Timestamp = ptrs, b.float(e.value), b.timestamp(e.ts)
+	return x
+}
+
+func (b *builder) histogram(labels []*dto.LabelPair, h *histogram) *dto.Metric {
+	m, out := b.metrics.one(), b.hists.one()
+	m.Label, m.Histogram = labels, out
 	out.SampleCount = b.uint(h.count)
 	out.SampleSum = b.float(h.sum)
-	out.CreatedTimestamp = timestamp(h.created)
-	bounds := b.shape.bounds
-	out.Bucket = make([]*dto.Bucket, len(bounds), len(bounds)+1)
+	out.CreatedTimestamp = b.timestamp(h.created)
+
+	bounds := h.shape.bounds
+	// The +Inf bucket is implied by the count unless it carries an exemplar.
+	infEx := h.exemplars != nil && h.exemplars[len(bounds)].ok
+	n := len(bounds)
+	if infEx {
+		n++
+	}
+	out.Bucket = b.bucketPtr.take(n)
+	bks := b.buckets.take(n)
+	cums := b.uints.take(n)
 	var cum uint64
 	for i := range bounds {
 		cum += h.buckets[i]
-		bk := b.buckets.next()
-		bk.CumulativeCount, bk.UpperBound = b.uint(cum), &bounds[i]
-		if i < len(h.exemplars) {
-			bk.Exemplar = h.exemplars[i].dto()
+		cums[i] = cum
+		bk := &bks[i]
+		bk.CumulativeCount, bk.UpperBound = &cums[i], &bounds[i]
+		if h.exemplars != nil && h.exemplars[i].ok {
+			bk.Exemplar = b.exemplar(&h.exemplars[i])
 		}
 		out.Bucket[i] = bk
 	}
-	// The +Inf bucket is implied by the count unless it carries an exemplar.
-	if len(h.exemplars) > len(bounds) {
-		if e := h.exemplars[len(bounds)].dto(); e != nil {
-			out.Bucket = append(out.Bucket, &dto.Bucket{
-				CumulativeCount: proto.Uint64(h.count), UpperBound: proto.Float64(math.Inf(1)), Exemplar: e,
-			})
+	if infEx {
+		bk := &bks[len(bounds)]
+		cums[len(bounds)] = h.count
+		bk.CumulativeCount, bk.UpperBound = &cums[len(bounds)], b.float(math.Inf(1))
+		bk.Exemplar = b.exemplar(&h.exemplars[len(bounds)])
+		out.Bucket[len(bounds)] = bk
+	}
+	if !h.shape.native {
+		return m
+	}
+	schema := b.int32s.one()
+	*schema = h.schema
+	out.Schema = schema
+	out.ZeroThreshold = b.float(zeroThreshold)
+	out.ZeroCount = b.uint(h.zero)
+	out.PositiveSpan, out.PositiveDelta = b.nativeSpans(&h.pos)
+	out.NegativeSpan, out.NegativeDelta = b.nativeSpans(&h.neg)
+	if h.exemplars != nil {
+		var n int
+		for i := range h.recent {
+			if h.recent[i].ok {
+				n++
+			}
+		}
+		if n > 0 {
+			out.Exemplars = b.exPtr.take(n)
+			n = 0
+			for i := range nativeExemplars { // oldest first
+				if e := &h.recent[(h.recentPos+i)%nativeExemplars]; e.ok {
+					out.Exemplars[n] = b.exemplar(e)
+					n++
+				}
+			}
 		}
 	}
-	if !h.native {
-		return
+	return m
+}
+
+// nativeSpans encodes populated native buckets as Prometheus bucket spans
+// and deltas, as client_golang does: gaps of one or two empty buckets stay
+// inside a span.
+func (b *builder) nativeSpans(sb *sparseBuckets) ([]*dto.BucketSpan, []int64) {
+	keys := sb.keys
+	if len(keys) == 0 {
+		return nil, nil
 	}
-	out.Schema = proto.Int32(h.schema)
-	out.ZeroThreshold = proto.Float64(zeroThreshold)
-	out.ZeroCount = proto.Uint64(h.zero)
-	out.PositiveSpan, out.PositiveDelta = h.pos.spans()
-	out.NegativeSpan, out.NegativeDelta = h.neg.spans()
-	for i := range h.recent {
-		out.Exemplars = append(out.Exemplars, h.recent[i].dto())
+	nSpans, nDeltas := 1, len(keys)
+	for i := 1; i < len(keys); i++ {
+		if gap := keys[i] - keys[i-1] - 1; gap > 2 {
+			nSpans++
+		} else {
+			nDeltas += gap
+		}
 	}
+	spans, spanVals := b.spanPtr.take(nSpans), b.spans.take(nSpans)
+	offsets, lengths := b.int32s.take(nSpans), b.uint32s.take(nSpans)
+	deltas := b.int64s.take(nDeltas)
+	var (
+		prev   int64
+		next   int // key after the last bucket written
+		sp, dp = -1, 0
+	)
+	for i, key := range keys {
+		gap := key - next
+		if i == 0 || gap > 2 {
+			sp++
+			offsets[sp] = int32(gap)
+			spanVals[sp].Offset, spanVals[sp].Length = &offsets[sp], &lengths[sp]
+			spans[sp] = &spanVals[sp]
+		} else {
+			for range gap {
+				lengths[sp]++
+				deltas[dp] = -prev
+				dp++
+				prev = 0
+			}
+		}
+		lengths[sp]++
+		c := int64(sb.counts[i])
+		deltas[dp] = c - prev
+		dp++
+		prev = c
+		next = key + 1
+	}
+	return spans, deltas
 }

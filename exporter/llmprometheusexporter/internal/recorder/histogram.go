@@ -3,9 +3,6 @@ package recorder // import "github.com/otelcol-llm/otelcol-llm/exporter/llmprome
 import (
 	"math"
 	"slices"
-
-	dto "github.com/prometheus/client_model/go"
-	"google.golang.org/protobuf/proto"
 )
 
 // Native histogram constants, as in Prometheus and client_golang.
@@ -25,21 +22,23 @@ type histShape struct {
 	bounds     []float64 // classic upper bounds, sorted, +Inf excluded
 	native     bool
 	schema     int32  // initial native schema
-	maxBuckets uint32 // maximum width of the native bucket range (positive + negative)
-	// le renders each bound and +Inf for the text formats (see leFragments).
-	le [numTextFormats][]string
+	maxBuckets uint32 // maximum number of populated native buckets (positive + negative); 0: no limit
 }
 
 // histogram is one classic + native histogram. It is not safe for concurrent
 // use: its series' mutex guards it.
 //
-// Native buckets are kept as sorted (key, count) slices. When a new bucket
-// makes the populated buckets more than maxBuckets, the resolution halves
-// (the schema decreases and neighbouring buckets merge) until they fit, as
-// client_golang does when a histogram has too many buckets; unlike
-// client_golang it never resets the histogram, so its counts only grow.
-// Memory per histogram is bounded by maxBuckets (or by the buckets of the
-// lowest resolution, schema -4: at most 2 × 2^11/16 = 256 for all floats).
+// Native buckets are kept as sorted (key, count) slices. Past maxBuckets
+// populated buckets, each observation halves the resolution once (the schema
+// decreases and neighbouring buckets merge), down to schema -4: exactly what a
+// client_golang histogram does with NativeHistogramMaxBucketNumber =
+// maxBuckets, NativeHistogramMinResetDuration 0 and
+// NativeHistogramMaxZeroThreshold 0 (limitBuckets → doubleBucketWidth; it
+// never resets the histogram and never widens the zero bucket), so its counts
+// only grow (TestRecorderMatchesClientGolang). Memory per histogram stays
+// bounded: an observation adds at most one bucket and a histogram halves at
+// most 12 times (schema 8 to -4), so it holds at most maxBuckets + 12 buckets,
+// or what schema -4 allows above the zero threshold (keys -7 to 65 per sign).
 type histogram struct {
 	shape   *histShape
 	created int64 // Unix nanoseconds
@@ -105,16 +104,17 @@ func classicBucket(bounds []float64, v float64) int {
 }
 
 func (h *histogram) observeNative(v float64) {
-	var created bool
 	switch {
 	case v > zeroThreshold:
-		created = h.pos.add(nativeKey(v, h.schema))
+		h.pos.add(nativeKey(v, h.schema))
 	case v < -zeroThreshold:
-		created = h.neg.add(nativeKey(-v, h.schema))
+		h.neg.add(nativeKey(-v, h.schema))
 	default:
 		h.zero++
 	}
-	for created && uint32(len(h.pos.keys)+len(h.neg.keys)) > h.shape.maxBuckets && h.schema > minSchema {
+	// client_golang's limitBuckets, checked after every observation: one
+	// halving per observation, even when it leaves the buckets above the limit.
+	if limit := h.shape.maxBuckets; limit > 0 && uint32(len(h.pos.keys)+len(h.neg.keys)) > limit && h.schema > minSchema {
 		h.schema--
 		h.pos.merge()
 		h.neg.merge()
@@ -194,8 +194,8 @@ var nativeStart = func() (t [maxSchema + 1][256]uint16) {
 	return t
 }()
 
-// add counts one observation in bucket key and tells whether the bucket is new.
-func (b *sparseBuckets) add(key int) bool {
+// add counts one observation in bucket key.
+func (b *sparseBuckets) add(key int) {
 	lo, hi := 0, len(b.keys)
 	for lo < hi {
 		mid := int(uint(lo+hi) >> 1)
@@ -207,11 +207,10 @@ func (b *sparseBuckets) add(key int) bool {
 	}
 	if lo < len(b.keys) && b.keys[lo] == key {
 		b.counts[lo]++
-		return false
+		return
 	}
 	b.keys = slices.Insert(b.keys, lo, key)
 	b.counts = slices.Insert(b.counts, lo, 1)
-	return true
 }
 
 // merge halves the resolution: buckets 2k-1 and 2k become bucket k.
@@ -249,33 +248,4 @@ func pickSchema(factor float64) int32 {
 	default:
 		return -int32(floor)
 	}
-}
-
-// spans encodes the populated buckets as Prometheus bucket spans and deltas.
-// Gaps of one or two empty buckets stay inside a span (as client_golang does).
-func (b *sparseBuckets) spans() ([]*dto.BucketSpan, []int64) {
-	var (
-		spans  []*dto.BucketSpan
-		deltas []int64
-		prev   int64
-		next   int // key after the last bucket written
-	)
-	for i, key := range b.keys {
-		gap := key - next
-		if i == 0 || gap > 2 {
-			spans = append(spans, &dto.BucketSpan{Offset: proto.Int32(int32(gap)), Length: proto.Uint32(0)})
-		} else {
-			for range gap {
-				*spans[len(spans)-1].Length++
-				deltas = append(deltas, -prev)
-				prev = 0
-			}
-		}
-		*spans[len(spans)-1].Length++
-		c := int64(b.counts[i])
-		deltas = append(deltas, c-prev)
-		prev = c
-		next = key + 1
-	}
-	return spans, deltas
 }

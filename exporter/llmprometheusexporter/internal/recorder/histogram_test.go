@@ -1,8 +1,10 @@
 package recorder
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -11,20 +13,34 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
+// clientGolangHistogram is a client_golang native histogram configured as
+// ours: bucket factor, bucket limit, never reset, zero bucket never widened.
+func clientGolangHistogram(factor float64, maxBuckets uint32, bounds []float64) prometheus.Histogram {
+	return prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name: "ref", Help: "ref", Buckets: bounds,
+		NativeHistogramBucketFactor:     factor,
+		NativeHistogramMaxBucketNumber:  maxBuckets,
+		NativeHistogramMinResetDuration: 0,
+		NativeHistogramMaxZeroThreshold: 0,
+	})
+}
+
+func writeHistogram(t *testing.T, h prometheus.Histogram) *dto.Histogram {
+	t.Helper()
+	var m dto.Metric
+	require.NoError(t, h.Write(&m))
+	return m.GetHistogram()
+}
+
 // clientGolangNative observes vs into a client_golang native histogram and
 // returns its protobuf form, the reference our histograms must match.
 func clientGolangNative(t *testing.T, factor float64, bounds, vs []float64) *dto.Histogram {
 	t.Helper()
-	h := prometheus.NewHistogram(prometheus.HistogramOpts{
-		Name: "ref", Help: "ref", Buckets: bounds,
-		NativeHistogramBucketFactor: factor, NativeHistogramMaxBucketNumber: 100_000,
-	})
+	h := clientGolangHistogram(factor, 100_000, bounds)
 	for _, v := range vs {
 		h.Observe(v)
 	}
-	var m dto.Metric
-	require.NoError(t, h.Write(&m))
-	return m.GetHistogram()
+	return writeHistogram(t, h)
 }
 
 func ours(factor float64, bounds, vs []float64) *dto.Histogram {
@@ -38,11 +54,8 @@ func ours(factor float64, bounds, vs []float64) *dto.Histogram {
 
 // dtoOf builds h as Gather does.
 func dtoOf(h *histogram) *dto.Histogram {
-	var hs histSnapshot
-	hs.take(h, true, true)
-	b := &builder{fam: &dto.MetricFamily{}, shape: h.shape}
-	b.histogram(&labelSet{}, &hs)
-	return b.fam.Metric[0].GetHistogram()
+	var b builder
+	return b.histogram(nil, h).GetHistogram()
 }
 
 func assertSameHistogram(t *testing.T, want, got *dto.Histogram, msg string) {
@@ -124,43 +137,105 @@ func TestNativeKeyFastPath(t *testing.T) {
 	}
 }
 
-func TestNativeHistogramHalvesResolutionPastMaxBuckets(t *testing.T) {
-	shape := &histShape{bounds: []float64{1}, native: true, schema: 3, maxBuckets: 16}
+// TestNativeHistogramHalvesOncePerObservation: past the bucket limit each
+// observation, one into the zero bucket included, halves the resolution once,
+// as client_golang's limitBuckets does, even when the buckets still exceed the
+// limit afterwards.
+func TestNativeHistogramHalvesOncePerObservation(t *testing.T) {
+	shape := &histShape{bounds: []float64{1}, native: true, schema: 0, maxBuckets: 2}
 	h := newHistogram(shape, 1, false)
+	ref := clientGolangHistogram(2, 2, []float64{1}) // factor 2: schema 0
+	type state struct {
+		schema int32
+		keys   []int
+		counts []uint64
+		zero   uint64
+	}
+	for _, step := range []struct {
+		v    float64
+		want state
+	}{
+		{1, state{0, []int{0}, []uint64{1}, 0}},
+		{4, state{0, []int{0, 2}, []uint64{1, 1}, 0}},
+		// 3 buckets > 2: one halving, which leaves 3 buckets.
+		{16, state{-1, []int{0, 1, 2}, []uint64{1, 1, 1}, 0}},
+		// Still above the limit: the next observation, here into the zero
+		// bucket, halves again.
+		{0, state{-2, []int{0, 1}, []uint64{1, 2}, 1}},
+		{64, state{-3, []int{0, 1}, []uint64{1, 3}, 1}},
+		// At schema -4 the buckets stay above the limit.
+		{1e30, state{-4, []int{0, 1, 7}, []uint64{1, 3, 1}, 1}},
+		{1e-30, state{-4, []int{-6, 0, 1, 7}, []uint64{1, 1, 3, 1}, 1}},
+	} {
+		h.observe(step.v, nil)
+		ref.Observe(step.v)
+		assert.Equal(t, step.want, state{h.schema, h.pos.keys, h.pos.counts, h.zero}, "after %v", step.v)
+		assertSameHistogram(t, writeHistogram(t, ref), dtoOf(h), "client_golang")
+	}
+
+	// The merged histogram equals one built at the final schema from the
+	// start, and no observation is lost.
+	big := newHistogram(&histShape{bounds: []float64{1}, native: true, schema: 3, maxBuckets: 16}, 1, false)
 	var vs []float64
 	for v := 0.001; v < 1000; v *= 1.07 {
 		vs = append(vs, v, -v/100)
 	}
 	for _, v := range vs {
-		h.observe(v, nil)
+		big.observe(v, nil)
 	}
-	assert.LessOrEqual(t, len(h.pos.keys)+len(h.neg.keys), 16)
-	assert.Less(t, h.schema, int32(3), "resolution halved")
+	assert.Less(t, big.schema, int32(3), "resolution halved")
 	var total uint64
-	for _, c := range append(append([]uint64{}, h.pos.counts...), h.neg.counts...) {
+	for _, c := range append(slices.Clone(big.pos.counts), big.neg.counts...) {
 		total += c
 	}
-	assert.Equal(t, uint64(len(vs)), total+h.zero, "no observation lost by merging")
-	// The merged histogram equals one built at the final schema from the start.
-	ref := &histShape{bounds: []float64{1}, native: true, schema: h.schema, maxBuckets: 100_000}
-	want := newHistogram(ref, 1, false)
+	assert.Equal(t, uint64(len(vs)), total+big.zero, "no observation lost by merging")
+	want := newHistogram(&histShape{bounds: []float64{1}, native: true, schema: big.schema, maxBuckets: 100_000}, 1, false)
 	for _, v := range vs {
 		want.observe(v, nil)
 	}
-	assertSameHistogram(t, dtoOf(want), dtoOf(h), "merged")
+	assertSameHistogram(t, dtoOf(want), dtoOf(big), "merged")
 
-	// At the lowest resolution the range may exceed the cap: nothing is dropped.
-	tiny := newHistogram(&histShape{native: true, schema: 0, maxBuckets: 2}, 1, false)
+	// At the lowest resolution the buckets may exceed the limit: nothing is dropped.
+	tiny := newHistogram(&histShape{native: true, schema: minSchema, maxBuckets: 2}, 1, false)
 	for _, v := range []float64{1e-30, 1, 1e30} {
 		tiny.observe(v, nil)
 	}
 	assert.Equal(t, int32(minSchema), tiny.schema)
-	assert.Len(t, tiny.pos.keys, 3, "past the cap at the lowest resolution")
-	var tot uint64
-	for _, c := range tiny.pos.counts {
-		tot += c
+	assert.Equal(t, []int{-6, 0, 7}, tiny.pos.keys, "past the limit at the lowest resolution")
+	assert.Equal(t, []uint64{1, 1, 1}, tiny.pos.counts)
+}
+
+// TestHistogramLimitMatchesClientGolang compares a native histogram with a
+// low bucket limit against client_golang's after every observation of widely
+// spread values of both signs and zeros, for several factors and limits.
+func TestHistogramLimitMatchesClientGolang(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	var vs []float64
+	for range 300 {
+		v := math.Exp(rng.NormFloat64() * 12) // 1e-16 … 1e16
+		switch rng.IntN(10) {
+		case 0:
+			v = 0
+		case 1, 2:
+			v = -v
+		}
+		vs = append(vs, v)
 	}
-	assert.Equal(t, uint64(3), tot)
+	bounds := []float64{0.5, 1, 2, 5}
+	for _, factor := range []float64{1.003, 1.1, 65536} {
+		for _, limit := range []uint32{1, 4, 16} {
+			h := newHistogram(&histShape{bounds: bounds, native: true, schema: pickSchema(factor), maxBuckets: limit}, 1, false)
+			ref := clientGolangHistogram(factor, limit, bounds)
+			for i, v := range vs {
+				h.observe(v, nil)
+				ref.Observe(v)
+				assertSameHistogram(t, writeHistogram(t, ref), dtoOf(h), fmt.Sprintf("factor %v, limit %d, after %d observations", factor, limit, i+1))
+				if t.Failed() {
+					return
+				}
+			}
+		}
+	}
 }
 
 func TestPickSchema(t *testing.T) {

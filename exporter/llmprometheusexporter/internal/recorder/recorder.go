@@ -69,9 +69,6 @@ type Overflow struct {
 // uncontended lock, whatever the number of metrics it updates.
 type Recorder struct {
 	set            Settings
-	textFams       [numTextFormats]map[string]*textFamily
-	protoHeads     map[string]string
-	legacyNames    bool
 	duration, ttft histShape
 	tpot           histShape
 	names          familyNames
@@ -107,19 +104,33 @@ type snapshot struct {
 type seriesKey struct{ model, template string }
 
 // counter is one counter series. created == 0: not exposed yet.
+//
+// As client_golang's counter, it sums integral increments as an integer and
+// the others as a float, and its value is their sum: a value is the same
+// float64 client_golang would expose for the same increments
+// (TestRecorderMatchesClientGolang), and integral totals stay exact up to
+// 2^64 instead of 2^53.
 type counter struct {
-	value   float64
+	fval    float64 // the sum of the non-integral increments
+	ival    uint64  // the sum of the integral increments
 	created int64
 	ex      exemplar
 }
 
 func (c *counter) add(v float64, ex *exemplar) {
-	c.value += v
+	if iv := uint64(v); float64(iv) == v {
+		c.ival += iv
+	} else {
+		c.fval += v
+	}
 	if ex != nil {
 		c.ex = *ex
 		c.ex.value = v
 	}
 }
+
+// value is the counter's value, as client_golang computes it.
+func (c *counter) value() float64 { return c.fval + float64(c.ival) }
 
 // series holds every metric of one (model, template) pair.
 type series struct {
@@ -135,9 +146,10 @@ type series struct {
 	ttft, tpot         *histogram // nil until the first streamed call with a TTFT
 	nextExemplar       int64
 	price              cost.Memo // the price of the series' model
-	// The label sets as the scrapes write them.
-	lbl        labelSet // model, template
-	requestLbl [genai.NumStatuses]labelSet
+	// The label sets of its series, sorted by label name, as Gather exposes
+	// them (shared by every scrape, as client_golang shares a metric's).
+	lbl        []*dto.LabelPair // model, template
+	requestLbl [genai.NumStatuses][]*dto.LabelPair
 }
 
 // modelSeries holds the metrics labelled by model only.
@@ -148,8 +160,8 @@ type modelSeries struct {
 	errors       [genai.NumReasons]counter
 	nextExemplar [genai.NumReasons]int64
 	unpriced     counter
-	lbl          labelSet // model, as the scrapes write it
-	errorLbl     [genai.NumReasons]labelSet
+	lbl          []*dto.LabelPair // model
+	errorLbl     [genai.NumReasons][]*dto.LabelPair
 }
 
 // New builds a Recorder.
@@ -182,15 +194,7 @@ func New(set Settings) (*Recorder, error) {
 			bounds = bounds[:n-1] // +Inf is implied
 		}
 		*h.shape = histShape{bounds: slices.Clone(bounds), native: set.NativeHistograms, schema: schema, maxBuckets: set.NativeMaxBuckets}
-		for f := range numTextFormats {
-			h.shape.le[f] = leFragments(h.shape.bounds, f)
-		}
 	}
-	for f := range numTextFormats {
-		r.textFams[f] = newTextFamilies(r.names, f)
-	}
-	r.legacyNames = legacyNames(r.names)
-	r.protoHeads = protoFamilyHeads(r.names)
 	for st := range genai.NumStatuses {
 		r.statusLabels[st] = labelPair("status", genai.Status(st).String())
 		r.statusOrder = append(r.statusOrder, genai.Status(st))
@@ -211,11 +215,6 @@ func New(set Settings) (*Recorder, error) {
 func labelPair(name, value string) *dto.LabelPair {
 	return &dto.LabelPair{Name: proto.String(name), Value: proto.String(value)}
 }
-
-// WritesText reports whether WriteText writes what expfmt writes under every
-// name escaping scheme: the family names are valid legacy names, which no
-// scheme changes.
-func (r *Recorder) WritesText() bool { return r.legacyNames }
 
 // Record counts one call. now (Unix nanoseconds) paces exemplars and is
 // their timestamp.
@@ -349,21 +348,21 @@ func (r *Recorder) newSeries(model, tmpl string) *series {
 	m := r.perModel[model]
 	if m == nil {
 		modelLabel := labelPair("model", model)
-		m = &modelSeries{model: model, lbl: newLabelSet(modelLabel)}
+		m = &modelSeries{model: model, lbl: []*dto.LabelPair{modelLabel}}
 		for rs := range genai.NumReasons {
-			m.errorLbl[rs] = newLabelSet(modelLabel, r.reasonLabels[rs])
+			m.errorLbl[rs] = []*dto.LabelPair{modelLabel, r.reasonLabels[rs]}
 		}
 		r.perModel[model] = m
 		r.allModels = append(r.allModels, m)
 	}
-	modelLabel, tmplLabel := m.lbl.dto[0], labelPair("template", tmpl)
+	modelLabel, tmplLabel := m.lbl[0], labelPair("template", tmpl)
 	s := &series{model: model, template: tmpl, perModel: m,
-		lbl:      newLabelSet(modelLabel, tmplLabel),
+		lbl:      []*dto.LabelPair{modelLabel, tmplLabel},
 		duration: newHistogram(&r.duration, created, r.set.Exemplars),
 	}
 	for st := range genai.NumStatuses {
 		s.requests[st].created = created
-		s.requestLbl[st] = newLabelSet(modelLabel, r.statusLabels[st], tmplLabel)
+		s.requestLbl[st] = []*dto.LabelPair{modelLabel, r.statusLabels[st], tmplLabel}
 	}
 	for _, c := range []*counter{&s.prompt, &s.completion, &s.cached, &s.reasoning, &s.cost} {
 		c.created = created

@@ -4,14 +4,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 	"unicode/utf8"
-
-	"google.golang.org/protobuf/proto"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
@@ -687,65 +684,4 @@ func TestRecordPairCap(t *testing.T) {
 	n, err := testutil.GatherAndCount(reg, "llm_prompt_tokens_total")
 	require.NoError(t, err)
 	assert.Equal(t, 5, n, "3 pairs + (b, other) + (other, other)")
-}
-
-// TestGatherMatchesRegistry checks Gather's order and content against a
-// prometheus.Registry holding the same families: the registry sorts and
-// checks what Gather builds directly.
-func TestGatherMatchesRegistry(t *testing.T) {
-	r, _ := newTestRecorder(t, testSettings())
-	calls := benchCalls()
-	for i := range calls {
-		calls[i].Provider = "openai"
-		if i%7 == 0 {
-			calls[i].Cost, calls[i].HasCost = 0.001*float64(i), true
-		}
-		r.Record(&calls[i], int64(i+1)*int64(time.Second))
-	}
-	direct, err := r.Gather()
-	require.NoError(t, err)
-	reg := prometheus.NewRegistry()
-	require.NoError(t, reg.Register(gathererCollector{r}))
-	viaRegistry, err := reg.Gather()
-	require.NoError(t, err)
-	require.Len(t, direct, len(viaRegistry))
-	for i := range direct {
-		assert.Equal(t, viaRegistry[i].String(), direct[i].String())
-	}
-}
-
-// gathererCollector exposes a Gatherer's families through a Collector, so a
-// Registry sorts and validates them.
-type gathererCollector struct{ g prometheus.Gatherer }
-
-func (gathererCollector) Describe(chan<- *prometheus.Desc) {}
-
-func (c gathererCollector) Collect(ch chan<- prometheus.Metric) {
-	mfs, _ := c.g.Gather()
-	for _, mf := range mfs {
-		for _, m := range mf.GetMetric() {
-			var names, values []string
-			for _, lp := range m.GetLabel() {
-				names = append(names, lp.GetName())
-				values = append(values, lp.GetValue())
-			}
-			desc := prometheus.NewDesc(mf.GetName(), mf.GetHelp(), names, nil)
-			ch <- rawMetric{desc: desc, m: m}
-		}
-	}
-}
-
-type rawMetric struct {
-	desc *prometheus.Desc
-	m    *dto.Metric
-}
-
-func (r rawMetric) Desc() *prometheus.Desc { return r.desc }
-
-func (r rawMetric) Write(out *dto.Metric) error {
-	proto.Merge(out, r.m)
-	// The registry shuffles nothing: hand it the labels reversed so its
-	// sorting is what is tested, not ours.
-	slices.Reverse(out.Label)
-	return nil
 }
