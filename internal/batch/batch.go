@@ -3,8 +3,9 @@
 // exporter and the llm processor share.
 //
 // Its memory is proportional to the LLM calls of a batch, never to its spans:
-// a batch of spans that are no LLM calls uses one call slot, however many
-// spans it holds.
+// call slots are added as calls are found, so a batch of spans that are no
+// LLM calls needs no more than the first few slots, however many spans it
+// holds.
 package batch // import "github.com/otelcol-llm/otelcol-llm/internal/batch"
 
 import (
@@ -30,8 +31,8 @@ type scratch struct {
 }
 
 const (
-	// minCalls is the first size of a scratch's call slots (about 260
-	// bytes each).
+	// minCalls is the first size of a scratch's call slots (216 bytes
+	// each).
 	minCalls = 64
 	// maxPooledCalls bounds the scratch kept for the next batches: the
 	// memory of a rare huge batch goes back to the GC.
