@@ -254,7 +254,7 @@ func TestSpanBombMemory(t *testing.T) {
 		t.Errorf("llm_prometheus peak RSS %.1f MB exceeds the debug exporter's %.1f MB by more than %d MB",
 			float64(l.peakRSS)/mb, float64(d.peakRSS)/mb, maxExtraHWM/mb)
 	}
-	t.Logf("allocated (lower of 2 runs): llm_prometheus %.1f MB, debug %.1f MB, difference %+.1f MB (limit %+d MB; a call slot per span was about 130 MB a request)",
+	t.Logf("allocated (lower of 2 runs): llm_prometheus %.1f MB, debug %.1f MB, difference %+.1f MB (limit %+d MB; a call slot per span was 103 MiB a request)",
 		l.allocated/mb, d.allocated/mb, (l.allocated-d.allocated)/mb, maxExtraHWM/mb)
 	if l.allocated > d.allocated+maxExtraHWM {
 		t.Errorf("llm_prometheus allocated %.1f MB for the span bomb, the debug exporter %.1f MB: more than %d MB apart",
