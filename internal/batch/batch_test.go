@@ -198,8 +198,8 @@ func TestMemoryProportionalToCalls(t *testing.T) {
 			assert.Equal(t, Counts{Spans: 500_010, Calls: 10, Skipped: 500_000}, counts)
 			assert.Less(t, base, uint64(64<<10), "10 calls")
 			// Other goroutines (the runtime's, the test framework's) may
-			// allocate in between: a few KB of slack, against the ~130 MB a
-			// call slot per span would cost.
+			// allocate in between: a few KB of slack, against the 108 MB
+			// (500,000 slots of 216 bytes) a call slot per span cost.
 			assert.Less(t, withBomb, base+8<<10, "500,000 more spans: %d bytes, 10 calls alone %d", withBomb, base)
 
 			e := NewExtractor(genai.Options{}, dedup)
