@@ -157,13 +157,16 @@ func DefaultConfig() Config {
 	return Config{DefaultTable: true, ReloadInterval: 30 * time.Second}
 }
 
-// Validate checks the block; messages name the field (the collector prefixes
-// them with `pricing: `) and the value.
-func (c Config) Validate() error {
+// Check checks the block; messages name the field and the value. It is not
+// named Validate on purpose: the block sits inside the components' squashed
+// shared block (internal/llmconfig), and the collector would prefix what a
+// nested Validate returns with the Go field path ("shared::pricing::...")
+// instead of the configuration key. llmconfig.Shared.Check calls it.
+func (c Config) Check() error {
 	var errs []error
 	for i := range c.Models {
 		row := c.Models[i] // Validate compiles the copy's regex
-		if err := row.Validate(); err != nil {
+		if err := row.Check(); err != nil {
 			errs = append(errs, fmt.Errorf("models[%d]: %w", i, err))
 		}
 	}

@@ -51,8 +51,9 @@ type Row struct {
 	re *regexp.Regexp
 }
 
-// Validate checks one row; the error names the field and the value.
-func (r *Row) Validate() error {
+// Check checks one row; the error names the field and the value. (Not named
+// Validate: see Config.Check.)
+func (r *Row) Check() error {
 	n := 0
 	for _, s := range []string{r.Model, r.Prefix, r.Regex} {
 		if s != "" {
@@ -167,7 +168,7 @@ func NewTable(layers ...[]Row) (*Table, error) {
 		l := layer{exact: map[string][]*entry{}}
 		for i := range rows {
 			r := rows[i]
-			if err := r.Validate(); err != nil {
+			if err := r.Check(); err != nil {
 				return nil, fmt.Errorf("layer %d, row %d: %w", li, i, err)
 			}
 			e := &entry{row: &r, price: r.price()}
@@ -274,7 +275,7 @@ func Parse(data []byte, source string) ([]Row, error) {
 	for i, n := range models.Content {
 		r, err := parseRow(n)
 		if err == nil {
-			err = r.Validate()
+			err = r.Check()
 		}
 		if err != nil {
 			return nil, fmt.Errorf("%s:%d: models[%d]: %w", source, n.Line, i, err)

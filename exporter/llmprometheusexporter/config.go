@@ -100,7 +100,7 @@ func (cfg Config) Validate() error {
 	errs = append(errs, validateBuckets("request_duration::buckets", cfg.RequestDuration.Buckets))
 	errs = append(errs, validateBuckets("time_to_first_token::buckets", cfg.TimeToFirstToken.Buckets))
 	errs = append(errs, validateBuckets("time_per_output_token::buckets", cfg.TimePerOutputToken.Buckets))
-	// cfg.Shared validates itself (the collector validates nested structs).
+	errs = append(errs, cfg.Check())
 	if cfg.NativeHistograms.Enabled {
 		if f := cfg.NativeHistograms.BucketFactor; !(f > 1) || math.IsInf(f, 0) {
 			errs = append(errs, fmt.Errorf("native_histograms::bucket_factor: %v must be a finite number > 1", f))

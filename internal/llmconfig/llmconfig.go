@@ -42,14 +42,20 @@ func Default() Shared {
 	}
 }
 
-// Validate checks the block; every message names the field and value. (The
-// collector validates the nested pricing block itself.)
-func (c Shared) Validate() error {
+// Check checks the block; every message names the configuration key and
+// the value. The components' Validate calls it. It is not named Validate on
+// purpose: the collector validates nested structs itself and prefixes their
+// errors with the Go field path, which for this squashed block would be
+// "shared::", a key no configuration has.
+func (c Shared) Check() error {
 	var errs []error
 	for i, k := range c.TemplateAttributes {
 		if k == "" {
 			errs = append(errs, fmt.Errorf("template_attributes[%d]: %q must not be empty", i, k))
 		}
+	}
+	if err := c.Pricing.Check(); err != nil {
+		errs = append(errs, fmt.Errorf("pricing: %w", err))
 	}
 	return errors.Join(errs...)
 }

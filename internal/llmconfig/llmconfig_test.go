@@ -1,7 +1,6 @@
 package llmconfig_test
 
 import (
-	"strings"
 	"testing"
 	"time"
 
@@ -23,11 +22,11 @@ func TestDefault(t *testing.T) {
 		Pricing:                pricing.Config{DefaultTable: true, ReloadInterval: 30 * time.Second},
 		DeduplicateNestedCalls: true,
 	}, llmconfig.Default())
-	require.NoError(t, llmconfig.Default().Validate())
+	require.NoError(t, llmconfig.Default().Check())
 }
 
 func TestValidate(t *testing.T) {
-	err := llmconfig.Shared{TemplateAttributes: []string{"a", "", "b", ""}}.Validate()
+	err := llmconfig.Shared{TemplateAttributes: []string{"a", "", "b", ""}}.Check()
 	require.Error(t, err)
 	assert.Equal(t, "template_attributes[1]: \"\" must not be empty\ntemplate_attributes[3]: \"\" must not be empty", err.Error())
 }
@@ -76,12 +75,15 @@ func TestBothComponentsReadTheBlock(t *testing.T) {
 		require.NoError(t, confmap.NewFromStringMap(raw).Unmarshal(defaults))
 		assert.Equal(t, want, shared(t, defaults), "%T", defaults)
 
-		bad := confmap.NewFromStringMap(map[string]any{"template_attributes": []any{"", "x", ""}})
+		bad := confmap.NewFromStringMap(map[string]any{
+			"template_attributes": []any{"", "x", ""},
+			"pricing":             map[string]any{"models": []any{map[string]any{"model": "m", "prefix": "p"}}},
+		})
 		require.NoError(t, bad.Unmarshal(defaults))
-		err := confmap.Validate(defaults)
-		require.Error(t, err)
-		for _, msg := range []string{`template_attributes[0]: "" must not be empty`, `template_attributes[2]: "" must not be empty`} {
-			assert.Equal(t, 1, strings.Count(err.Error(), msg), "%T reports %q once: %v", defaults, msg, err)
-		}
+		// The whole message: each problem once, named by its configuration
+		// key (no Go field path such as "shared::" in front).
+		assert.EqualError(t, confmap.Validate(defaults), `template_attributes[0]: "" must not be empty
+template_attributes[2]: "" must not be empty
+pricing: models[0]: exactly one of model, prefix and regex must be set (model "m", prefix "p", regex "")`, "%T", defaults)
 	}
 }

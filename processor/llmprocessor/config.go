@@ -22,10 +22,8 @@ type Config struct {
 	_ struct{}
 }
 
-// Validate checks the processor's own fields (redact_content is a bool the
-// collector has parsed already). It hides the shared block's Validate,
-// which Config would otherwise take as its own: the collector validates the
-// block as a nested struct, once.
+// Validate checks the configuration; every message names the key and the
+// value (redact_content is a bool the collector has parsed already).
 func (cfg Config) Validate() error {
-	return nil
+	return cfg.Check()
 }
