@@ -2,7 +2,7 @@ package dashboards
 
 // Consistency checks across the mixin: the rules in ../rules, their runbook in
 // ../docs/runbook.md and the threshold tables. promtool checks the rules'
-// syntax and behaviour (make rules-test); these tests check what promtool does
+// syntax and behavior (make rules-test); these tests check what promtool does
 // not: naming and annotation conventions, that every runbook link has its
 // section, that the documented thresholds are the ones in the expressions, and
 // that the dashboard reads only recording rules that exist.
