@@ -27,24 +27,27 @@ PROMETHEUS_VERSION := v0.316.0
 # build of prometheus + promtool drops to ~4.5 min on 2 cores. Set PROMETHEUS_TAGS=
 # for a full build.
 PROMETHEUS_TAGS ?= remove_all_sd
+# golangci-lint, configured by .golangci.yml (linters of the collector's repositories).
+GOLANGCI_LINT_VERSION := v2.15.0
 
 BUILDER := $(BIN)/builder
 MDATAGEN := $(BIN)/mdatagen
 PROMETHEUS := $(BIN)/prometheus
 PROMTOOL := $(BIN)/promtool
+GOLANGCI_LINT := $(BIN)/golangci-lint
+
+# The Go modules of the repository (go.mod directories), each linted and
+# tidy-checked by `make lint`.
+MODULES := . dashboards bench tools
 
 # Directories holding a component's metadata.yaml: `make generate` rewrites
 # their generated files, and generate-check verifies it changed nothing.
 COMPONENT_DIRS = $(sort $(dir $(shell find $(CURDIR) -name metadata.yaml \
 	-not -path '$(BUILD_DIR)/*' -not -path '$(CURDIR)/tools/*' -not -path '$(CURDIR)/.tmp/*')))
 
-# Go sources of the root module (ocb's generated _build and bench/_build are not ours to format).
-GO_FILES = $(shell find $(CURDIR) -name '*.go' -not -path '$(BUILD_DIR)/*' -not -path '$(CURDIR)/.tmp/*' \
-	-not -path '$(CURDIR)/bench/_build/*')
-
 E2E_TIMEOUT ?= 15m
 
-.PHONY: build run tools generate generate-check lint unit e2e test bench bench-long bench-stock bench-throughput bench-soak clean dashboards dashboards-test rules-test
+.PHONY: build run tools generate generate-check lint lint-go tidy-check unit e2e test bench bench-long bench-stock bench-throughput bench-soak clean dashboards dashboards-test rules-test
 
 ## build: generate and compile _build/otelcol-llm with ocb from builder-config.yaml.
 build: $(BUILDER)
@@ -54,11 +57,14 @@ build: $(BUILDER)
 run: build
 	$(OTELCOL) --config $(CURDIR)/config/otelcol.yaml
 
-## tools: install ocb, mdatagen, prometheus and promtool into ./bin (each only if missing).
-tools: $(BUILDER) $(MDATAGEN) $(PROMETHEUS) $(PROMTOOL)
+## tools: install ocb, mdatagen, prometheus, promtool and golangci-lint into ./bin (each only if missing).
+tools: $(BUILDER) $(MDATAGEN) $(PROMETHEUS) $(PROMTOOL) $(GOLANGCI_LINT)
 
 $(BUILDER):
 	GOBIN=$(BIN) $(GO) install go.opentelemetry.io/collector/cmd/builder@$(OCB_VERSION)
+
+$(GOLANGCI_LINT):
+	GOBIN=$(BIN) $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION)
 
 # mdatagen is built from the tools module: `go install mdatagen@version` needs a
 # module proxy that lists versions, and the pinned version lives in tools/go.mod.
@@ -104,11 +110,36 @@ generate-check: $(MDATAGEN)
 		exit 1; \
 	fi
 
-## lint: gofmt must list nothing; go vet on every package, e2e files included.
-lint:
-	@unformatted="$$(gofmt -l $(GO_FILES))"; \
-	if [ -n "$$unformatted" ]; then echo "gofmt -l lists:"; echo "$$unformatted"; exit 1; fi
-	cd $(CURDIR) && $(GO) vet -tags e2e ./...
+## lint: golangci-lint with .golangci.yml (formatters gci, gofumpt, goimports;
+## govet, staticcheck, revive, gosec, testifylint, ...) on every module, e2e
+## files included (build tag e2e), then tidy-check. Every module is checked
+## before it fails; `golangci-lint run --fix` and `golangci-lint fmt`, run in
+## a module, fix what can be fixed automatically.
+lint: lint-go tidy-check
+
+## lint-go: golangci-lint on each module of MODULES that has Go packages.
+lint-go: $(GOLANGCI_LINT)
+	@failed=""; \
+	for m in $(MODULES); do \
+		if [ -z "$$(cd $(CURDIR)/$$m && $(GO) list ./... 2>/dev/null)" ]; then \
+			echo "golangci-lint: $$m: no Go package, nothing to lint"; continue; \
+		fi; \
+		echo "golangci-lint: $$m"; \
+		(cd $(CURDIR)/$$m && $(GOLANGCI_LINT) run --config $(CURDIR)/.golangci.yml ./...) || failed="$$failed $$m"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "golangci-lint found issues in module(s):$$failed" >&2; exit 1; fi
+
+## tidy-check: fail if `go mod tidy` would change the go.mod or go.sum of any
+## module (go mod tidy -diff prints the change and modifies nothing).
+tidy-check:
+	@failed=""; \
+	for m in $(MODULES); do \
+		if ! (cd $(CURDIR)/$$m && $(GO) mod tidy -diff); then failed="$$failed $$m"; fi; \
+	done; \
+	if [ -n "$$failed" ]; then \
+		echo "go mod tidy would change go.mod/go.sum of module(s):$$failed (or could not run, see above): run 'go mod tidy' there and commit" >&2; \
+		exit 1; \
+	fi
 
 ## unit: unit tests with the race detector.
 unit:

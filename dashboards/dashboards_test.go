@@ -80,10 +80,10 @@ func TestCommittedFilesAreGenerated(t *testing.T) {
 func TestStrictParseRejects(t *testing.T) {
 	raw := readFile(t, OverviewFile)
 	for _, tc := range []struct{ name, old, new string }{
-		{"dashboard field", `"uid": "otelcol-llm-overview",`, `"uid": "otelcol-llm-overview", "colour": 1,`},
-		{"panel field", `"type": "timeseries",`, `"type": "timeseries", "colour": 1,`},
-		{"query field", `"refId": "A"`, `"refId": "A", "colour": 1`},
-		{"field config", `"fillOpacity": 10,`, `"fillOpacity": 10, "colour": 1,`},
+		{"dashboard field", `"uid": "otelcol-llm-overview",`, `"uid": "otelcol-llm-overview", "unknownField": 1,`},
+		{"panel field", `"type": "timeseries",`, `"type": "timeseries", "unknownField": 1,`},
+		{"query field", `"refId": "A"`, `"refId": "A", "unknownField": 1`},
+		{"field config", `"fillOpacity": 10,`, `"fillOpacity": 10, "unknownField": 1,`},
 		{"wrong type", `"schemaVersion": 42`, `"schemaVersion": "42"`},
 		{"missing required field", `"schemaVersion": 42,`, ``},
 	} {
@@ -257,12 +257,11 @@ func checkSelector(t *testing.T, where string, vs *parser.VectorSelector, vars m
 	case llmMetrics[strings.TrimSuffix(name, "_bucket")] || llmMetrics[name]:
 		want = []string{"job", "instance", "model", "template"}
 	default:
-		if _, ok := llmMetrics[name]; ok {
-			want = []string{"job", "instance", "model"} // no template label
-		} else {
+		if _, ok := llmMetrics[name]; !ok {
 			t.Errorf("%s: %s is neither an llm_* metric nor a recording rule of rules/llm-recording.yaml", where, name)
 			return
 		}
+		want = []string{"job", "instance", "model"} // no template label
 	}
 	for _, l := range want {
 		m := matcher(vs.LabelMatchers, l)

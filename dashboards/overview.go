@@ -64,15 +64,16 @@ type row struct {
 	panels []panel
 }
 
-// quantile is the PromQL of a quantile by the given labels that prefers the
+// quantile is the PromQL of a quantile by the given labels, over the series
+// every variable selects (selAll), that prefers the
 // native histogram and falls back to the classic buckets: with classic buckets
 // only (the default scrape), the native series does not exist and `or` takes the
 // right-hand side; with both (scrape_native_histograms plus
 // always_scrape_classic_histograms) the finer native histogram wins.
-func quantile(q, metric, sel, by string) string {
+func quantile(q, metric, by string) string {
 	return fmt.Sprintf(`histogram_quantile(%s, sum by (%s) (rate(%s{%s}[$__rate_interval])))`+
 		` or histogram_quantile(%s, sum by (le, %s) (rate(%s_bucket{%s}[$__rate_interval])))`,
-		q, by, metric, sel, q, by, metric, sel)
+		q, by, metric, selAll, q, by, metric, selAll)
 }
 
 // overviewRows is the content of the overview dashboard.
@@ -228,7 +229,7 @@ func overviewRows() []row {
 						"else the classic buckets.",
 					unit: units.Seconds, kind: "timeseries", width: 12,
 					targets: []target{{
-						expr:   quantile("0.95", "llm_request_duration_seconds", selAll, "template"),
+						expr:   quantile("0.95", "llm_request_duration_seconds", "template"),
 						legend: "{{template}}",
 					}},
 				},
@@ -258,8 +259,8 @@ func overviewRows() []row {
 						"output chunk of streamed calls, per model.",
 					unit: units.Seconds, kind: "timeseries", width: 12,
 					targets: []target{
-						{expr: quantile("0.5", "llm_time_to_first_token_seconds", selAll, "model"), legend: "{{model}} p50"},
-						{expr: quantile("0.95", "llm_time_to_first_token_seconds", selAll, "model"), legend: "{{model}} p95", dashed: true},
+						{expr: quantile("0.5", "llm_time_to_first_token_seconds", "model"), legend: "{{model}} p50"},
+						{expr: quantile("0.95", "llm_time_to_first_token_seconds", "model"), legend: "{{model}} p95", dashed: true},
 					},
 				},
 				{
@@ -269,8 +270,8 @@ func overviewRows() []row {
 						"with at least two output tokens, per model.",
 					unit: units.Seconds, kind: "timeseries", width: 12,
 					targets: []target{
-						{expr: quantile("0.5", "llm_time_per_output_token_seconds", selAll, "model"), legend: "{{model}} p50"},
-						{expr: quantile("0.95", "llm_time_per_output_token_seconds", selAll, "model"), legend: "{{model}} p95", dashed: true},
+						{expr: quantile("0.5", "llm_time_per_output_token_seconds", "model"), legend: "{{model}} p50"},
+						{expr: quantile("0.95", "llm_time_per_output_token_seconds", "model"), legend: "{{model}} p95", dashed: true},
 					},
 				},
 			},

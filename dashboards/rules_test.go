@@ -2,13 +2,15 @@ package dashboards
 
 // Consistency checks across the mixin: the rules in ../rules, their runbook in
 // ../docs/runbook.md and the threshold tables. promtool checks the rules'
-// syntax and behaviour (make rules-test); these tests check what promtool does
+// syntax and behavior (make rules-test); these tests check what promtool does
 // not: naming and annotation conventions, that every runbook link has its
 // section, that the documented thresholds are the ones in the expressions, and
 // that the dashboard reads only recording rules that exist.
 
 import (
 	"bytes"
+	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strconv"
@@ -161,48 +163,229 @@ func thresholdTable(t *testing.T, name string, row *regexp.Regexp) map[string]th
 }
 
 func TestThresholdTablesMatchTheRules(t *testing.T) {
-	tables := map[string]map[string]threshold{
+	for _, problem := range thresholdMismatches(readRules(t, alertsFile), thresholdTables(t)) {
+		t.Error(problem)
+	}
+}
+
+func thresholdTables(t *testing.T) map[string]map[string]threshold {
+	t.Helper()
+	return map[string]map[string]threshold{
 		alertsFile + " header": thresholdTable(t, alertsFile, headerRow),
 		rulesReadme:            thresholdTable(t, rulesReadme, readmeRow),
 	}
-	for _, r := range readRules(t, alertsFile) {
+}
+
+// thresholdMismatches compares every table with the alerting rules: a row
+// per alert and no other, the threshold of the alert's comparison (see
+// alertThreshold), its for and its severity.
+func thresholdMismatches(alerts []rule, tables map[string]map[string]threshold) []string {
+	var problems []string
+	bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
+	names := map[string]bool{}
+	for _, r := range alerts {
+		names[r.Alert] = true
 		node, err := promql.ParseExpr(r.Expr)
 		if err != nil {
-			t.Fatalf("%s: %v", r.Alert, err)
+			bad("%s: %v", r.Alert, err)
+			continue
 		}
-		var literals []float64
-		parser.Inspect(node, func(n parser.Node, _ []parser.Node) error {
-			if nl, ok := n.(*parser.NumberLiteral); ok {
-				literals = append(literals, nl.Val)
-			}
-			return nil
-		})
+		_, want, err := alertThreshold(node)
+		if err != nil {
+			bad("%s: %v in %q", r.Alert, err, r.Expr)
+			continue
+		}
 		wantFor := r.For
 		if wantFor == "" {
 			wantFor = "-"
 		}
-		for tableName, table := range tables {
-			row, ok := table[r.Alert]
+		for _, tableName := range slices.Sorted(maps.Keys(tables)) {
+			row, ok := tables[tableName][r.Alert]
 			if !ok {
-				t.Errorf("%s: no row for %s", tableName, r.Alert)
+				bad("%s: no row for %s", tableName, r.Alert)
 				continue
 			}
-			v, err := strconv.ParseFloat(row.value, 64)
-			if err != nil || !slices.Contains(literals, v) {
-				t.Errorf("%s: %s's threshold %s is not a number of its expr %q", tableName, r.Alert, row.value, r.Expr)
+			if v, err := strconv.ParseFloat(row.value, 64); err != nil || v != want {
+				bad("%s: %s's threshold is %s, its expression compares with %v: %q", tableName, r.Alert, row.value, want, r.Expr)
 			}
 			if row.forDur != wantFor {
-				t.Errorf("%s: %s's for is %q, the rule's %q", tableName, r.Alert, row.forDur, wantFor)
+				bad("%s: %s's for is %q, the rule's %q", tableName, r.Alert, row.forDur, wantFor)
 			}
 			if row.severity != r.Labels["severity"] {
-				t.Errorf("%s: %s's severity is %q, the rule's %q", tableName, r.Alert, row.severity, r.Labels["severity"])
+				bad("%s: %s's severity is %q, the rule's %q", tableName, r.Alert, row.severity, r.Labels["severity"])
 			}
 		}
 	}
-	for tableName, table := range tables {
-		if len(table) != len(wantAlerts) {
-			t.Errorf("%s: %d rows, want %d", tableName, len(table), len(wantAlerts))
+	for _, tableName := range slices.Sorted(maps.Keys(tables)) {
+		for name := range tables[tableName] {
+			if !names[name] {
+				bad("%s: row %s is not an alert of %s", tableName, name, alertsFile)
+			}
 		}
+	}
+	return problems
+}
+
+// alertThreshold finds the comparison an alert is about and returns its
+// threshold. From the root of the expression: the left side of `and` (the
+// right one is a guard such as the minimum traffic), the left side of `or`
+// (the default before per-model overrides), the right side of `unless` (the
+// alert fires for the left side's series while the right side's comparison
+// does not hold: LLMNoTraffic's `unless sum(...) > 0` is "== 0"), until a
+// comparison. Its threshold is the side that is a constant, or the constant
+// factor of the other side (p95 > 1.5 * baseline): returned as the constant's
+// expression and its value.
+func alertThreshold(e parser.Expr) (parser.Expr, float64, error) {
+	for {
+		switch n := e.(type) {
+		case *parser.ParenExpr:
+			e = n.Expr
+			continue
+		case *parser.BinaryExpr:
+			switch {
+			case n.Op == parser.LAND || n.Op == parser.LOR:
+				e = n.LHS
+				continue
+			case n.Op == parser.LUNLESS:
+				e = n.RHS
+				continue
+			case n.Op.IsComparisonOperator():
+				for _, side := range []parser.Expr{n.RHS, n.LHS, constantFactor(n.RHS)} {
+					if v, ok := constant(side); ok {
+						return side, v, nil
+					}
+				}
+				return nil, 0, fmt.Errorf("comparison %s has no constant side", n)
+			}
+		}
+		return nil, 0, fmt.Errorf("no comparison at %s", e)
+	}
+}
+
+// constant evaluates an expression of number literals.
+func constant(e parser.Expr) (float64, bool) {
+	switch n := e.(type) {
+	case nil:
+		return 0, false
+	case *parser.NumberLiteral:
+		return n.Val, true
+	case *parser.ParenExpr:
+		return constant(n.Expr)
+	case *parser.UnaryExpr:
+		v, ok := constant(n.Expr)
+		if n.Op == parser.SUB {
+			v = -v
+		}
+		return v, ok
+	case *parser.BinaryExpr:
+		a, okA := constant(n.LHS)
+		b, okB := constant(n.RHS)
+		if !okA || !okB {
+			return 0, false
+		}
+		switch n.Op {
+		case parser.ADD:
+			return a + b, true
+		case parser.SUB:
+			return a - b, true
+		case parser.MUL:
+			return a * b, true
+		case parser.DIV:
+			return a / b, true
+		}
+	}
+	return 0, false
+}
+
+// constantFactor is c of "c * x" or "x * c" (nil for another expression).
+func constantFactor(e parser.Expr) parser.Expr {
+	for {
+		p, ok := e.(*parser.ParenExpr)
+		if !ok {
+			break
+		}
+		e = p.Expr
+	}
+	b, ok := e.(*parser.BinaryExpr)
+	if !ok || b.Op != parser.MUL {
+		return nil
+	}
+	if _, ok := constant(b.LHS); ok {
+		return b.LHS
+	}
+	return b.RHS
+}
+
+// TestThresholdCheckCanFail: thresholdMismatches reports a table whose
+// number is another number of the alert's expression (the guard's 1/60, the
+// 3600 of a rate per hour, up == 1), which the check accepted when any number
+// of the expression would do, or a different number; and an expression whose
+// threshold moved away from the tables.
+func TestThresholdCheckCanFail(t *testing.T) {
+	alerts := readRules(t, alertsFile)
+	tables := thresholdTables(t)
+	if problems := thresholdMismatches(alerts, tables); len(problems) != 0 {
+		t.Fatalf("the committed tables disagree with the rules: %v", problems)
+	}
+	const header = alertsFile + " header"
+	mutations, literals := 0, 0
+	for i, r := range alerts {
+		node, err := promql.ParseExpr(r.Expr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		threshold, want, err := alertThreshold(node)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The header row: every other number literal of the expression, and
+		// the threshold plus one.
+		var wrong []float64
+		parser.Inspect(node, func(n parser.Node, _ []parser.Node) error {
+			if nl, ok := n.(*parser.NumberLiteral); ok && nl.Val != want && !slices.Contains(wrong, nl.Val) {
+				wrong = append(wrong, nl.Val)
+			}
+			return nil
+		})
+		literals += len(wrong)
+		if !slices.Contains(wrong, want+1) {
+			wrong = append(wrong, want+1)
+		}
+		for _, v := range wrong {
+			mutated := maps.Clone(tables)
+			mutated[header] = maps.Clone(tables[header])
+			row := mutated[header][r.Alert]
+			row.value = strconv.FormatFloat(v, 'g', -1, 64)
+			mutated[header][r.Alert] = row
+			got := thresholdMismatches(alerts, mutated)
+			wantProblem := fmt.Sprintf("%s: %s's threshold is %s, its expression compares with %v: %q", header, r.Alert, row.value, want, r.Expr)
+			if !slices.Equal(got, []string{wantProblem}) {
+				t.Errorf("%s header row %s: problems %q, want exactly %q", r.Alert, row.value, got, wantProblem)
+			}
+			mutations++
+		}
+
+		// The expression: the threshold's text replaced by another number
+		// in a copy of the rules; both tables disagree with it.
+		pr := threshold.PositionRange()
+		moved := strconv.FormatFloat(want*2+1, 'g', -1, 64)
+		mutatedAlerts := slices.Clone(alerts)
+		mutatedAlerts[i].Expr = r.Expr[:pr.Start] + moved + r.Expr[pr.End:]
+		got := thresholdMismatches(mutatedAlerts, tables)
+		var wantProblems []string
+		for _, tableName := range slices.Sorted(maps.Keys(tables)) {
+			wantProblems = append(wantProblems, fmt.Sprintf("%s: %s's threshold is %s, its expression compares with %s: %q",
+				tableName, r.Alert, tables[tableName][r.Alert].value, moved, mutatedAlerts[i].Expr))
+		}
+		if !slices.Equal(got, wantProblems) {
+			t.Errorf("%s with the threshold %s: problems %q, want %q", r.Alert, moved, got, wantProblems)
+		}
+	}
+	// Numbers of the expressions other than the threshold: 1 and 60 of the
+	// guard "> 1/60" in 4 alerts, 3600 in LLMCostBurnHigh, 1 in LLMNoTraffic
+	// (up == 1); plus threshold+1 for each alert where it is not one of them.
+	if literals != 4*2+1+1 || mutations != literals+9-1 {
+		t.Errorf("%d table values tried, %d of them numbers of the expression; want 18 and 10", mutations, literals)
 	}
 }
 

@@ -1,8 +1,19 @@
+// The code generators of `make generate`, pinned as tools of their own module
+// so that their dependencies never enter the root module's go.mod. mdatagen is
+// pinned at v0.159.0: the newest release the module proxy of the build
+// machines serves whole (v0.165.0, the collector release of the components,
+// is not served; v0.161.0 is, but its go.opentelemetry.io/collector/internal/
+// schemagen v0.161.0 is refused, December 2026); `go install ...@version` cannot be used for it there (the proxy has
+// no version list), so the Makefile builds it from this module:
+//
+//	cd tools && go build -o ../bin/mdatagen go.opentelemetry.io/collector/cmd/mdatagen
+//
+// (`go tool mdatagen` in this directory runs it too.)
 module github.com/otelcol-llm/otelcol-llm/tools
 
 go 1.26.0
 
-require go.opentelemetry.io/collector/cmd/mdatagen v0.159.0
+require go.opentelemetry.io/collector/cmd/mdatagen v0.159.0 // indirect
 
 require (
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
@@ -40,3 +51,5 @@ require (
 	golang.org/x/text v0.40.0 // indirect
 	golang.org/x/tools v0.48.0 // indirect
 )
+
+tool go.opentelemetry.io/collector/cmd/mdatagen

@@ -96,14 +96,14 @@ type Result struct {
 	LiveHeapEndMB       float64  `json:"live_heap_end_mb"`
 	RSSAfterFillMB      float64  `json:"rss_after_fill_mb"`
 	RSSMaxMB            float64  `json:"rss_max_mb"` // max sampled VmRSS during the attack (after the scrapes of the fill)
-	VmHWMMB             float64  `json:"vmhwm_mb"`   // the process' peak RSS (whole run)
+	PeakRSSMB           float64  `json:"vmhwm_mb"`   // the process' peak RSS, VmHWM (whole run)
 	Samples             []Sample `json:"samples"`
 	Scrapes             []Scrape `json:"scrapes"`
 	Problems            []string `json:"problems"`
 }
 
 // Run runs the attack.
-func Run(opts Options) (*Result, error) {
+func Run(opts Options) (_ *Result, err error) {
 	if opts.BatchSize <= 0 {
 		opts.BatchSize = 1000
 	}
@@ -117,7 +117,7 @@ func Run(opts Options) (*Result, error) {
 		opts.SampleEvery = 10
 	}
 	tel := componenttest.NewTelemetry()
-	defer tel.Shutdown(context.Background())
+	defer func() { err = errors.Join(err, tel.Shutdown(context.Background())) }()
 
 	f := llmprometheusexporter.NewFactory()
 	cfg := f.CreateDefaultConfig().(*llmprometheusexporter.Config) // default caps
@@ -133,13 +133,16 @@ func Run(opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := exp.Start(ctx, componenttest.NewNopHost()); err != nil {
+	err = exp.Start(ctx, componenttest.NewNopHost())
+	if err != nil {
 		return nil, err
 	}
-	defer exp.Shutdown(ctx)
+	defer func() { err = errors.Join(err, exp.Shutdown(ctx)) }()
 
-	r := &Result{Values: opts.Values, MaxModels: cfg.Labels.Model.MaxValues, MaxTemplates: cfg.Labels.Template.MaxValues,
-		MaxPairs: cfg.Labels.MaxPairs}
+	r := &Result{
+		Values: opts.Values, MaxModels: cfg.Labels.Model.MaxValues, MaxTemplates: cfg.Labels.Template.MaxValues,
+		MaxPairs: cfg.Labels.MaxPairs,
+	}
 	url := "http://" + addr + "/metrics"
 	start := time.Now()
 	td := spangen.Batch(opts.BatchSize, time.Now().Add(-time.Hour))
@@ -165,7 +168,7 @@ func Run(opts Options) (*Result, error) {
 	for _, cp := range checkpoints {
 		cp = min(cp, pairs)
 		for g < cp*10 {
-			for k := 0; k < spans.Len(); k++ {
+			for k := range spans.Len() {
 				p := (g / 10) % cp
 				a := spans.At(k).Attributes()
 				a.PutStr("gen_ai.request.model", models[p%r.MaxModels])
@@ -175,7 +178,8 @@ func Run(opts Options) (*Result, error) {
 				}
 				g++
 			}
-			if err := exp.ConsumeTraces(ctx, td); err != nil {
+			err = exp.ConsumeTraces(ctx, td)
+			if err != nil {
 				return nil, err
 			}
 		}
@@ -200,7 +204,7 @@ func Run(opts Options) (*Result, error) {
 	var newModels, newTmpls, batches int
 	i := 0
 	for newModels < opts.Values || newTmpls < opts.Values {
-		for k := 0; k < spans.Len(); k++ {
+		for k := range spans.Len() {
 			a := spans.At(k).Attributes()
 			newModel := i%4 != 2 && newModels < opts.Values
 			if newModel {
@@ -224,7 +228,8 @@ func Run(opts Options) (*Result, error) {
 			}
 			i++
 		}
-		if err := exp.ConsumeTraces(ctx, td); err != nil {
+		err = exp.ConsumeTraces(ctx, td)
+		if err != nil {
 			return nil, err
 		}
 		batches++
@@ -240,7 +245,7 @@ func Run(opts Options) (*Result, error) {
 	for _, s := range r.Samples {
 		r.RSSMaxMB = max(r.RSSMaxMB, s.RSSMB)
 	}
-	r.VmHWMMB = rssMB("VmHWM")
+	r.PeakRSSMB = rssMB("VmHWM")
 
 	var mv, tv map[string]bool
 	if r.SeriesAfterRun, mv, tv, err = scrapeSeries(url); err != nil {
@@ -282,8 +287,8 @@ func (r *Result) check() {
 	if cp := r.Checkpoints[len(r.Checkpoints)-1]; cp.RSSMB > 100 {
 		bad("VmRSS %.1f MB at the largest allowed series count, want ≤ 100 MB", cp.RSSMB)
 	}
-	if r.VmHWMMB > 100 {
-		bad("peak RSS (VmHWM) %.1f MB, want ≤ 100 MB", r.VmHWMMB)
+	if r.PeakRSSMB > 100 {
+		bad("peak RSS (VmHWM) %.1f MB, want ≤ 100 MB", r.PeakRSSMB)
 	}
 	if g := r.LiveHeapEndMB - r.LiveHeapAfterFillMB; g > 5 {
 		bad("live heap grew by %.1f MB during the attack", g)
@@ -322,7 +327,7 @@ func overflow(tel *componenttest.Telemetry) (model, tmpl int64, err error) {
 // scrapeSeries counts the samples of the text format and the distinct model
 // and template label values.
 func scrapeSeries(url string) (int, map[string]bool, map[string]bool, error) {
-	resp, err := http.Get(url)
+	resp, err := get(url)
 	if err != nil {
 		return 0, nil, nil, err
 	}
@@ -352,7 +357,7 @@ func scrapeSeries(url string) (int, map[string]bool, map[string]bool, error) {
 
 // scrapePairs counts the distinct (model, template) pairs of llm_requests_total.
 func scrapePairs(url string) (int, error) {
-	resp, err := http.Get(url)
+	resp, err := get(url)
 	if err != nil {
 		return 0, err
 	}
@@ -365,24 +370,23 @@ func scrapePairs(url string) (int, error) {
 		if !strings.HasPrefix(line, "llm_requests_total{") {
 			continue
 		}
-		m, _ := labelAnywhere(line, "model")
-		t, _ := labelAnywhere(line, "template")
-		pairs[[2]string{m, t}] = true
+		pairs[[2]string{labelAnywhere(line, "model"), labelAnywhere(line, "template")}] = true
 	}
 	return len(pairs), sc.Err()
 }
 
-// labelAnywhere reads label name of a sample line, wherever it stands.
-func labelAnywhere(line, name string) (string, bool) {
+// labelAnywhere reads label name of a sample line, wherever it stands ("" if
+// the line has no such label).
+func labelAnywhere(line, name string) string {
 	for _, sep := range []string{"{", ","} {
 		if i := strings.Index(line, sep+name+`="`); i >= 0 {
 			rest := line[i+len(sep)+len(name)+2:]
 			if j := strings.IndexByte(rest, '"'); j >= 0 {
-				return rest[:j], true
+				return rest[:j]
 			}
 		}
 	}
-	return "", false
+	return ""
 }
 
 func label(line, name string) (string, bool) {
@@ -399,6 +403,15 @@ func label(line, name string) (string, bool) {
 		return "", false
 	}
 	return rest[:j], true
+}
+
+// get fetches url (the exporter's /metrics on the loopback interface).
+func get(url string) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(context.Background(), http.MethodGet, url, http.NoBody)
+	if err != nil {
+		return nil, err
+	}
+	return http.DefaultClient.Do(req)
 }
 
 func timeFormats(url string, n int) ([]Scrape, error) {
@@ -422,7 +435,7 @@ func timeScrapes(url, accept string, n int) (Scrape, error) {
 	var s Scrape
 	d := make([]float64, 0, n)
 	for range n {
-		req, _ := http.NewRequest(http.MethodGet, url, nil)
+		req, _ := http.NewRequest(http.MethodGet, url, http.NoBody)
 		if accept != "" {
 			req.Header.Set("Accept", accept)
 		}

@@ -1,10 +1,10 @@
 // Package loadgen sends OTLP/gRPC trace exports to a collector on the loopback
-// interface: one pre-built spangen batch, marshalled once, from N workers (one
+// interface: one pre-built spangen batch, marshaled once, from N workers (one
 // gRPC connection each) for a bounded duration after a warm-up, optionally
 // paced to a target rate. It counts accepted spans (OK responses × batch size,
 // less any partial-success rejections) and rejected ones.
 //
-// The request is marshalled once with ptraceotlp and sent with a pass-through
+// The request is marshaled once with ptraceotlp and sent with a pass-through
 // gRPC codec on the OTLP method: ptraceotlp.NewGRPCClient would marshal the
 // same batch again on every call, and the generator shares the machine's two
 // cores with the collector it measures. The bytes on the wire are the same.
@@ -295,7 +295,8 @@ func export(ctx context.Context, conn *grpc.ClientConn, body []byte, n int, time
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	resp := ptraceotlp.NewExportResponse()
-	if err := conn.Invoke(ctx, exportMethod, body, &resp); err != nil {
+	err = conn.Invoke(ctx, exportMethod, body, &resp)
+	if err != nil {
 		return 0, int64(n), err
 	}
 	rej := resp.PartialSuccess().RejectedSpans()
@@ -305,7 +306,7 @@ func export(ctx context.Context, conn *grpc.ClientConn, body []byte, n int, time
 	return int64(n) - rej, rej, err
 }
 
-// rawCodec sends pre-marshalled request bytes as they are and parses the
+// rawCodec sends pre-marshaled request bytes as they are and parses the
 // response into a ptraceotlp.ExportResponse.
 type rawCodec struct{}
 

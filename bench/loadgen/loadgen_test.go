@@ -1,6 +1,7 @@
 package loadgen
 
 import (
+	"bytes"
 	"context"
 	"net"
 	"sync/atomic"
@@ -38,8 +39,14 @@ func start(t *testing.T, s *server) string {
 	}
 	g := grpc.NewServer()
 	ptraceotlp.RegisterGRPCServer(g, s)
-	go g.Serve(ln)
-	t.Cleanup(g.Stop)
+	served := make(chan error, 1)
+	go func() { served <- g.Serve(ln) }()
+	t.Cleanup(func() {
+		g.Stop()
+		if err := <-served; err != nil {
+			t.Errorf("grpc server: %v", err)
+		}
+	})
 	return ln.Addr().String()
 }
 
@@ -122,8 +129,8 @@ func TestBatchDeterministic(t *testing.T) {
 		t.Fatal(err)
 	}
 	b, _, _ := Batch(100)
-	if string(a) != string(b) || td.SpanCount() != 100 {
-		t.Fatalf("Batch(100): %d spans, same bytes %v", td.SpanCount(), string(a) == string(b))
+	if !bytes.Equal(a, b) || td.SpanCount() != 100 {
+		t.Fatalf("Batch(100): %d spans, same bytes %v", td.SpanCount(), bytes.Equal(a, b))
 	}
 }
 

@@ -2,6 +2,7 @@ package perspan
 
 import (
 	"context"
+	"errors"
 	"runtime"
 	"sort"
 	"testing"
@@ -53,17 +54,17 @@ type Pair struct {
 // and b batch by batch, timing each call, so both sides see the same machine
 // noise; bytes and allocations per span are read from runtime.MemStats over
 // separate runs of 200 calls each. The result holds the medians over the rounds.
-func Compare(exemplars bool, rounds int, roundTime time.Duration) (Pair, error) {
+func Compare(exemplars bool, rounds int, roundTime time.Duration) (_ Pair, err error) {
 	a, err := NewLLMPrometheus(exemplars, nil)
 	if err != nil {
 		return Pair{}, err
 	}
-	defer a.Close()
+	defer func() { err = errors.Join(err, a.Close()) }()
 	bt, err := NewSpanmetrics(exemplars)
 	if err != nil {
 		return Pair{}, err
 	}
-	defer bt.Close()
+	defer func() { err = errors.Join(err, bt.Close()) }()
 	td := Batch()
 	ctx := context.Background()
 	spans := float64(td.SpanCount())

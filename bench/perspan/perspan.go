@@ -59,7 +59,8 @@ func NewLLMPrometheus(exemplars bool, set *component.TelemetrySettings) (*Target
 	}
 	cfg.NetAddr.Endpoint = addr
 	cfg.Exemplars.Enabled = exemplars
-	if err := cfg.Validate(); err != nil {
+	err = cfg.Validate()
+	if err != nil {
 		return nil, err
 	}
 	s := exportertest.NewNopSettings(f.Type())

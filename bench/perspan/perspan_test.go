@@ -16,20 +16,20 @@ func BenchmarkPerSpan(b *testing.B) {
 	for _, ex := range []bool{true, false} {
 		name := map[bool]string{true: "exemplars_on", false: "exemplars_off"}[ex]
 		b.Run("llm_prometheus/"+name, func(b *testing.B) {
-			t, err := NewLLMPrometheus(ex, nil)
+			tg, err := NewLLMPrometheus(ex, nil)
 			if err != nil {
 				b.Fatal(err)
 			}
-			defer t.Close()
-			Bench(b, t, td)
+			closeAtEnd(b, tg)
+			Bench(b, tg, td)
 		})
 		b.Run("spanmetrics/"+name, func(b *testing.B) {
-			t, err := NewSpanmetrics(ex)
+			tg, err := NewSpanmetrics(ex)
 			if err != nil {
 				b.Fatal(err)
 			}
-			defer t.Close()
-			Bench(b, t, td)
+			closeAtEnd(b, tg)
+			Bench(b, tg, td)
 		})
 	}
 }
@@ -43,12 +43,12 @@ func BenchmarkRatio(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			defer a.Close()
+			closeAtEnd(b, a)
 			s, err := NewSpanmetrics(ex)
 			if err != nil {
 				b.Fatal(err)
 			}
-			defer s.Close()
+			closeAtEnd(b, s)
 			td := Batch()
 			ctx := context.Background()
 			_, _ = a.Consume(ctx, td), s.Consume(ctx, td)
@@ -81,7 +81,7 @@ func TestSteadyStateAllocs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer a.Close()
+	closeAtEnd(t, a)
 	perBatch := map[int]float64{}
 	for _, n := range []int{100, 1000, 10000} {
 		td := spangen.Batch(n, Start)
@@ -101,8 +101,19 @@ func TestSteadyStateAllocs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
+	closeAtEnd(t, s)
 	td := Batch()
 	_ = s.Consume(ctx, td)
 	t.Logf("spanmetrics (exemplars off): %.3f allocs/span", testing.AllocsPerRun(200, func() { _ = s.Consume(ctx, td) })/float64(td.SpanCount()))
+}
+
+// closeAtEnd shuts tg down when the test or benchmark ends, failing it if
+// the shutdown fails.
+func closeAtEnd(tb testing.TB, tg *Target) {
+	tb.Helper()
+	tb.Cleanup(func() {
+		if err := tg.Close(); err != nil {
+			tb.Errorf("%s: shutdown: %v", tg.Name, err)
+		}
+	})
 }

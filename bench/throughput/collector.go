@@ -82,7 +82,7 @@ func (c *collector) waitReady(ctx context.Context, grpcAddr, metricsURL string, 
 	}
 	if err != nil {
 		if c.exited() {
-			return fmt.Errorf("%s exited (%v); log:\n%s", c.name, c.waitErr, c.tail(20))
+			return fmt.Errorf("%s exited (%w); log:\n%s", c.name, c.waitErr, c.tail(20))
 		}
 		return fmt.Errorf("%s not ready: %w; log:\n%s", c.name, err, c.tail(20))
 	}
@@ -149,12 +149,14 @@ func waitHTTP(ctx context.Context, url string) error {
 	for {
 		resp, err := httpGet(ctx, url)
 		if err == nil {
-			io.Copy(io.Discard, resp.Body)
+			_, err = io.Copy(io.Discard, resp.Body)
 			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
+			if err == nil && resp.StatusCode == http.StatusOK {
 				return nil
 			}
-			err = fmt.Errorf("GET %s: %s", url, resp.Status)
+			if err == nil {
+				err = fmt.Errorf("GET %s: %s", url, resp.Status)
+			}
 		}
 		select {
 		case <-ctx.Done():
@@ -170,7 +172,7 @@ func httpGet(ctx context.Context, url string) (*http.Response, error) {
 	if !strings.HasPrefix(url, "http://127.0.0.1:") {
 		return nil, errors.New("only http://127.0.0.1 URLs are scraped")
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, http.NoBody)
 	if err != nil {
 		return nil, err
 	}

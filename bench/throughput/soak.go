@@ -120,8 +120,10 @@ func Soak(ctx context.Context, opts SoakOptions) (*SoakResult, error) {
 	if opts.Logf == nil {
 		opts.Logf = func(string, ...any) {}
 	}
-	topts := Options{LLMBinary: opts.LLMBinary, WorkDir: opts.WorkDir, Sides: []string{sideLLM}, Env: []string{GCTraceEnv},
-		Load: loadgen.Options{BatchSize: opts.BatchSize, Workers: opts.Workers, Warmup: 2 * time.Second, Duration: opts.CapacityRun}}
+	topts := Options{
+		LLMBinary: opts.LLMBinary, WorkDir: opts.WorkDir, Sides: []string{sideLLM}, Env: []string{GCTraceEnv},
+		Load: loadgen.Options{BatchSize: opts.BatchSize, Workers: opts.Workers, Warmup: 2 * time.Second, Duration: opts.CapacityRun},
+	}
 	if err := topts.defaults(); err != nil {
 		return nil, err
 	}
@@ -130,13 +132,15 @@ func Soak(ctx context.Context, opts SoakOptions) (*SoakResult, error) {
 		return nil, err
 	}
 	content := contentOf(td)
-	res := &SoakResult{Capacity: opts.Capacity, Fraction: opts.Fraction, BatchSize: opts.BatchSize, Workers: opts.Workers,
-		SampleEveryS: opts.SampleEvery.Seconds(), Binary: binaryInfo(sideLLM, opts.LLMBinary)}
+	res := &SoakResult{
+		Capacity: opts.Capacity, Fraction: opts.Fraction, BatchSize: opts.BatchSize, Workers: opts.Workers,
+		SampleEveryS: opts.SampleEvery.Seconds(), Binary: binaryInfo(sideLLM, opts.LLMBinary),
+	}
 	if res.Capacity <= 0 {
 		opts.Logf("capacity: unpaced run of (a), %v", opts.CapacityRun)
-		r, err := runOne(ctx, topts, sideLLM, 0, content)
-		if err != nil {
-			return nil, fmt.Errorf("capacity run: %w", err)
+		r, runErr := runOne(ctx, topts, sideLLM, 0, content)
+		if runErr != nil {
+			return nil, fmt.Errorf("capacity run: %w", runErr)
 		}
 		res.Capacity, res.CapacityMeasured = r.SpansPerSec, true
 	}
@@ -151,8 +155,8 @@ func Soak(ctx context.Context, opts SoakOptions) (*SoakResult, error) {
 		return nil, err
 	}
 	defer func() {
-		if err := st.c.stop(); err != nil {
-			res.Problems = append(res.Problems, "stop: "+firstLine(err.Error()))
+		if serr := st.c.stop(); serr != nil {
+			res.Problems = append(res.Problems, "stop: "+firstLine(serr.Error()))
 		}
 	}()
 	pid := st.c.pid()
@@ -168,24 +172,26 @@ func Soak(ctx context.Context, opts SoakOptions) (*SoakResult, error) {
 	}
 	t0 := time.Now()
 	go func() {
-		r, err := loadgen.Run(ctx, loadgen.Options{Endpoint: st.grpcAddr, BatchSize: opts.BatchSize, Workers: opts.Workers,
-			Duration: opts.Duration, Rate: res.TargetRate, Progress: &progress})
-		done <- loadDone{r, err}
+		r, loadErr := loadgen.Run(ctx, loadgen.Options{
+			Endpoint: st.grpcAddr, BatchSize: opts.BatchSize, Workers: opts.Workers,
+			Duration: opts.Duration, Rate: res.TargetRate, Progress: &progress,
+		})
+		done <- loadDone{r, loadErr}
 	}()
 
 	sample := func() error {
-		mem, err := procstat.ReadMemory(pid)
-		if err != nil {
-			return err
+		mem, memErr := procstat.ReadMemory(pid)
+		if memErr != nil {
+			return memErr
 		}
-		cpu, err := procstat.CPUSeconds(pid)
-		if err != nil {
-			return err
+		cpu, cpuErr := procstat.CPUSeconds(pid)
+		if cpuErr != nil {
+			return cpuErr
 		}
 		s := SoakSample{ElapsedS: time.Since(t0).Seconds(), RSSMB: mem.RSSMB, CPUSeconds: cpu - cpu0, AcceptedSpans: progress.Load()}
-		sc, err := getMetrics(ctx, st.metricsURL)
-		if err != nil {
-			return err
+		sc, scrapeErr := getMetrics(ctx, st.metricsURL)
+		if scrapeErr != nil {
+			return scrapeErr
 		}
 		s.ScrapeMS, s.ScrapeBytes = sc.ms, sc.bytes
 		res.Samples = append(res.Samples, s)
@@ -201,7 +207,8 @@ loop:
 		case ld = <-done:
 			break loop
 		case <-tick.C:
-			if err := sample(); err != nil {
+			err = sample()
+			if err != nil {
 				return res, fmt.Errorf("sample: %w", err)
 			}
 		}
@@ -209,7 +216,8 @@ loop:
 	if ld.err != nil {
 		return res, ld.err
 	}
-	if err := sample(); err != nil { // the last sample, at the end of the load
+	err = sample() // the last sample, at the end of the load
+	if err != nil {
 		return res, fmt.Errorf("sample: %w", err)
 	}
 	cpu1, err := procstat.CPUSeconds(pid)
@@ -225,7 +233,8 @@ loop:
 	if lr.TotalAccepted > 0 {
 		res.CPUPerMSpans = (cpu1 - cpu0) / float64(lr.TotalAccepted) * 1e6
 	}
-	if err := addLiveHeap(res, st.c.logPath, t0.Sub(st.c.started).Seconds()); err != nil {
+	err = addLiveHeap(res, st.c.logPath, t0.Sub(st.c.started).Seconds())
+	if err != nil {
 		return res, err
 	}
 	summarizeSoak(res)

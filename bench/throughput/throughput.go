@@ -214,8 +214,10 @@ func Compare(ctx context.Context, opts Options) (*Result, error) {
 		return nil, err
 	}
 	res := &Result{
-		Settings: Settings{BatchSize: opts.Load.BatchSize, Workers: opts.Load.Workers,
-			WarmupS: opts.Load.Warmup.Seconds(), DurationS: opts.Load.Duration.Seconds(), Rounds: opts.Rounds},
+		Settings: Settings{
+			BatchSize: opts.Load.BatchSize, Workers: opts.Load.Workers,
+			WarmupS: opts.Load.Warmup.Seconds(), DurationS: opts.Load.Duration.Seconds(), Rounds: opts.Rounds,
+		},
 		Batch: contentOf(td),
 	}
 	if res.Batch.Calls != res.Batch.Spans {
@@ -371,7 +373,8 @@ func start(ctx context.Context, opts Options, side string, tag string) (*started
 			pipeline = s.Pipeline
 		}
 	}
-	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
+	err = os.WriteFile(cfgPath, []byte(cfg), 0o600)
+	if err != nil {
 		return nil, err
 	}
 	c, err := startCollector(side, bin, args, opts.Env, filepath.Join(opts.WorkDir, tag+".log"))
@@ -403,9 +406,9 @@ func runOne(ctx context.Context, opts Options, side string, round int, content C
 	load.Endpoint = st.grpcAddr
 	load.WindowStart = func() { cpu0, cpuErr = procstat.CPUSeconds(pid) }
 	load.WindowEnd = func() {
-		var err error
-		if cpu1, err = procstat.CPUSeconds(pid); err != nil {
-			cpuErr = err
+		var endErr error
+		if cpu1, endErr = procstat.CPUSeconds(pid); endErr != nil {
+			cpuErr = endErr
 		}
 	}
 	lr, err := loadgen.Run(ctx, load)

@@ -80,13 +80,13 @@ func TestConfigsValidate(t *testing.T) {
 		args := []string{"validate", "--config", "file:../stock-recipe.yaml"}
 		if c.cfg != "" {
 			path := filepath.Join(dir, "c.yaml")
-			if err := os.WriteFile(path, []byte(c.cfg), 0o644); err != nil {
+			if err := os.WriteFile(path, []byte(c.cfg), 0o600); err != nil {
 				t.Fatal(err)
 			}
 			args = []string{"validate", "--config", "file:" + path}
 		} else {
 			path := filepath.Join(dir, "ports.yaml")
-			if err := os.WriteFile(path, []byte(stockPorts("127.0.0.1:1", "127.0.0.1:2")), 0o644); err != nil {
+			if err := os.WriteFile(path, []byte(stockPorts("127.0.0.1:1", "127.0.0.1:2")), 0o600); err != nil {
 				t.Fatal(err)
 			}
 			args = append(args, "--config", "file:"+path)
@@ -104,8 +104,10 @@ func TestSummarize(t *testing.T) {
 	res := &Result{}
 	for round, v := range [][3]float64{{90, 100, 40}, {80, 100, 50}, {95, 100, 30}} {
 		for i, side := range []string{sideLLM, sideNop, sideStock} {
-			res.Runs = append(res.Runs, Run{Side: side, Round: round + 1, SpansPerSec: v[i], SpansPerCPUSecond: v[i], PeakRSSMB: v[i],
-				Load: &loadgen.Result{}, Check: &Check{Match: side != sideStock || round != 1}})
+			res.Runs = append(res.Runs, Run{
+				Side: side, Round: round + 1, SpansPerSec: v[i], SpansPerCPUSecond: v[i], PeakRSSMB: v[i],
+				Load: &loadgen.Result{}, Check: &Check{Match: side != sideStock || round != 1},
+			})
 		}
 	}
 	summarize(res)

@@ -1,10 +1,13 @@
 package genai
 
 import (
+	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
@@ -34,7 +37,7 @@ var fuzzStrings = []string{
 }
 
 // buildFuzzSpan interprets prog as a list of instructions building a span.
-func buildFuzzSpan(prog []byte, s1, s2 string, i int64, d float64, start, end, evTs uint64) (ptrace.Span, pcommon.Resource) {
+func buildFuzzSpan(prog []byte, s1, s2 string, i int64, d float64, start, end, evTS uint64) (ptrace.Span, pcommon.Resource) {
 	td := ptrace.NewTraces()
 	rs := td.ResourceSpans().AppendEmpty()
 	span := rs.ScopeSpans().AppendEmpty().Spans().AppendEmpty()
@@ -95,7 +98,7 @@ func buildFuzzSpan(prog []byte, s1, s2 string, i int64, d float64, start, end, e
 			default:
 				ev.SetName(str(arg))
 			}
-			ev.SetTimestamp(pcommon.Timestamp(evTs + uint64(next())*1e6))
+			ev.SetTimestamp(pcommon.Timestamp(evTS + uint64(next())*1e6))
 			ev.Attributes().PutStr("exception.type", str(next()))
 			ev.Attributes().PutStr("exception.message", s2)
 		case 10:
@@ -119,8 +122,8 @@ func FuzzExtract(f *testing.F) {
 	}
 
 	e := NewExtractor(Options{TemplateKeys: []string{"llm.template", "gen_ai.prompt.name", "error.type"}})
-	f.Fuzz(func(t *testing.T, prog []byte, s1, s2 string, i int64, d float64, start, end, evTs uint64) {
-		span, res := buildFuzzSpan(prog, s1, s2, i, d, start, end, evTs)
+	f.Fuzz(func(t *testing.T, prog []byte, s1, s2 string, i int64, d float64, start, end, evTS uint64) {
+		span, res := buildFuzzSpan(prog, s1, s2, i, d, start, end, evTS)
 		var c Call
 		if !e.Extract(span, res, &c) {
 			return
@@ -191,8 +194,13 @@ func checkCallInvariants(t *testing.T, c *Call) {
 	for _, tok := range []struct {
 		n   int64
 		has bool
-	}{{c.InputTokens, c.HasInputTokens}, {c.OutputTokens, c.HasOutputTokens}, {c.CachedInputTokens, c.HasCachedInput},
-		{c.CacheCreationInputTokens, c.HasCacheCreation}, {c.ReasoningTokens, c.HasReasoning}} {
+	}{
+		{c.InputTokens, c.HasInputTokens},
+		{c.OutputTokens, c.HasOutputTokens},
+		{c.CachedInputTokens, c.HasCachedInput},
+		{c.CacheCreationInputTokens, c.HasCacheCreation},
+		{c.ReasoningTokens, c.HasReasoning},
+	} {
 		if tok.n < 0 || tok.n > maxTokens || (!tok.has && tok.n != 0) {
 			t.Fatalf("tokens %d (has %v)", tok.n, tok.has)
 		}
@@ -205,49 +213,117 @@ func checkCallInvariants(t *testing.T, c *Call) {
 	}
 }
 
-// Hostile shapes that a fuzzer reaches slowly: many events, huge strings,
-// wrong types everywhere.
+// TestExtractHostileSpans: shapes that a fuzzer reaches slowly (many
+// events, huge strings, wrong types everywhere) next to valid fields. The
+// call counts once, every valid field exactly, every hostile one as absent or
+// invalid as the rules say, and the call's invariants hold.
 func TestExtractHostileSpans(t *testing.T) {
 	e := NewExtractor(Options{})
-	huge := string(make([]byte, 4<<20))
-	check := func(name string, span ptrace.Span, res pcommon.Resource) {
+	huge := string(make([]byte, 4<<20)) // 4 MiB of NUL bytes
+	check := func(name string, span ptrace.Span, res pcommon.Resource, want Call) {
 		t.Run(name, func(t *testing.T) {
-			var c Call
-			if e.Extract(span, res, &c) {
-				checkCallInvariants(t, &c)
+			var got Call
+			if !e.Extract(span, res, &got) {
+				t.Fatal("the span must be counted")
 			}
+			if got != want {
+				t.Fatalf("got  %s\nwant %s", brief(got), brief(want))
+			}
+			checkCallInvariants(t, &got)
 		})
 	}
 
-	span, res := mkSpan(chat(map[string]any{"gen_ai.request.stream": true, "error.type": "_OTHER"}))
+	// 10,000 events: chunk, exception and other events in turn, 100 µs
+	// apart from 100 ms after the start. The first chunk gives the TTFT.
+	span, res := mkSpan(chat(map[string]any{
+		"gen_ai.request.stream": true, "error.type": "_OTHER", "gen_ai.response.model": "gpt-4o-2024-08-06",
+		"gen_ai.usage.input_tokens": 12, "gen_ai.usage.output_tokens": 34,
+	}))
 	for i := range 10_000 {
 		ev := span.Events().AppendEmpty()
 		ev.SetName([]string{"gen_ai.content.completion.chunk", "exception", "other"}[i%3])
-		ev.SetTimestamp(t0 + pcommon.Timestamp(i))
+		ev.SetTimestamp(t0 + pcommon.Timestamp(100*time.Millisecond+time.Duration(i)*100*time.Microsecond))
 		ev.Attributes().PutStr("exception.type", "Exception")
 	}
-	check("10k events", span, res)
+	check("10k events", span, res, want(func(c *Call) {
+		c.ResponseModel = "gpt-4o-2024-08-06"
+		c.Streamed, c.TTFT, c.HasTTFT = true, 0.1, true
+		c.Status, c.Reason = StatusError, ReasonOther // "_OTHER" and "Exception" name no reason
+		c.InputTokens, c.OutputTokens, c.HasInputTokens, c.HasOutputTokens = 12, 34, true, true
+	}))
 
+	// 4 MiB strings in the semconv attributes. Strings are kept as they are
+	// (the exporter bounds label values); numbers in them are refused.
 	span, res = mkSpan(chat(map[string]any{
 		"gen_ai.provider.name": "X" + huge, "gen_ai.request.model": huge, "error.type": huge + "RateLimitError",
 		"gen_ai.usage.input_tokens": huge, "gen_ai.response.finish_reasons": huge, "gen_ai.usage.cost": huge,
+		"gen_ai.usage.output_tokens": 7, "gen_ai.response.model": "gpt-4o-2024-08-06",
 	}), withStatus(ptrace.StatusCodeError, huge), withResource(map[string]any{"llm.template": huge}))
-	check("huge strings", span, res)
+	check("huge strings", span, res, want(func(c *Call) {
+		c.Provider, c.RequestModel, c.ResponseModel, c.Template = "x"+huge, huge, "gpt-4o-2024-08-06", huge
+		c.Status, c.Reason = StatusError, ReasonRateLimit // error.type is a class name ending RateLimitError
+		c.OutputTokens, c.HasOutputTokens = 7, true
+		c.Invalid = InvalidInputTokens | InvalidCost
+	}))
 
+	// 4 MiB values in the other dialects' attributes (OpenInference, Langfuse).
 	span, res = mkSpan(map[string]any{
 		"openinference.span.kind": "LLM", "llm.invocation_parameters": `{"model": "` + huge + `"}`, "llm.provider": huge + ".chat",
 		"langfuse.observation.usage_details": "{" + strings.Repeat(`"a": [`, 1<<16), "langfuse.observation.completion_start_time": huge,
 		"langfuse.observation.level": huge, "error.message": huge + "rate limit", "gen_ai.response.finish_reason": strings.Repeat("x.", 1<<20),
+		"llm.model_name": "gpt-4o", "llm.token_count.prompt": 5, "llm.token_count.completion": 6,
 	}, withStatus(ptrace.StatusCodeError, strings.Repeat("code: ", 1<<16)))
-	check("huge dialect values", span, res)
+	check("huge dialect values", span, res, want(func(c *Call) {
+		c.Provider = huge          // llm.provider without its ".chat" suffix
+		c.RequestModel = ""        // the parameters' JSON is longer than maxJSONScan: no model
+		c.ResponseModel = "gpt-4o" // llm.model_name
+		c.Streamed = true          // a TTFT attribute is present (completion_start_time)...
+		c.Invalid = InvalidTTFT    // ...but is no timestamp
+		c.Status = StatusError     // span status
+		c.Reason = ReasonOther     // "rate limit" lies beyond the maxTextScan bytes read
+		c.InputTokens, c.OutputTokens, c.HasInputTokens, c.HasOutputTokens = 5, 6, true, true
+	}))
 
-	span, res = mkSpan(map[string]any{"gen_ai.operation.name": "chat", "gen_ai.provider.name": "\xff\xfe\xfd", "gen_ai.request.model": "\xc3\x28"})
-	check("invalid UTF-8", span, res)
+	// Invalid UTF-8 is kept as is (lower-casing touches ASCII only).
+	span, res = mkSpan(map[string]any{
+		"gen_ai.operation.name": "chat", "gen_ai.provider.name": "\xff\xfe\xfd", "gen_ai.request.model": "\xc3\x28",
+		"gen_ai.usage.input_tokens": "42", "gen_ai.usage.cost": 0.5,
+	})
+	check("invalid UTF-8", span, res, want(func(c *Call) {
+		c.Provider, c.RequestModel = "\xff\xfe\xfd", "\xc3\x28"
+		c.InputTokens, c.HasInputTokens = 42, true
+		c.Cost, c.HasCost = 0.5, true
+	}))
 
-	wrong := map[string]any{"gen_ai.operation.name": "chat"}
+	// A map where every known attribute is expected: each field with a
+	// validity bit is invalid, the others absent; a present but invalid
+	// source does not fall through to a valid one after it
+	// (llm.token_count.prompt); the resource's template is a string.
+	wrong := map[string]any{"gen_ai.operation.name": "chat", "llm.token_count.prompt": 9}
 	for _, k := range fuzzKeys[1:] {
 		wrong[k] = map[string]any{"nested": []any{map[string]any{}}}
 	}
-	span, res = mkSpan(wrong, withEvent("exception", 0, map[string]any{"exception.type": map[string]any{}, "exception.message": []any{}}))
-	check("maps everywhere", span, res)
+	span, res = mkSpan(wrong, withEvent("exception", 0, map[string]any{"exception.type": map[string]any{}, "exception.message": []any{}}),
+		withResource(map[string]any{"llm.template": "triage"}))
+	check("maps everywhere", span, res, want(func(c *Call) {
+		c.Provider, c.RequestModel, c.Template = "", "", "triage"
+		c.Streamed = true                             // a TTFT attribute is present
+		c.Status, c.Reason = StatusError, ReasonOther // error.type present; the exception names no reason
+		c.Invalid = InvalidInputTokens | InvalidOutputTokens | InvalidCachedInputTokens | InvalidReasoningTokens |
+			InvalidTTFT | InvalidCost | InvalidCacheCreationInputTokens | InvalidModel
+	}))
+}
+
+// brief prints a Call with its long strings cut, for failure messages.
+func brief(c Call) string {
+	cut := func(s string) string {
+		if len(s) <= 40 {
+			return strconv.Quote(s)
+		}
+		return fmt.Sprintf("%q…(%d bytes)", s[:20], len(s))
+	}
+	c2 := c
+	c2.Provider, c2.RequestModel, c2.ResponseModel, c2.Template = "", "", "", ""
+	return fmt.Sprintf("provider=%s request_model=%s response_model=%s template=%s %+v",
+		cut(c.Provider), cut(c.RequestModel), cut(c.ResponseModel), cut(c.Template), c2)
 }

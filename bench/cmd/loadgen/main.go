@@ -8,6 +8,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"log"
 	"os"
@@ -29,15 +30,21 @@ func main() {
 	flag.Parse()
 	log.SetFlags(0)
 
+	if err := run(o); err != nil {
+		log.Fatal(err)
+	}
+}
+
+// run sends the load and prints what was accepted, also when the run failed
+// part of the way.
+func run(o loadgen.Options) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	res, err := loadgen.Run(ctx, o)
 	if res != nil {
 		enc := json.NewEncoder(os.Stdout)
 		enc.SetIndent("", "  ")
-		_ = enc.Encode(res)
+		err = errors.Join(err, enc.Encode(res))
 	}
-	if err != nil {
-		log.Fatal(err)
-	}
+	return err
 }

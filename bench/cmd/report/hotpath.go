@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os/exec"
 	"regexp"
@@ -154,7 +155,7 @@ func rootBenchmarks() (*hotPath, error) {
 		}
 	}
 	if len(h.nsPerSpan) == 0 {
-		return nil, fmt.Errorf("no BenchmarkConsumeTraces/default result")
+		return nil, errors.New("no BenchmarkConsumeTraces/default result")
 	}
 	s := slices.Clone(h.nsPerSpan)
 	slices.Sort(s)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/otelcol-llm/otelcol-llm/bench/cardinality"
@@ -55,7 +56,7 @@ func write(b *bytes.Buffer, m results.Machine, pairs []perspan.Pair, hot *hotPat
 		card.LiveHeapAfterFillMB, card.LiveHeapEndMB, num(card.AttackSpans), yes(card.LiveHeapEndMB-card.LiveHeapAfterFillMB <= 5))
 	rssCP := card.Checkpoints[len(card.Checkpoints)-1].RSSMB
 	p("| 3 | RSS ≤ 100 MB (whole benchmark process) | VmRSS %.0f MB at the largest allowed series count before it is scraped; %.0f MB during the attack and a %.0f MB peak (VmHWM) once /metrics bodies of 10–27 MB have been served | %s |",
-		rssCP, card.RSSMaxMB, card.VmHWMMB, yes(rssCP <= 100 && card.VmHWMMB <= 100))
+		rssCP, card.RSSMaxMB, card.PeakRSSMB, yes(rssCP <= 100 && card.PeakRSSMB <= 100))
 	last := card.Checkpoints[len(card.Checkpoints)-1]
 	okScrape := len(last.Scrapes) > 0
 	var sc []string
@@ -80,7 +81,7 @@ func write(b *bytes.Buffer, m results.Machine, pairs []perspan.Pair, hot *hotPat
 	p("batch by batch and every call is timed, so both see the same machine noise; B/span and allocs/span come from")
 	p("`runtime.MemStats` over 200 further calls of each. The table gives the medians of %d rounds; the ratio is the", pairs[0].Rounds)
 	p("median of the per-round ratios (min–max in brackets). Garbage collection triggered by one side's allocations")
-	p("may run during the other's calls, which, if anything, favours the side that allocates (b).")
+	p("may run during the other's calls, which, if anything, favors the side that allocates (b).")
 	p("")
 	p("- **(a) llm_prometheus** through its public factory (`NewFactory().CreateTraces` + `Start` on a free 127.0.0.1")
 	p("  port + `ConsumeTraces`), default configuration: classic *and* native histograms, pricing, exemplars as shown.")
@@ -169,7 +170,7 @@ func writeAttack(p func(string, ...any), c *cardinality.Result, values int) {
 	}
 	p("After the attack: %s series (%s after the fill), %d model values, %d template values, %s (model, template) pairs on /metrics;", num(c.SeriesAfterRun), num(c.SeriesAfterFill), c.ModelValues, c.TemplateValues, num(c.PairsOnMetrics))
 	p("overflow counted model %s / template %s (expected %s / %s); live heap %.1f → %.1f MB;", num(int(c.OverflowModel)), num(int(c.OverflowTemplate)), num(int(c.WantOverflowM)), num(int(c.WantOverflowT)), c.LiveHeapAfterFillMB, c.LiveHeapEndMB)
-	p("VmRSS (MB) along the attack, by spans sent: %s; peak VmHWM %.0f MB.", strings.Join(rss, ", "), c.VmHWMMB)
+	p("VmRSS (MB) along the attack, by spans sent: %s; peak VmHWM %.0f MB.", strings.Join(rss, ", "), c.PeakRSSMB)
 	if len(c.Problems) > 0 {
 		sort.Strings(c.Problems)
 		p("")
@@ -186,7 +187,7 @@ func machineTable(p func(string, ...any), m results.Machine) {
 	if len(m.Versions) > 0 {
 		var v []string
 		for k, ver := range m.Versions {
-			v = append(v, fmt.Sprintf("`%s` %s", k, ver))
+			v = append(v, fmt.Sprintf("%#q %s", k, ver))
 		}
 		sort.Strings(v)
 		p("Versions: %s.", strings.Join(v, ", "))
@@ -209,7 +210,7 @@ func safeDiv(a, b float64) float64 {
 }
 
 func num(n int) string {
-	s := fmt.Sprint(n)
+	s := strconv.Itoa(n)
 	var out []byte
 	for i := range len(s) {
 		if i > 0 && (len(s)-i)%3 == 0 {

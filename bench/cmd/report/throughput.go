@@ -69,7 +69,7 @@ func writeThroughput(p func(string, ...any), tput *results.Saved) {
 	p("Each collector runs as a subprocess on free 127.0.0.1 ports, one after another (%d round(s) of a, b, c; medians", st.Rounds)
 	p("below, ratios are medians of the per-round ratios). `bench/loadgen`, inside the measuring process, sends one")
 	p("pre-built spangen batch of %s spans (%s of them LLM calls; 5 models, 6 templates, 10 %% errors, 30 %% streamed),", num(int(t.Batch.Spans)), num(int(t.Batch.Calls)))
-	p("marshalled once, over OTLP/gRPC (no compression) from %d connections as fast as it is accepted: %.0f s of warm-up,", st.Workers, st.WarmupS)
+	p("marshaled once, over OTLP/gRPC (no compression) from %d connections as fast as it is accepted: %.0f s of warm-up,", st.Workers, st.WarmupS)
 	p("then a %.0f s window. Every side runs without memory_limiter or batch processor and with the collector's own", st.DurationS)
 	p("metrics off. Collector CPU is utime+stime from `/proc/<pid>/stat` over the window, peak RSS is `VmHWM` after")
 	p("the load; the generator's CPU is the measuring process' over the same window: it shares the 2 cores with the")
@@ -108,7 +108,7 @@ func writeThroughput(p func(string, ...any), tput *results.Saved) {
 			if it.Got != it.Want {
 				mark = fmt.Sprintf(" (want %s)", num(int(it.Want)))
 			}
-			items = append(items, fmt.Sprintf("`%s` %s%s", it.Metric, num(int(it.Got)), mark))
+			items = append(items, fmt.Sprintf("%#q %s%s", it.Metric, num(int(it.Got)), mark))
 		}
 		p("- round %d, %s: /metrics after %.0f s (%s series, %.1f KB, scraped in %.1f ms): %s.", r.Round, r.Side, r.Check.WaitedS,
 			num(r.Check.Series), float64(r.Check.ScrapeBytes)/1024, r.Check.ScrapeMS, strings.Join(items, ", "))
@@ -132,7 +132,7 @@ func writeThroughput(p func(string, ...any), tput *results.Saved) {
 			v = append(v, fmt.Sprintf("%s %s", shortModule(k), ver))
 		}
 		sort.Strings(v)
-		bins = append(bins, fmt.Sprintf("`%s` (%s): %s", b.Path, b.Go, strings.Join(v, ", ")))
+		bins = append(bins, fmt.Sprintf("%#q (%s): %s", b.Path, b.Go, strings.Join(v, ", ")))
 	}
 	p("Binaries: %s.", strings.Join(bins, "; "))
 	p("")

@@ -27,15 +27,19 @@ func TestThroughputRendering(t *testing.T) {
 			{Side: "nop", SpansPerSec: 200000, SpansPerCPUSecond: 150000},
 			{Side: "stock", SpansPerSec: 90000, SpansPerCPUSecond: 40000, Checks: 1},
 		},
-		Runs: []throughput.Run{{Side: "stock", Round: 1, Load: &loadgen.Result{},
-			Check: &throughput.Check{Items: []throughput.CheckItem{{Metric: "llm_prompt_tokens_total", Want: 100, Got: 95}}}}},
+		Runs: []throughput.Run{{
+			Side: "stock", Round: 1, Load: &loadgen.Result{},
+			Check: &throughput.Check{Items: []throughput.CheckItem{{Metric: "llm_prompt_tokens_total", Want: 100, Got: 95}}},
+		}},
 		LLMOverNop:   &throughput.Ratio{Median: 0.9, Min: 0.9, Max: 0.9, Target: 0.9, Met: true},
 		LLMOverStock: &throughput.Ratio{Median: 2.5, Min: 2.5, Max: 2.5, Target: 2, Met: true},
 	}
-	soak := &throughput.SoakResult{Fraction: 0.5, DurationS: 600, FirstRSSMB: 50, LastRSSMB: 52, MaxRSSMB: 53,
+	soak := &throughput.SoakResult{
+		Fraction: 0.5, DurationS: 600, FirstRSSMB: 50, LastRSSMB: 52, MaxRSSMB: 53,
 		RSSHalvesMB: [2]float64{50, 52}, GCCycles: 40, GCCPUSharePercent: 12,
 		FirstLiveHeapMB: 8, LastLiveHeapMB: 8.5, MaxLiveHeapMB: 9, LiveHeapHalvesMB: [2]float64{8, 8.5}, LiveHeapSlopeMBPH: 0.25,
-		Samples: []throughput.SoakSample{{ElapsedS: 10, RSSMB: 50, LiveHeapMB: 8, GCs: 20}, {ElapsedS: 600, RSSMB: 52, LiveHeapMB: 8.5, GCs: 20}}}
+		Samples: []throughput.SoakSample{{ElapsedS: 10, RSSMB: 50, LiveHeapMB: 8, GCs: 20}, {ElapsedS: 600, RSSMB: 52, LiveHeapMB: 8.5, GCs: 20}},
+	}
 	tput := &results.Saved{Command: "go run ./cmd/throughput", Throughput: tp}
 	sk := &results.Saved{Command: "go run ./cmd/throughput -soak", Soak: soak}
 

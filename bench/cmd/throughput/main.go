@@ -44,67 +44,78 @@ func main() {
 	flag.Parse()
 	log.SetFlags(0)
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	work, err := os.MkdirTemp("", "otelcol-throughput-")
 	if err != nil {
 		log.Fatal(err)
 	}
 	if *keep {
 		log.Printf("work directory: %s", work)
-	} else {
-		defer os.RemoveAll(work)
 	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	m := results.Here()
 	m.Versions = nil // the collectors' own module versions are in the result (binaries)
 	command := "go run ./cmd/throughput " + strings.Join(os.Args[1:], " ")
 
-	if *soak {
-		c := *capacity
-		if c <= 0 {
-			c = savedCapacity(filepath.Join(*resultsDir, "throughput.json"), *batch, *workers)
+	// run does the work; main handles its error after the deferred calls ran.
+	run := func() error {
+		defer stop()
+		if *soak {
+			c := *capacity
+			if c <= 0 {
+				c = savedCapacity(filepath.Join(*resultsDir, "throughput.json"), *batch, *workers)
+			}
+			r, err := throughput.Soak(ctx, throughput.SoakOptions{
+				LLMBinary: *llm, WorkDir: work, Capacity: c, Fraction: *fraction, Duration: *soakDuration,
+				SampleEvery: *sampleEvery, BatchSize: *batch, Workers: *workers, Logf: log.Printf,
+			})
+			if err != nil {
+				return err
+			}
+			out := filepath.Join(*resultsDir, "soak.json")
+			if err := results.Save(out, results.Saved{Machine: m, Command: command, Soak: r}); err != nil {
+				return err
+			}
+			log.Printf("saved %s: RSS %.1f -> %.1f MB (max %.1f), slope %+.1f MB/h; /metrics max %.1f ms; problems: %q",
+				out, r.FirstRSSMB, r.LastRSSMB, r.MaxRSSMB, r.SlopeMBPerHour, r.ScrapeMaxMS, r.Problems)
+			return nil
 		}
-		r, err := throughput.Soak(ctx, throughput.SoakOptions{
-			LLMBinary: *llm, WorkDir: work, Capacity: c, Fraction: *fraction, Duration: *soakDuration,
-			SampleEvery: *sampleEvery, BatchSize: *batch, Workers: *workers, Logf: log.Printf,
+
+		r, err := throughput.Compare(ctx, throughput.Options{
+			LLMBinary: *llm, StockBinary: *stock, StockConfig: *stockConfig, WorkDir: work,
+			Load:   loadgen.Options{BatchSize: *batch, Workers: *workers, Warmup: *warmup, Duration: *duration},
+			Rounds: *rounds, Sides: strings.Split(*sides, ","), Logf: log.Printf,
 		})
 		if err != nil {
-			fail(err, work, *keep)
+			return err
 		}
-		out := filepath.Join(*resultsDir, "soak.json")
-		if err := results.Save(out, results.Saved{Machine: m, Command: command, Soak: r}); err != nil {
-			log.Fatal(err)
+		out := filepath.Join(*resultsDir, "throughput.json")
+		if err := results.Save(out, results.Saved{Machine: m, Command: command, Throughput: r}); err != nil {
+			return err
 		}
-		log.Printf("saved %s: RSS %.1f -> %.1f MB (max %.1f), slope %+.1f MB/h; /metrics max %.1f ms; problems: %q",
-			out, r.FirstRSSMB, r.LastRSSMB, r.MaxRSSMB, r.SlopeMBPerHour, r.ScrapeMaxMS, r.Problems)
-		return
+		log.Printf("saved %s", out)
+		for _, s := range r.Summary {
+			log.Printf("  %-5s %9.0f spans/s  %6.2f CPU s/1M spans  %9.0f spans/CPU-s  peak RSS %5.0f MB  loadgen %5.2f CPU s/1M spans  /metrics checks %d/%d",
+				s.Side, s.SpansPerSec, s.CPUPerMSpans, s.SpansPerCPUSecond, s.PeakRSSMB, s.LoadgenCPUPerMSpans, s.ChecksMatched, s.Checks)
+		}
+		if x := r.LLMOverNop; x != nil {
+			log.Printf("target (a) >= 90%% of (b) in spans/s: %.1f%% (rounds %.1f-%.1f%%): %s", x.Median*100, x.Min*100, x.Max*100, met(x.Met))
+		}
+		if x := r.LLMOverStock; x != nil {
+			log.Printf("target (a) >= 2x (c) in spans per CPU-second: %.2fx (rounds %.2f-%.2fx): %s", x.Median, x.Min, x.Max, met(x.Met))
+		}
+		for _, p := range r.Problems {
+			log.Printf("problem: %s", p)
+		}
+		return nil
 	}
-
-	r, err := throughput.Compare(ctx, throughput.Options{
-		LLMBinary: *llm, StockBinary: *stock, StockConfig: *stockConfig, WorkDir: work,
-		Load:   loadgen.Options{BatchSize: *batch, Workers: *workers, Warmup: *warmup, Duration: *duration},
-		Rounds: *rounds, Sides: strings.Split(*sides, ","), Logf: log.Printf,
-	})
-	if err != nil {
-		fail(err, work, *keep)
+	runErr := run()
+	if !*keep {
+		if rmErr := os.RemoveAll(work); rmErr != nil {
+			log.Printf("removing %s: %v", work, rmErr)
+		}
 	}
-	out := filepath.Join(*resultsDir, "throughput.json")
-	if err := results.Save(out, results.Saved{Machine: m, Command: command, Throughput: r}); err != nil {
-		log.Fatal(err)
-	}
-	log.Printf("saved %s", out)
-	for _, s := range r.Summary {
-		log.Printf("  %-5s %9.0f spans/s  %6.2f CPU s/1M spans  %9.0f spans/CPU-s  peak RSS %5.0f MB  loadgen %5.2f CPU s/1M spans  /metrics checks %d/%d",
-			s.Side, s.SpansPerSec, s.CPUPerMSpans, s.SpansPerCPUSecond, s.PeakRSSMB, s.LoadgenCPUPerMSpans, s.ChecksMatched, s.Checks)
-	}
-	if x := r.LLMOverNop; x != nil {
-		log.Printf("target (a) >= 90%% of (b) in spans/s: %.1f%% (rounds %.1f-%.1f%%): %s", x.Median*100, x.Min*100, x.Max*100, met(x.Met))
-	}
-	if x := r.LLMOverStock; x != nil {
-		log.Printf("target (a) >= 2x (c) in spans per CPU-second: %.2fx (rounds %.2f-%.2fx): %s", x.Median, x.Min, x.Max, met(x.Met))
-	}
-	for _, p := range r.Problems {
-		log.Printf("problem: %s", p)
+	if runErr != nil {
+		fail(runErr, work, *keep)
 	}
 }
 
@@ -133,6 +144,7 @@ func met(ok bool) string {
 	return "NOT met"
 }
 
+// fail reports err (the work directory is already removed unless -keep) and exits.
 func fail(err error, work string, keep bool) {
 	if !keep {
 		fmt.Fprintf(os.Stderr, "(rerun with -keep to keep the configurations and collector logs)\n")
@@ -140,8 +152,5 @@ func fail(err error, work string, keep bool) {
 		fmt.Fprintf(os.Stderr, "configurations and collector logs in %s\n", work)
 	}
 	log.Print(err)
-	if !keep {
-		os.RemoveAll(work)
-	}
 	os.Exit(1)
 }

@@ -3,6 +3,7 @@ package procstat
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -90,7 +91,7 @@ func parseStatus(b []byte) (Memory, error) {
 		found++
 	}
 	if found != 2 {
-		return m, fmt.Errorf("/proc status: VmRSS or VmHWM missing")
+		return m, errors.New("/proc status: VmRSS or VmHWM missing")
 	}
 	return m, nil
 }
