@@ -81,46 +81,82 @@ func badInputRows() []badRow {
 	oneMB := strings.Repeat("a", 1<<20)
 	year2500 := pcommon.Timestamp(uint64(time.Date(2500, 1, 1, 0, 0, 0, 0, time.UTC).Unix()) * 1e9) // past int64 nanoseconds (2262)
 	return []badRow{
-		{name: "negative input tokens", attrs: chatAttrs("bad-01", "r01", map[string]any{"gen_ai.usage.input_tokens": -5, "gen_ai.usage.output_tokens": 7}),
-			want: badWant{model: "bad-01", tmpl: "r01", dur: one, completion: 7, invalid: []string{"input_tokens"}}},
-		{name: "NaN output tokens", attrs: chatAttrs("bad-02", "r02", map[string]any{"gen_ai.usage.input_tokens": 3, "gen_ai.usage.output_tokens": math.NaN()}),
-			want: badWant{model: "bad-02", tmpl: "r02", dur: one, prompt: 3, invalid: []string{"output_tokens"}}},
-		{name: "+Inf and -Inf tokens", attrs: chatAttrs("bad-03", "r03", map[string]any{"gen_ai.usage.input_tokens": math.Inf(1), "gen_ai.usage.output_tokens": math.Inf(-1)}),
-			want: badWant{model: "bad-03", tmpl: "r03", dur: one, invalid: []string{"input_tokens", "output_tokens"}}},
-		{name: "numeric strings are read", attrs: chatAttrs("bad-04", "r04", map[string]any{"gen_ai.usage.input_tokens": "42", "gen_ai.usage.output_tokens": " 8 "}),
-			want: badWant{model: "bad-04", tmpl: "r04", dur: one, prompt: 42, completion: 8}},
-		{name: "12abc and a word as tokens", attrs: chatAttrs("bad-05", "r05", map[string]any{"gen_ai.usage.input_tokens": "12abc", "gen_ai.usage.output_tokens": "many"}),
-			want: badWant{model: "bad-05", tmpl: "r05", dur: one, invalid: []string{"input_tokens", "output_tokens"}}},
-		{name: "1e15 tokens (absurd) and exactly the 1e8 limit", attrs: chatAttrs("bad-06", "r06", map[string]any{"gen_ai.usage.input_tokens": int64(1e15), "gen_ai.usage.output_tokens": int64(1e8)}),
-			want: badWant{model: "bad-06", tmpl: "r06", dur: one, completion: 1e8, invalid: []string{"input_tokens"}}},
-		{name: "non-integral tokens; an integral double is read", attrs: chatAttrs("bad-07", "r07", map[string]any{"gen_ai.usage.input_tokens": 12.0, "gen_ai.usage.output_tokens": 12.5, "gen_ai.usage.cache_read.input_tokens": "3.5"}),
-			want: badWant{model: "bad-07", tmpl: "r07", dur: one, prompt: 12, invalid: []string{"output_tokens", "cached_input_tokens"}}},
-		{name: "end before start", attrs: chatAttrs("bad-08", "r08", map[string]any{"gen_ai.usage.input_tokens": 1}),
+		{
+			name: "negative input tokens", attrs: chatAttrs("bad-01", "r01", map[string]any{"gen_ai.usage.input_tokens": -5, "gen_ai.usage.output_tokens": 7}),
+			want: badWant{model: "bad-01", tmpl: "r01", dur: one, completion: 7, invalid: []string{"input_tokens"}},
+		},
+		{
+			name: "NaN output tokens", attrs: chatAttrs("bad-02", "r02", map[string]any{"gen_ai.usage.input_tokens": 3, "gen_ai.usage.output_tokens": math.NaN()}),
+			want: badWant{model: "bad-02", tmpl: "r02", dur: one, prompt: 3, invalid: []string{"output_tokens"}},
+		},
+		{
+			name: "+Inf and -Inf tokens", attrs: chatAttrs("bad-03", "r03", map[string]any{"gen_ai.usage.input_tokens": math.Inf(1), "gen_ai.usage.output_tokens": math.Inf(-1)}),
+			want: badWant{model: "bad-03", tmpl: "r03", dur: one, invalid: []string{"input_tokens", "output_tokens"}},
+		},
+		{
+			name: "numeric strings are read", attrs: chatAttrs("bad-04", "r04", map[string]any{"gen_ai.usage.input_tokens": "42", "gen_ai.usage.output_tokens": " 8 "}),
+			want: badWant{model: "bad-04", tmpl: "r04", dur: one, prompt: 42, completion: 8},
+		},
+		{
+			name: "12abc and a word as tokens", attrs: chatAttrs("bad-05", "r05", map[string]any{"gen_ai.usage.input_tokens": "12abc", "gen_ai.usage.output_tokens": "many"}),
+			want: badWant{model: "bad-05", tmpl: "r05", dur: one, invalid: []string{"input_tokens", "output_tokens"}},
+		},
+		{
+			name: "1e15 tokens (absurd) and exactly the 1e8 limit", attrs: chatAttrs("bad-06", "r06", map[string]any{"gen_ai.usage.input_tokens": int64(1e15), "gen_ai.usage.output_tokens": int64(1e8)}),
+			want: badWant{model: "bad-06", tmpl: "r06", dur: one, completion: 1e8, invalid: []string{"input_tokens"}},
+		},
+		{
+			name: "non-integral tokens; an integral double is read", attrs: chatAttrs("bad-07", "r07", map[string]any{"gen_ai.usage.input_tokens": 12.0, "gen_ai.usage.output_tokens": 12.5, "gen_ai.usage.cache_read.input_tokens": "3.5"}),
+			want: badWant{model: "bad-07", tmpl: "r07", dur: one, prompt: 12, invalid: []string{"output_tokens", "cached_input_tokens"}},
+		},
+		{
+			name: "end before start", attrs: chatAttrs("bad-08", "r08", map[string]any{"gen_ai.usage.input_tokens": 1}),
 			span: func(sp ptrace.Span) { sp.SetEndTimestamp(pcommon.NewTimestampFromTime(baseTime.Add(-time.Second))) },
-			want: badWant{model: "bad-08", tmpl: "r08", prompt: 1, invalid: []string{"duration"}}},
-		{name: "zero timestamps", attrs: chatAttrs("bad-09", "r09", nil),
+			want: badWant{model: "bad-08", tmpl: "r08", prompt: 1, invalid: []string{"duration"}},
+		},
+		{
+			name: "zero timestamps", attrs: chatAttrs("bad-09", "r09", nil),
 			span: func(sp ptrace.Span) { sp.SetStartTimestamp(0); sp.SetEndTimestamp(0) },
-			want: badWant{model: "bad-09", tmpl: "r09", invalid: []string{"duration"}}},
-		{name: "end in year 2500 (beyond int64 ns), start now", attrs: chatAttrs("bad-10", "r10", nil),
+			want: badWant{model: "bad-09", tmpl: "r09", invalid: []string{"duration"}},
+		},
+		{
+			name: "end in year 2500 (beyond int64 ns), start now", attrs: chatAttrs("bad-10", "r10", nil),
 			span: func(sp ptrace.Span) { sp.SetEndTimestamp(year2500) },
-			want: badWant{model: "bad-10", tmpl: "r10", invalid: []string{"duration"}}},
-		{name: "start and end in year 2500, 2 s apart: only the difference matters", attrs: chatAttrs("bad-11", "r11", nil),
+			want: badWant{model: "bad-10", tmpl: "r10", invalid: []string{"duration"}},
+		},
+		{
+			name: "start and end in year 2500, 2 s apart: only the difference matters", attrs: chatAttrs("bad-11", "r11", nil),
 			span: func(sp ptrace.Span) { sp.SetStartTimestamp(year2500); sp.SetEndTimestamp(year2500 + 2e9) },
-			want: badWant{model: "bad-11", tmpl: "r11", dur: f64(2)}},
-		{name: "TTFT longer than the duration", attrs: chatAttrs("bad-12", "r12", map[string]any{"gen_ai.request.stream": true, "gen_ai.response.time_to_first_chunk": 5.0}),
-			want: badWant{model: "bad-12", tmpl: "r12", dur: one, invalid: []string{"ttft"}}},
-		{name: "negative TTFT", attrs: chatAttrs("bad-13", "r13", map[string]any{"gen_ai.request.stream": true, "gen_ai.response.time_to_first_chunk": -0.5}),
-			want: badWant{model: "bad-13", tmpl: "r13", dur: one, invalid: []string{"ttft"}}},
-		{name: "NaN TTFT", attrs: chatAttrs("bad-14", "r14", map[string]any{"gen_ai.request.stream": true, "gen_ai.response.time_to_first_chunk": math.NaN()}),
-			want: badWant{model: "bad-14", tmpl: "r14", dur: one, invalid: []string{"ttft"}}},
-		{name: "non-UTF-8 model and template", attrs: chatAttrs("bad-15-\xff\xfe", "r15-\xc3", nil),
-			want: badWant{model: "bad-15-\uFFFD", tmpl: "r15-\uFFFD", dur: one}}, // one U+FFFD per run of invalid bytes
-		{name: "1 MB model string", attrs: chatAttrs(oneMB, "r16", nil),
-			want: badWant{model: oneMB[:128], tmpl: "r16", dur: one}},
-		{name: "empty attribute key beside a valid call", attrs: chatAttrs("bad-17", "r17", map[string]any{"": "chat", "gen_ai.usage.input_tokens": 4}),
-			want: badWant{model: "bad-17", tmpl: "r17", dur: one, prompt: 4}},
-		{name: "empty attribute key only", attrs: map[string]any{"": "chat"},
-			want: badWant{skipped: true}},
+			want: badWant{model: "bad-11", tmpl: "r11", dur: f64(2)},
+		},
+		{
+			name: "TTFT longer than the duration", attrs: chatAttrs("bad-12", "r12", map[string]any{"gen_ai.request.stream": true, "gen_ai.response.time_to_first_chunk": 5.0}),
+			want: badWant{model: "bad-12", tmpl: "r12", dur: one, invalid: []string{"ttft"}},
+		},
+		{
+			name: "negative TTFT", attrs: chatAttrs("bad-13", "r13", map[string]any{"gen_ai.request.stream": true, "gen_ai.response.time_to_first_chunk": -0.5}),
+			want: badWant{model: "bad-13", tmpl: "r13", dur: one, invalid: []string{"ttft"}},
+		},
+		{
+			name: "NaN TTFT", attrs: chatAttrs("bad-14", "r14", map[string]any{"gen_ai.request.stream": true, "gen_ai.response.time_to_first_chunk": math.NaN()}),
+			want: badWant{model: "bad-14", tmpl: "r14", dur: one, invalid: []string{"ttft"}},
+		},
+		{
+			name: "non-UTF-8 model and template", attrs: chatAttrs("bad-15-\xff\xfe", "r15-\xc3", nil),
+			want: badWant{model: "bad-15-\uFFFD", tmpl: "r15-\uFFFD", dur: one},
+		}, // one U+FFFD per run of invalid bytes
+		{
+			name: "1 MB model string", attrs: chatAttrs(oneMB, "r16", nil),
+			want: badWant{model: oneMB[:128], tmpl: "r16", dur: one},
+		},
+		{
+			name: "empty attribute key beside a valid call", attrs: chatAttrs("bad-17", "r17", map[string]any{"": "chat", "gen_ai.usage.input_tokens": 4}),
+			want: badWant{model: "bad-17", tmpl: "r17", dur: one, prompt: 4},
+		},
+		{
+			name: "empty attribute key only", attrs: map[string]any{"": "chat"},
+			want: badWant{skipped: true},
+		},
 		{name: "duplicate keys (OTLP JSON): the first key-value wins", traces: func(t *testing.T) ptrace.Traces {
 			td, err := (&ptrace.JSONUnmarshaler{}).UnmarshalTraces([]byte(duplicateKeyJSON))
 			require.NoError(t, err)
@@ -128,13 +164,20 @@ func badInputRows() []badRow {
 			require.Equal(t, 5, attrs.Len(), "pdata keeps both key-values of a duplicated key")
 			return td
 		}, want: badWant{model: "first-model", tmpl: "res-tmpl", dur: f64(1.2), prompt: 10}},
-		{name: "unknown dialect keys only", attrs: map[string]any{"myllm.model": "gpt-4o", "myllm.tokens": 10, "myllm.kind": "chat"},
-			want: badWant{skipped: true}},
-		{name: "unknown operation name", attrs: map[string]any{"gen_ai.operation.name": "chat2", "gen_ai.request.model": "bad-21"},
-			want: badWant{skipped: true}},
-		{name: "agent span with tokens (wrapper)", attrs: map[string]any{"gen_ai.operation.name": "invoke_agent", "gen_ai.request.model": "bad-22", "gen_ai.usage.input_tokens": 100},
-			want: badWant{skipped: true}},
-		{name: "10,000 chunk events: the first gives the TTFT", attrs: chatAttrs("bad-23", "r23", nil),
+		{
+			name: "unknown dialect keys only", attrs: map[string]any{"myllm.model": "gpt-4o", "myllm.tokens": 10, "myllm.kind": "chat"},
+			want: badWant{skipped: true},
+		},
+		{
+			name: "unknown operation name", attrs: map[string]any{"gen_ai.operation.name": "chat2", "gen_ai.request.model": "bad-21"},
+			want: badWant{skipped: true},
+		},
+		{
+			name: "agent span with tokens (wrapper)", attrs: map[string]any{"gen_ai.operation.name": "invoke_agent", "gen_ai.request.model": "bad-22", "gen_ai.usage.input_tokens": 100},
+			want: badWant{skipped: true},
+		},
+		{
+			name: "10,000 chunk events: the first gives the TTFT", attrs: chatAttrs("bad-23", "r23", nil),
 			span: func(sp ptrace.Span) {
 				evs := sp.Events()
 				evs.EnsureCapacity(10_000)
@@ -144,65 +187,107 @@ func badInputRows() []badRow {
 					ev.SetTimestamp(pcommon.NewTimestampFromTime(baseTime.Add(250*time.Millisecond + time.Duration(i)*time.Microsecond)))
 				}
 			},
-			want: badWant{model: "bad-23", tmpl: "r23", dur: one, ttft: f64(0.25)}},
-		{name: "chunk event before the start", attrs: chatAttrs("bad-24", "r24", nil),
+			want: badWant{model: "bad-23", tmpl: "r23", dur: one, ttft: f64(0.25)},
+		},
+		{
+			name: "chunk event before the start", attrs: chatAttrs("bad-24", "r24", nil),
 			span: func(sp ptrace.Span) {
 				ev := sp.Events().AppendEmpty()
 				ev.SetName("gen_ai.content.completion.chunk")
 				ev.SetTimestamp(pcommon.NewTimestampFromTime(baseTime.Add(-time.Millisecond)))
 			},
-			want: badWant{model: "bad-24", tmpl: "r24", dur: one, invalid: []string{"ttft"}}},
+			want: badWant{model: "bad-24", tmpl: "r24", dur: one, invalid: []string{"ttft"}},
+		},
 		// A non-string value in the first template key blocks the next keys (a
 		// present value does not fall through) and is not an invalid cause; a
 		// non-string model is (cause model).
-		{name: "deeply nested maps where strings are expected (model, template)", attrs: map[string]any{
-			"gen_ai.operation.name": "chat", "gen_ai.request.model": nested(64), "llm.template": nested(64),
-			"gen_ai.prompt.name": "r25", "gen_ai.usage.input_tokens": nested(64)},
-			want: badWant{model: "unknown", tmpl: "none", dur: one, invalid: []string{"input_tokens", "model"}}},
-		{name: "request model a number: the response model names the call", attrs: chatAttrs("", "r25b", map[string]any{
-			"gen_ai.request.model": 4, "gen_ai.response.model": "bad-25b"}),
-			want: badWant{model: "bad-25b", tmpl: "r25b", dur: one, invalid: []string{"model"}}},
+		{
+			name: "deeply nested maps where strings are expected (model, template)", attrs: map[string]any{
+				"gen_ai.operation.name": "chat", "gen_ai.request.model": nested(64), "llm.template": nested(64),
+				"gen_ai.prompt.name": "r25", "gen_ai.usage.input_tokens": nested(64),
+			},
+			want: badWant{model: "unknown", tmpl: "none", dur: one, invalid: []string{"input_tokens", "model"}},
+		},
+		{
+			name: "request model a number: the response model names the call", attrs: chatAttrs("", "r25b", map[string]any{
+				"gen_ai.request.model": 4, "gen_ai.response.model": "bad-25b",
+			}),
+			want: badWant{model: "bad-25b", tmpl: "r25b", dur: one, invalid: []string{"model"}},
+		},
 		{name: "span with every field missing", traces: func(*testing.T) ptrace.Traces {
 			td := ptrace.NewTraces()
 			td.ResourceSpans().AppendEmpty().ScopeSpans().AppendEmpty().Spans().AppendEmpty()
 			return td
 		}, want: badWant{skipped: true}},
-		{name: "bool, bytes, slice and map where numbers are expected", attrs: chatAttrs("bad-27", "r27", map[string]any{
-			"gen_ai.usage.input_tokens": true, "gen_ai.usage.output_tokens": []byte("5"),
-			"gen_ai.usage.cache_read.input_tokens": []any{1}, "gen_ai.usage.reasoning.output_tokens": map[string]any{"n": 1}}),
-			want: badWant{model: "bad-27", tmpl: "r27", dur: one, invalid: []string{"input_tokens", "output_tokens", "cached_input_tokens", "reasoning_tokens"}}},
-		{name: "negative cost: priced from the table instead (unpriced here)", attrs: chatAttrs("bad-28", "r28", map[string]any{"gen_ai.usage.cost": -1.0}),
-			want: badWant{model: "bad-28", tmpl: "r28", dur: one, invalid: []string{"cost"}}},
-		{name: "string cost does not fall through to a valid lower-priority cost", attrs: chatAttrs("bad-29", "r29", map[string]any{"gen_ai.usage.cost": "cheap", "llm.cost.total": 5.0}),
-			want: badWant{model: "bad-29", tmpl: "r29", dur: one, invalid: []string{"cost"}}},
-		{name: "cost above 1e6 USD", attrs: chatAttrs("bad-30", "r30", map[string]any{"gen_ai.usage.cost": 2e6}),
-			want: badWant{model: "bad-30", tmpl: "r30", dur: one, invalid: []string{"cost"}}},
-		{name: "valid cost on the span", attrs: chatAttrs("bad-31", "r31", map[string]any{"gen_ai.usage.cost": "0.25"}),
-			want: badWant{model: "bad-31", tmpl: "r31", dur: one, cost: f64(0.25)}},
-		{name: `model "other" is the overflow value`, attrs: chatAttrs("other", "r32", nil),
-			want: badWant{model: "other", tmpl: "r32", dur: one}},
-		{name: `model "none" and "NONE" mean absent`, attrs: chatAttrs("NONE", "r33", map[string]any{"gen_ai.response.model": "none"}),
-			want: badWant{model: "unknown", tmpl: "r33", dur: one}},
-		{name: `model "unknown"`, attrs: chatAttrs("unknown", "r34", nil),
-			want: badWant{model: "unknown", tmpl: "r34", dur: one}},
-		{name: "status error without a known reason", attrs: chatAttrs("bad-35", "r35", nil),
+		{
+			name: "bool, bytes, slice and map where numbers are expected", attrs: chatAttrs("bad-27", "r27", map[string]any{
+				"gen_ai.usage.input_tokens": true, "gen_ai.usage.output_tokens": []byte("5"),
+				"gen_ai.usage.cache_read.input_tokens": []any{1}, "gen_ai.usage.reasoning.output_tokens": map[string]any{"n": 1},
+			}),
+			want: badWant{model: "bad-27", tmpl: "r27", dur: one, invalid: []string{"input_tokens", "output_tokens", "cached_input_tokens", "reasoning_tokens"}},
+		},
+		{
+			name: "negative cost: priced from the table instead (unpriced here)", attrs: chatAttrs("bad-28", "r28", map[string]any{"gen_ai.usage.cost": -1.0}),
+			want: badWant{model: "bad-28", tmpl: "r28", dur: one, invalid: []string{"cost"}},
+		},
+		{
+			name: "string cost does not fall through to a valid lower-priority cost", attrs: chatAttrs("bad-29", "r29", map[string]any{"gen_ai.usage.cost": "cheap", "llm.cost.total": 5.0}),
+			want: badWant{model: "bad-29", tmpl: "r29", dur: one, invalid: []string{"cost"}},
+		},
+		{
+			name: "cost above 1e6 USD", attrs: chatAttrs("bad-30", "r30", map[string]any{"gen_ai.usage.cost": 2e6}),
+			want: badWant{model: "bad-30", tmpl: "r30", dur: one, invalid: []string{"cost"}},
+		},
+		{
+			name: "valid cost on the span", attrs: chatAttrs("bad-31", "r31", map[string]any{"gen_ai.usage.cost": "0.25"}),
+			want: badWant{model: "bad-31", tmpl: "r31", dur: one, cost: f64(0.25)},
+		},
+		{
+			name: `model "other" is the overflow value`, attrs: chatAttrs("other", "r32", nil),
+			want: badWant{model: "other", tmpl: "r32", dur: one},
+		},
+		{
+			name: `model "none" and "NONE" mean absent`, attrs: chatAttrs("NONE", "r33", map[string]any{"gen_ai.response.model": "none"}),
+			want: badWant{model: "unknown", tmpl: "r33", dur: one},
+		},
+		{
+			name: `model "unknown"`, attrs: chatAttrs("unknown", "r34", nil),
+			want: badWant{model: "unknown", tmpl: "r34", dur: one},
+		},
+		{
+			name: "status error without a known reason", attrs: chatAttrs("bad-35", "r35", nil),
 			span: func(sp ptrace.Span) { sp.Status().SetCode(ptrace.StatusCodeError); sp.Status().SetMessage("boom") },
-			want: badWant{model: "bad-35", tmpl: "r35", dur: one, errored: "other"}},
-		{name: "string stream flag and TTFT, time per output token", attrs: chatAttrs("bad-36", "r36", map[string]any{
-			"gen_ai.request.stream": "True", "gen_ai.response.time_to_first_chunk": "0.5", "gen_ai.usage.output_tokens": 11}),
-			want: badWant{model: "bad-36", tmpl: "r36", dur: one, ttft: f64(0.5), tpot: f64(0.05), completion: 11}},
-		{name: "TTFT on a call flagged not streamed is ignored", attrs: chatAttrs("bad-37", "r37", map[string]any{
-			"gen_ai.request.stream": false, "gen_ai.response.time_to_first_chunk": -3.0}),
-			want: badWant{model: "bad-37", tmpl: "r37", dur: one}},
-		{name: "cached tokens above the input tokens are recorded as sent", attrs: chatAttrs("bad-38", "r38", map[string]any{
-			"gen_ai.usage.input_tokens": 10, "gen_ai.usage.cache_read.input_tokens": 50}),
-			want: badWant{model: "bad-38", tmpl: "r38", dur: one, prompt: 10, cached: 50}},
-		{name: "-1 tokens of a minusOneUnknown source mean unknown, not invalid", attrs: chatAttrs("bad-39", "r39", map[string]any{
-			"gen_ai.response.prompt_tokens": -1, "gen_ai.response.completion_tokens": -2}),
-			want: badWant{model: "bad-39", tmpl: "r39", dur: one, invalid: []string{"output_tokens"}}},
+			want: badWant{model: "bad-35", tmpl: "r35", dur: one, errored: "other"},
+		},
+		{
+			name: "string stream flag and TTFT, time per output token", attrs: chatAttrs("bad-36", "r36", map[string]any{
+				"gen_ai.request.stream": "True", "gen_ai.response.time_to_first_chunk": "0.5", "gen_ai.usage.output_tokens": 11,
+			}),
+			want: badWant{model: "bad-36", tmpl: "r36", dur: one, ttft: f64(0.5), tpot: f64(0.05), completion: 11},
+		},
+		{
+			name: "TTFT on a call flagged not streamed is ignored", attrs: chatAttrs("bad-37", "r37", map[string]any{
+				"gen_ai.request.stream": false, "gen_ai.response.time_to_first_chunk": -3.0,
+			}),
+			want: badWant{model: "bad-37", tmpl: "r37", dur: one},
+		},
+		{
+			name: "cached tokens above the input tokens are recorded as sent", attrs: chatAttrs("bad-38", "r38", map[string]any{
+				"gen_ai.usage.input_tokens": 10, "gen_ai.usage.cache_read.input_tokens": 50,
+			}),
+			want: badWant{model: "bad-38", tmpl: "r38", dur: one, prompt: 10, cached: 50},
+		},
+		{
+			name: "-1 tokens of a minusOneUnknown source mean unknown, not invalid", attrs: chatAttrs("bad-39", "r39", map[string]any{
+				"gen_ai.response.prompt_tokens": -1, "gen_ai.response.completion_tokens": -2,
+			}),
+			want: badWant{model: "bad-39", tmpl: "r39", dur: one, invalid: []string{"output_tokens"}},
+		},
 		{name: "response model only, template from the resource", traces: func(t *testing.T) ptrace.Traces {
-			return buildTraces(t, spanSpec{dur: time.Second, resource: map[string]any{"llm.template": "r40"},
-				attrs: map[string]any{"gen_ai.operation.name": "embeddings", "gen_ai.response.model": "bad-40", "gen_ai.usage.input_tokens": 0}})
+			return buildTraces(t, spanSpec{
+				dur: time.Second, resource: map[string]any{"llm.template": "r40"},
+				attrs: map[string]any{"gen_ai.operation.name": "embeddings", "gen_ai.response.model": "bad-40", "gen_ai.usage.input_tokens": 0},
+			})
 		}, want: badWant{model: "bad-40", tmpl: "r40", dur: one}},
 	}
 }

@@ -155,7 +155,7 @@ func validateBuckets(field string, buckets []float64) error {
 }
 
 func validNamespace(ns string) bool {
-	for i := 0; i < len(ns); i++ {
+	for i := range len(ns) {
 		c := ns[i]
 		switch {
 		case c == '_', c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z':

@@ -94,7 +94,9 @@ func TestDefaultConfig(t *testing.T) {
 	assert.Equal(t, []float64{0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1, 2.5}, cfg.TimePerOutputToken.Buckets)
 	assert.Equal(t, pricing.Config{DefaultTable: true, ReloadInterval: 30 * time.Second}, cfg.Pricing)
 	assert.True(t, cfg.DeduplicateNestedCalls)
-	assert.Equal(t, []string{"llm.template", "gen_ai.prompt.name", "traceloop.prompt.key",
-		"langfuse.observation.prompt.name", "ai.telemetry.functionId"}, cfg.TemplateAttributes)
+	assert.Equal(t, []string{
+		"llm.template", "gen_ai.prompt.name", "traceloop.prompt.key",
+		"langfuse.observation.prompt.name", "ai.telemetry.functionId",
+	}, cfg.TemplateAttributes)
 	require.NoError(t, confmap.Validate(cfg))
 }

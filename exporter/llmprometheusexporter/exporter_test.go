@@ -78,12 +78,14 @@ func scenario(t testing.TB) ptrace.Traces {
 			"gen_ai.request.model": "claude-sonnet-4-5", "error.type": "RateLimitError",
 		}},
 		// Generic class plus a specific message: context overflow; tokens still count.
-		spanSpec{dur: 700 * time.Millisecond, traceID: 4, status: ptrace.StatusCodeError,
+		spanSpec{
+			dur: 700 * time.Millisecond, traceID: 4, status: ptrace.StatusCodeError,
 			msg: "400 This model's maximum context length is 8192 tokens", attrs: map[string]any{
 				"gen_ai.operation.name": "chat", "gen_ai.provider.name": "openai",
 				"gen_ai.request.model": "gpt-4o", "error.type": "BadRequestError",
 				"gen_ai.usage.input_tokens": 9000, "llm.template": "support",
-			}},
+			},
+		},
 		// An OK span blocked by the safety filter, no model at all.
 		spanSpec{dur: 12 * time.Second, traceID: 5, attrs: map[string]any{
 			"gen_ai.operation.name": "text_completion", "gen_ai.provider.name": "openai",

@@ -126,15 +126,21 @@ func TestScrapeFormats(t *testing.T) {
 		{"application/openmetrics-text;version=0.0.1", "/metrics", "application/openmetrics-text; version=0.0.1; charset=utf-8; escaping=underscores", isOpenMetrics},
 		{"application/openmetrics-text;version=1.0.0;escaping=allow-utf-8", "/metrics", "application/openmetrics-text; version=1.0.0; charset=utf-8; escaping=allow-utf-8", isOpenMetrics},
 		// What Prometheus 3 sends by default.
-		{"application/openmetrics-text;version=1.0.0;escaping=allow-utf-8;q=0.6,application/openmetrics-text;version=0.0.1;q=0.5,text/plain;version=1.0.0;escaping=allow-utf-8;q=0.4,text/plain;version=0.0.4;q=0.3,*/*;q=0.2",
-			"/metrics", "application/openmetrics-text; version=1.0.0; charset=utf-8; escaping=allow-utf-8", isOpenMetrics},
+		{
+			"application/openmetrics-text;version=1.0.0;escaping=allow-utf-8;q=0.6,application/openmetrics-text;version=0.0.1;q=0.5,text/plain;version=1.0.0;escaping=allow-utf-8;q=0.4,text/plain;version=0.0.4;q=0.3,*/*;q=0.2",
+			"/metrics", "application/openmetrics-text; version=1.0.0; charset=utf-8; escaping=allow-utf-8", isOpenMetrics,
+		},
 		{acceptProtoBody, "/metrics", ctProto, isProto},
 		// What Prometheus 3 sends with native histograms on.
-		{"application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited;escaping=allow-utf-8;q=0.6,application/openmetrics-text;version=1.0.0;escaping=allow-utf-8;q=0.5,application/openmetrics-text;version=0.0.1;q=0.4,text/plain;version=1.0.0;escaping=allow-utf-8;q=0.3,text/plain;version=0.0.4;q=0.2,*/*;q=0.1",
-			"/metrics", "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited; escaping=allow-utf-8", isProto},
-		{"application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=text", "/metrics",
+		{
+			"application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited;escaping=allow-utf-8;q=0.6,application/openmetrics-text;version=1.0.0;escaping=allow-utf-8;q=0.5,application/openmetrics-text;version=0.0.1;q=0.4,text/plain;version=1.0.0;escaping=allow-utf-8;q=0.3,text/plain;version=0.0.4;q=0.2,*/*;q=0.1",
+			"/metrics", "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited; escaping=allow-utf-8", isProto,
+		},
+		{
+			"application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=text", "/metrics",
 			"application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=text; escaping=underscores",
-			func(t *testing.T, body []byte) { assert.Regexp(t, `name:\s+"llm_requests_total"`, string(body)) }},
+			func(t *testing.T, body []byte) { assert.Regexp(t, `name:\s+"llm_requests_total"`, string(body)) },
+		},
 		{"", "/metrics?name[]=llm_requests_total&name[]=llm_errors_total", ctText, func(t *testing.T, body []byte) {
 			assert.Equal(t, []string{"llm_errors_total", "llm_requests_total"}, familyNames(textFamilies(t, body)))
 		}},
@@ -250,8 +256,12 @@ func TestScrapeMalformedRequests(t *testing.T) {
 		{"repeated name[]", "/metrics?name[]=llm_requests_total&name[]=llm_requests_total", nil, ctText, "", []string{"llm_requests_total"}},
 		{"name without []", "/metrics?name=llm_requests_total", nil, ctText, "", all},
 		{"garbage query", "/metrics?%%%&&==;;", nil, ctText, "", all},
-		{"everything at once", "/metrics?name[]=%zz&name[]=llm_errors_total",
-			[]string{"Accept", "application/openmetrics-text;version=x;escaping=?", "Accept-Encoding", "gzip;q=zero"}, ctText, "", []string{"llm_errors_total"}},
+		{
+			"everything at once", "/metrics?name[]=%zz&name[]=llm_errors_total",
+			[]string{"Accept", "application/openmetrics-text;version=x;escaping=?", "Accept-Encoding", "gzip;q=zero"},
+			ctText, "",
+			[]string{"llm_errors_total"},
+		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			w := serve(h, tc.target, tc.header...)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"math"
+	"strings"
 	"testing"
 	"unicode/utf8"
 
@@ -222,6 +223,7 @@ func gatherState(t testing.TB, e *llmExporter) registryState {
 	for _, mf := range mfs {
 		for _, m := range mf.GetMetric() {
 			id := mf.GetName()
+			var idSb225 strings.Builder
 			for _, lp := range m.GetLabel() {
 				v := lp.GetValue()
 				if !utf8.ValidString(v) || len(v) > fuzzMaxValueLen {
@@ -233,8 +235,9 @@ func gatherState(t testing.TB, e *llmExporter) registryState {
 				case "template":
 					st.tmpls[v] = struct{}{}
 				}
-				id += "|" + lp.GetName() + "=" + v
+				idSb225.WriteString("|" + lp.GetName() + "=" + v)
 			}
+			id += idSb225.String()
 			var val float64
 			switch mf.GetType() {
 			case dto.MetricType_COUNTER:

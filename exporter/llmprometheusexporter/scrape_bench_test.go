@@ -63,7 +63,7 @@ func BenchmarkScrape(b *testing.B) {
 				b.ReportAllocs()
 				for b.Loop() {
 					start := time.Now()
-					req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
+					req := httptest.NewRequest(http.MethodGet, "/metrics", http.NoBody)
 					req.Header.Set("Accept", f.accept)
 					req.Header.Set("Accept-Encoding", enc)
 					w := httptest.NewRecorder()
@@ -90,7 +90,7 @@ func BenchmarkScrape(b *testing.B) {
 // seriesCount is the number of samples of a text scrape: the series a
 // Prometheus server stores (classic histograms count every bucket, _sum and _count).
 func seriesCount(tb testing.TB, e *llmExporter) int {
-	req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
+	req := httptest.NewRequest(http.MethodGet, "/metrics", http.NoBody)
 	w := httptest.NewRecorder()
 	e.handler().ServeHTTP(w, req)
 	require.Equal(tb, http.StatusOK, w.Code)

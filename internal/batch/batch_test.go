@@ -67,16 +67,20 @@ func TestExtract(t *testing.T) {
 	t.Run("deduplicate", func(t *testing.T) {
 		got, counts := extractAll(NewExtractor(genai.Options{}, true), mixed())
 		assert.Equal(t, []visit{
-			{"run", "gpt-4o", true}, {"plain", "gpt-4o-mini", false},
-			{"provider", "gpt-4o", false}, {"embed", "text-embedding-3-small", false},
+			{"run", "gpt-4o", true},
+			{"plain", "gpt-4o-mini", false},
+			{"provider", "gpt-4o", false},
+			{"embed", "text-embedding-3-small", false},
 		}, got)
 		assert.Equal(t, Counts{Spans: 5, Calls: 4, Nested: 1, Skipped: 1}, counts)
 	})
 	t.Run("span by span", func(t *testing.T) {
 		got, counts := extractAll(NewExtractor(genai.Options{}, false), mixed())
 		assert.Equal(t, []visit{
-			{"run", "gpt-4o", false}, {"plain", "gpt-4o-mini", false},
-			{"provider", "gpt-4o", false}, {"embed", "text-embedding-3-small", false},
+			{"run", "gpt-4o", false},
+			{"plain", "gpt-4o-mini", false},
+			{"provider", "gpt-4o", false},
+			{"embed", "text-embedding-3-small", false},
 		}, got)
 		assert.Equal(t, Counts{Spans: 5, Calls: 4, Skipped: 1}, counts)
 	})

@@ -28,8 +28,10 @@ func filePricer(t testing.TB, rows string) (*pricing.Pricer, string) {
 }
 
 func call(provider, model string, in, out int64) genai.Call {
-	return genai.Call{Provider: provider, Operation: genai.OpChat, RequestModel: model,
-		InputTokens: in, OutputTokens: out, HasInputTokens: in > 0, HasOutputTokens: out > 0}
+	return genai.Call{
+		Provider: provider, Operation: genai.OpChat, RequestModel: model,
+		InputTokens: in, OutputTokens: out, HasInputTokens: in > 0, HasOutputTokens: out > 0,
+	}
 }
 
 // TestOf pins the rule: a span cost wins, else the table prices the tokens,

@@ -43,8 +43,8 @@ func realisticBatch(n int) ptrace.Traces {
 		s.SetEndTimestamp(start + pcommon.Timestamp(1_250_000_000+i*1_000_000))
 		s.SetKind(ptrace.SpanKindClient)
 		a := s.Attributes()
-		switch {
-		case i%10 == 8: // a non-LLM HTTP span
+		switch i % 10 {
+		case 8: // a non-LLM HTTP span
 			s.SetName("GET /api/cart")
 			a.PutStr("http.request.method", "GET")
 			a.PutStr("url.path", "/api/cart")
@@ -53,7 +53,7 @@ func realisticBatch(n int) ptrace.Traces {
 			a.PutInt("server.port", 8080)
 			a.PutStr("network.protocol.version", "1.1")
 			continue
-		case i%10 == 9: // an agent wrapper
+		case 9: // an agent wrapper
 			s.SetName("invoke_agent support")
 			a.PutStr("gen_ai.operation.name", "invoke_agent")
 			a.PutStr("gen_ai.provider.name", "openai")

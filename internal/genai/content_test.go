@@ -57,8 +57,10 @@ func TestIsContentEvent(t *testing.T) {
 	for _, n := range ContentEvents() {
 		assert.True(t, IsContentEvent(n), n)
 	}
-	for _, n := range []string{"gen_ai.content.completion.chunk", "llm.content.completion.chunk", "First Token Stream Event",
-		"ai.stream.firstChunk", "exception", ""} {
+	for _, n := range []string{
+		"gen_ai.content.completion.chunk", "llm.content.completion.chunk", "First Token Stream Event",
+		"ai.stream.firstChunk", "exception", "",
+	} {
 		assert.False(t, IsContentEvent(n), n)
 	}
 }

@@ -115,10 +115,14 @@ func TestSourceKindsAsData(t *testing.T) {
 		counted bool
 		want    func(*Call)
 	}{
-		{"every kind", map[string]any{"acme.call": "svc.stream", "acme.params": `{"engine": "e1"}`, "acme.usage": `{"in": 3}`,
-			"acme.out": -1, "acme.first_ms": 250}, true, call(reqModel("e1"), tokensIn(3), ttft(0.25))},
-		{"streamed-only source skipped, time source used", map[string]any{"acme.call": "svc.infer", "acme.first_ms": 2000,
-			"acme.first_at": "2026-08-01T12:00:00.5Z"}, true, call(ttft(0.5))},
+		{"every kind", map[string]any{
+			"acme.call": "svc.stream", "acme.params": `{"engine": "e1"}`, "acme.usage": `{"in": 3}`,
+			"acme.out": -1, "acme.first_ms": 250,
+		}, true, call(reqModel("e1"), tokensIn(3), ttft(0.25))},
+		{"streamed-only source skipped, time source used", map[string]any{
+			"acme.call": "svc.infer", "acme.first_ms": 2000,
+			"acme.first_at": "2026-08-01T12:00:00.5Z",
+		}, true, call(ttft(0.5))},
 		{"-2 is invalid", map[string]any{"acme.call": "svc.infer", "acme.out": -2}, true, call(invalid(InvalidOutputTokens))},
 		{"skipOthers", map[string]any{"acme.call": "svc.batch", "gen_ai.operation.name": "chat"}, false, nil},
 	} {

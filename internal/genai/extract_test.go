@@ -324,8 +324,10 @@ func TestExtractCacheCreationSources(t *testing.T) {
 		},
 		{
 			name: "independent of cache reads",
-			attrs: chat(map[string]any{"gen_ai.usage.input_tokens": 5000, "gen_ai.usage.cache_read.input_tokens": -1,
-				"gen_ai.usage.cache_creation.input_tokens": 4000}),
+			attrs: chat(map[string]any{
+				"gen_ai.usage.input_tokens": 5000, "gen_ai.usage.cache_read.input_tokens": -1,
+				"gen_ai.usage.cache_creation.input_tokens": 4000,
+			}),
 			want: want(func(c *Call) {
 				c.InputTokens, c.HasInputTokens = 5000, true
 				c.CacheCreationInputTokens, c.HasCacheCreation = 4000, true

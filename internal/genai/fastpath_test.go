@@ -25,7 +25,7 @@ func TestScanMatchesLookup(t *testing.T) {
 			continue
 		}
 		keys = append(keys, ke.key)
-		for i := 0; i < len(ke.key); i++ {
+		for i := range len(ke.key) {
 			b := []byte(ke.key)
 			b[i] ^= 0x20
 			keys = append(keys, string(b))

@@ -609,7 +609,7 @@ func (b *byteSet) add(c byte) { b[c>>6&1] |= 1 << (c & 63) }
 // byteSetOf returns the set of the bytes of s, lower-cased.
 func byteSetOf(s string) byteSet {
 	var b byteSet
-	for i := 0; i < len(s); i++ {
+	for i := range len(s) {
 		b.add(lower(s[i]))
 	}
 	return b

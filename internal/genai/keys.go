@@ -114,7 +114,7 @@ func newKeyTable(bindings []keyBinding) *keyTable {
 func findSeed(keys []string, hash func(k string, seed, shift uint32) uint32, bits uint32) uint32 {
 	bestSeed, bestPlaced := uint32(0), -1
 	used := make([]bool, 1<<bits)
-	for seed := uint32(0); seed < seedsTried; seed++ {
+	for seed := range uint32(seedsTried) {
 		s := seed * 0x9e3779b9
 		clear(used)
 		placed := 0

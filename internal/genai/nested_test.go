@@ -81,7 +81,7 @@ func countedAfterNested(t testing.TB, n *Nested, td ptrace.Traces) []string {
 			kept = append(kept, names[i])
 		}
 	}
-	require.Equal(t, len(calls)-found, len(kept), "Find's count matches the Dup marks")
+	require.Len(t, kept, len(calls)-found, "Find's count matches the Dup marks")
 	return kept
 }
 
@@ -139,8 +139,10 @@ func TestNested(t *testing.T) {
 		}, []string{"inner"}},
 		{"request model of one, response model of the other", []nestSpan{
 			{name: "run", t: 1, s: 1, attrs: map[string]any{"gen_ai.operation.name": "chat", "gen_ai.response.model": "gpt-4o"}},
-			{name: "provider", t: 1, s: 2, p: 1, attrs: map[string]any{"gen_ai.operation.name": "chat",
-				"gen_ai.request.model": "gpt-4o", "gen_ai.response.model": "gpt-4o-2024-08-06"}},
+			{name: "provider", t: 1, s: 2, p: 1, attrs: map[string]any{
+				"gen_ai.operation.name": "chat",
+				"gen_ai.request.model":  "gpt-4o", "gen_ai.response.model": "gpt-4o-2024-08-06",
+			}},
 		}, []string{"provider"}},
 		{"same span id in another trace", []nestSpan{
 			{name: "trace 1 root", t: 1, s: 1, attrs: chat4o},
@@ -253,10 +255,19 @@ func TestNestedFixtures(t *testing.T) {
 	}{
 		{"langsmith_with_openai_v2.json", []string{"9b00000000000002"}}, // the openai-v2 span under the LangSmith llm run
 		{"vercel_ai_v7_embed.json", []string{"4d00000000000002"}},       // the inner embeddings span, with the tokens
-		{"langfuse_v3.json", nil}, {"langsmith_otel.json", nil}, {"litellm_v1.json", nil},
-		{"openinference_2025.json", nil}, {"openllmetry_2023.json", nil}, {"openllmetry_v0_53.json", nil},
-		{"semantic_kernel_2025.json", nil}, {"semconv_1_36.json", nil}, {"semconv_1_41.json", nil},
-		{"spring_ai_1_0.json", nil}, {"vercel_ai_v4.json", nil}, {"vercel_ai_v6.json", nil}, {"vercel_ai_v7.json", nil},
+		{"langfuse_v3.json", nil},
+		{"langsmith_otel.json", nil},
+		{"litellm_v1.json", nil},
+		{"openinference_2025.json", nil},
+		{"openllmetry_2023.json", nil},
+		{"openllmetry_v0_53.json", nil},
+		{"semantic_kernel_2025.json", nil},
+		{"semconv_1_36.json", nil},
+		{"semconv_1_41.json", nil},
+		{"spring_ai_1_0.json", nil},
+		{"vercel_ai_v4.json", nil},
+		{"vercel_ai_v6.json", nil},
+		{"vercel_ai_v7.json", nil},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
 			raw, err := os.ReadFile("testdata/" + tc.file)
@@ -389,8 +400,10 @@ func nestedBenchCalls() []Call {
 			Call{Operation: OpChat, RequestModel: "gpt-4o", TraceID: tid, SpanID: pcommon.SpanID{9, byte(i), 2}, ParentSpanID: pcommon.SpanID{9, byte(i), 1}})
 	}
 	for i := range 40 {
-		calls = append(calls, Call{Operation: OpChat, RequestModel: "gpt-4o-mini", TraceID: pcommon.TraceID{4, 5, byte(i)},
-			SpanID: pcommon.SpanID{8, byte(i), 1}, ParentSpanID: pcommon.SpanID{8, byte(i)}})
+		calls = append(calls, Call{
+			Operation: OpChat, RequestModel: "gpt-4o-mini", TraceID: pcommon.TraceID{4, 5, byte(i)},
+			SpanID: pcommon.SpanID{8, byte(i), 1}, ParentSpanID: pcommon.SpanID{8, byte(i)},
+		})
 	}
 	return calls
 }
@@ -475,7 +488,7 @@ func TestNestedInherits(t *testing.T) {
 	assert.Equal(t, "gpt-4o", got["leaf"].Model(), "from the top span: the middle one has none")
 	assert.Equal(t, "anthropic", got["leaf"].Provider, "nearest duplicate first")
 	assert.Equal(t, "mine", got["child"].Template)
-	assert.Equal(t, "", got["c3"].Template)
+	assert.Empty(t, got["c3"].Template)
 	assert.Equal(t, "claude", got["c3"].Model())
 }
 
@@ -486,8 +499,10 @@ func TestNestedLoopInherits(t *testing.T) {
 	td := nestBatch(t,
 		nestSpan{name: "a", t: 1, s: 1, p: 3, attrs: llmAttrs(OpChat, "")},
 		nestSpan{name: "b", t: 1, s: 2, p: 1, attrs: map[string]any{"gen_ai.operation.name": "chat", "llm.template": "near"}},
-		nestSpan{name: "c", t: 1, s: 3, p: 2, attrs: map[string]any{"gen_ai.operation.name": "chat", "llm.template": "far",
-			"gen_ai.request.model": "gpt-4o"}},
+		nestSpan{name: "c", t: 1, s: 3, p: 2, attrs: map[string]any{
+			"gen_ai.operation.name": "chat", "llm.template": "far",
+			"gen_ai.request.model": "gpt-4o",
+		}},
 	)
 	calls, names := extractBatch(td)
 	var n Nested

@@ -119,7 +119,7 @@ func parseDigits(s string) (int64, bool) {
 		return 0, false
 	}
 	var n int64
-	for i := 0; i < len(s); i++ {
+	for i := range len(s) {
 		c := s[i]
 		if c < '0' || c > '9' {
 			return 0, false
@@ -267,11 +267,11 @@ func jsonObjectMember(s, name string) (lo, hi int, ok bool) {
 		start := i
 		var val string
 		isStr := false
-		switch c := s[i]; {
-		case c == '"':
+		switch c := s[i]; c {
+		case '"':
 			val, i, ok = jsonString(s, i)
 			isStr, start = true, start+1 // the text after the quote
-		case c == '{' || c == '[':
+		case '{', '[':
 			i, ok = skipJSONNested(s, i)
 		default:
 			for i < len(s) && s[i] != ',' && s[i] != '}' && !isSpace(s[i]) {
@@ -374,7 +374,7 @@ func parseTimestamp(s string) (int64, bool) {
 	hour, ok4 := num(11, 2)
 	minute, ok5 := num(14, 2)
 	sec, ok6 := num(17, 2)
-	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6) || s[4] != '-' || s[7] != '-' ||
+	if (!ok1 || !ok2 || !ok3 || !ok4 || !ok5 || !ok6) || s[4] != '-' || s[7] != '-' ||
 		(s[10] != 'T' && s[10] != 't' && s[10] != ' ') || s[13] != ':' || s[16] != ':' {
 		return 0, false
 	}
@@ -503,7 +503,7 @@ func equalFold(s, p string) bool {
 		return false
 	}
 	if n < 8 {
-		for i := 0; i < n; i++ {
+		for i := range n {
 			if c := s[i]; c != p[i] && lower(c) != p[i] {
 				return false
 			}
@@ -573,7 +573,7 @@ func containsFold(s, p string) bool {
 // asciiLower lower-cases ASCII letters; it allocates only when s has an
 // upper-case ASCII letter.
 func asciiLower(s string) string {
-	for i := 0; i < len(s); i++ {
+	for i := range len(s) {
 		if c := s[i]; c >= 'A' && c <= 'Z' {
 			b := []byte(s)
 			for j := i; j < len(b); j++ {

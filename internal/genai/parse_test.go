@@ -233,7 +233,7 @@ func TestEqualFoldWords(t *testing.T) {
 		if len(s) != len(p) {
 			return false
 		}
-		for i := 0; i < len(s); i++ {
+		for i := range len(s) {
 			if c := s[i]; c != p[i] && lower(c) != p[i] {
 				return false
 			}
@@ -242,7 +242,7 @@ func TestEqualFoldWords(t *testing.T) {
 	}
 	for c := range 256 {
 		for _, n := range []int{1, 7, 8, 9, 15, 16, 17, 23} {
-			for pos := 0; pos < n; pos++ {
+			for pos := range n {
 				b := []byte(strings.Repeat("x", n))
 				b[pos] = byte(c)
 				s := string(b)

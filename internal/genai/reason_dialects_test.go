@@ -47,10 +47,18 @@ func TestReasonByLibrary(t *testing.T) {
 			{"timeout", map[string]any{"error.type": "APITimeoutError"}, []spanMod{errorStatus("Request timed out.")}, ReasonTimeout},
 			{"connection", map[string]any{"error.type": "APIConnectionError"}, []spanMod{errorStatus("Connection error.")}, ReasonConnection},
 			{"auth", map[string]any{"error.type": "AuthenticationError"}, []spanMod{errorStatus("Error code: 401 - Incorrect API key provided")}, ReasonAuth},
-			{"bad request that is a context overflow", map[string]any{"error.type": "BadRequestError"},
-				[]spanMod{errorStatus("Error code: 400 - {'error': {'message': \"This model's maximum context length is 128000 tokens.\", 'code': 'context_length_exceeded'}}")}, ReasonContextOverflow},
-			{"bad request that is a content filter", map[string]any{"error.type": "BadRequestError"},
-				[]spanMod{errorStatus("Error code: 400 - {'error': {'code': 'content_filter', 'message': 'The response was filtered'}}")}, ReasonSafetyBlock},
+			{
+				"bad request that is a context overflow",
+				map[string]any{"error.type": "BadRequestError"},
+				[]spanMod{errorStatus("Error code: 400 - {'error': {'message': \"This model's maximum context length is 128000 tokens.\", 'code': 'context_length_exceeded'}}")},
+				ReasonContextOverflow,
+			},
+			{
+				"bad request that is a content filter",
+				map[string]any{"error.type": "BadRequestError"},
+				[]spanMod{errorStatus("Error code: 400 - {'error': {'code': 'content_filter', 'message': 'The response was filtered'}}")},
+				ReasonSafetyBlock,
+			},
 			{"plain bad request", map[string]any{"error.type": "BadRequestError"}, []spanMod{errorStatus("Error code: 400 - invalid tool schema")}, ReasonBadRequest},
 			{"quota", map[string]any{"error.type": "RateLimitError"}, []spanMod{errorStatus("Error code: 429 - {'error': {'type': 'insufficient_quota'}}")}, ReasonRateLimit},
 			{"server error", map[string]any{"error.type": "InternalServerError"}, []spanMod{errorStatus("Error code: 500")}, ReasonProvider5xx},
@@ -60,29 +68,58 @@ func TestReasonByLibrary(t *testing.T) {
 	t.Run("OpenLLMetry", func(t *testing.T) {
 		base := map[string]any{"gen_ai.system": "openai", "llm.request.type": "chat", "gen_ai.request.model": "gpt-4o"}
 		runReasonCases(t, base, []reasonCase{
-			{"before error.type: status message only", nil,
-				[]spanMod{errorStatus("Error code: 429 - {'error': {'message': 'Rate limit reached for gpt-4o', 'code': 'rate_limit_exceeded'}}")}, ReasonRateLimit},
-			{"class __name__ and exception event", map[string]any{"error.type": "RateLimitError"},
-				[]spanMod{errorStatus("Error code: 429"), exceptionEvent("openai.RateLimitError", "Error code: 429")}, ReasonRateLimit},
-			{"body error type", map[string]any{"error.type": "invalid_request_error"},
-				[]spanMod{errorStatus("Error code: 400 - {'error': {'type': 'invalid_request_error', 'code': 'context_length_exceeded'}}")}, ReasonContextOverflow},
+			{
+				"before error.type: status message only", nil,
+				[]spanMod{errorStatus("Error code: 429 - {'error': {'message': 'Rate limit reached for gpt-4o', 'code': 'rate_limit_exceeded'}}")},
+				ReasonRateLimit,
+			},
+			{
+				"class __name__ and exception event",
+				map[string]any{"error.type": "RateLimitError"},
+				[]spanMod{errorStatus("Error code: 429"), exceptionEvent("openai.RateLimitError", "Error code: 429")},
+				ReasonRateLimit,
+			},
+			{
+				"body error type",
+				map[string]any{"error.type": "invalid_request_error"},
+				[]spanMod{errorStatus("Error code: 400 - {'error': {'type': 'invalid_request_error', 'code': 'context_length_exceeded'}}")},
+				ReasonContextOverflow,
+			},
 			{"body error type, nothing more specific", map[string]any{"error.type": "invalid_request_error"}, []spanMod{errorStatus("")}, ReasonBadRequest},
-			{"Anthropic overloaded", map[string]any{"gen_ai.system": "Anthropic", "error.type": "OverloadedError"},
-				[]spanMod{errorStatus("Error code: 529 - {'type': 'error', 'error': {'type': 'overloaded_error', 'message': 'Overloaded'}}")}, ReasonProvider5xx},
+			{
+				"Anthropic overloaded",
+				map[string]any{"gen_ai.system": "Anthropic", "error.type": "OverloadedError"},
+				[]spanMod{errorStatus("Error code: 529 - {'type': 'error', 'error': {'type': 'overloaded_error', 'message': 'Overloaded'}}")},
+				ReasonProvider5xx,
+			},
 			{"Anthropic 529 in the message only", map[string]any{"gen_ai.system": "Anthropic"}, []spanMod{errorStatus("Error code: 529")}, ReasonProvider5xx},
-			{"Anthropic rate_limit_error body", map[string]any{"gen_ai.system": "Anthropic"},
-				[]spanMod{errorStatus("Error code: 429 - {'type': 'error', 'error': {'type': 'rate_limit_error'}}")}, ReasonRateLimit},
-			{"Bedrock throttling", map[string]any{"gen_ai.system": "AWS", "error.type": "ThrottlingException"},
-				[]spanMod{errorStatus("An error occurred (ThrottlingException) when calling the InvokeModel operation")}, ReasonRateLimit},
-			{"Bedrock validation: input too long", map[string]any{"gen_ai.system": "AWS", "error.type": "ValidationException"},
-				[]spanMod{errorStatus("An error occurred (ValidationException): Input is too long for requested model.")}, ReasonContextOverflow},
+			{
+				"Anthropic rate_limit_error body",
+				map[string]any{"gen_ai.system": "Anthropic"},
+				[]spanMod{errorStatus("Error code: 429 - {'type': 'error', 'error': {'type': 'rate_limit_error'}}")},
+				ReasonRateLimit,
+			},
+			{
+				"Bedrock throttling",
+				map[string]any{"gen_ai.system": "AWS", "error.type": "ThrottlingException"},
+				[]spanMod{errorStatus("An error occurred (ThrottlingException) when calling the InvokeModel operation")},
+				ReasonRateLimit,
+			},
+			{
+				"Bedrock validation: input too long",
+				map[string]any{"gen_ai.system": "AWS", "error.type": "ValidationException"},
+				[]spanMod{errorStatus("An error occurred (ValidationException): Input is too long for requested model.")},
+				ReasonContextOverflow,
+			},
 		})
 	})
 	t.Run("OpenInference", func(t *testing.T) {
 		base := map[string]any{"openinference.span.kind": "LLM", "llm.provider": "openai", "llm.invocation_parameters": `{"model": "gpt-4o"}`}
 		runReasonCases(t, base, []reasonCase{
-			{"RateLimitError description", nil, []spanMod{errorStatus("RateLimitError: Error code: 429 - {'error': {'code': 'rate_limit_exceeded'}}"),
-				exceptionEvent("openai.RateLimitError", "Error code: 429")}, ReasonRateLimit},
+			{"RateLimitError description", nil, []spanMod{
+				errorStatus("RateLimitError: Error code: 429 - {'error': {'code': 'rate_limit_exceeded'}}"),
+				exceptionEvent("openai.RateLimitError", "Error code: 429"),
+			}, ReasonRateLimit},
 			{"description only", nil, []spanMod{errorStatus("RateLimitError: Error code: 429 - {…}")}, ReasonRateLimit},
 			{"connection error", nil, []spanMod{errorStatus("APIConnectionError: Connection error.")}, ReasonConnection},
 			{"timeout", nil, []spanMod{errorStatus("APITimeoutError: Request timed out.")}, ReasonTimeout},
@@ -96,12 +133,24 @@ func TestReasonByLibrary(t *testing.T) {
 	t.Run("OpenLIT", func(t *testing.T) {
 		base := map[string]any{"gen_ai.operation.name": "chat", "gen_ai.system": "openai", "gen_ai.request.model": "gpt-4o"}
 		runReasonCases(t, base, []reasonCase{
-			{"type(e).__name__, no message", map[string]any{"error.type": "RateLimitError"},
-				[]spanMod{errorStatus(""), exceptionEvent("openai.RateLimitError", "Error code: 429")}, ReasonRateLimit},
-			{"Anthropic", map[string]any{"gen_ai.system": "anthropic", "error.type": "APIStatusError"},
-				[]spanMod{errorStatus(""), exceptionEvent("anthropic.APIStatusError", "Error code: 529 - {'type': 'error', 'error': {'type': 'overloaded_error'}}")}, ReasonProvider5xx},
-			{"Gemini resource exhausted", map[string]any{"gen_ai.system": "gemini", "error.type": "ClientError"},
-				[]spanMod{errorStatus(""), exceptionEvent("google.genai.errors.ClientError", "429 RESOURCE_EXHAUSTED. {'error': {'code': 429}}")}, ReasonRateLimit},
+			{
+				"type(e).__name__, no message",
+				map[string]any{"error.type": "RateLimitError"},
+				[]spanMod{errorStatus(""), exceptionEvent("openai.RateLimitError", "Error code: 429")},
+				ReasonRateLimit,
+			},
+			{
+				"Anthropic",
+				map[string]any{"gen_ai.system": "anthropic", "error.type": "APIStatusError"},
+				[]spanMod{errorStatus(""), exceptionEvent("anthropic.APIStatusError", "Error code: 529 - {'type': 'error', 'error': {'type': 'overloaded_error'}}")},
+				ReasonProvider5xx,
+			},
+			{
+				"Gemini resource exhausted",
+				map[string]any{"gen_ai.system": "gemini", "error.type": "ClientError"},
+				[]spanMod{errorStatus(""), exceptionEvent("google.genai.errors.ClientError", "429 RESOURCE_EXHAUSTED. {'error': {'code': 429}}")},
+				ReasonRateLimit,
+			},
 			{"Gemini server error", map[string]any{"gen_ai.system": "gemini", "error.type": "ServerError"}, []spanMod{errorStatus("")}, ReasonProvider5xx},
 		})
 	})
@@ -112,17 +161,29 @@ func TestReasonByLibrary(t *testing.T) {
 			{"AI_APICallError, status in the message", nil, []spanMod{errorStatus("Request failed with status 429"), exceptionEvent("AI_APICallError", "Request failed with status 429")}, ReasonRateLimit},
 			{"AI_APICallError, status code in the message", nil, []spanMod{errorStatus(""), exceptionEvent("AI_APICallError", "statusCode: 503")}, ReasonProvider5xx},
 			{"AI_APICallError, status in an attribute", map[string]any{"http.response.status_code": 529}, []spanMod{errorStatus("Overloaded"), exceptionEvent("AI_APICallError", "Overloaded")}, ReasonProvider5xx},
-			{"AI_APICallError, provider message", nil, []spanMod{errorStatus("Rate limit reached for gpt-4o in organization org-1"),
-				exceptionEvent("AI_APICallError", "Rate limit reached for gpt-4o in organization org-1")}, ReasonRateLimit},
-			{"AI_APICallError, context", nil, []spanMod{errorStatus("This model's maximum context length is 128000 tokens."),
-				exceptionEvent("AI_APICallError", "This model's maximum context length is 128000 tokens.")}, ReasonContextOverflow},
-			{"AI_APICallError, Anthropic prompt too long", map[string]any{"ai.model.provider": "anthropic.messages"},
-				[]spanMod{errorStatus("prompt is too long: 210000 tokens > 200000 maximum"), exceptionEvent("AI_APICallError", "prompt is too long: 210000 tokens > 200000 maximum")}, ReasonContextOverflow},
+			{"AI_APICallError, provider message", nil, []spanMod{
+				errorStatus("Rate limit reached for gpt-4o in organization org-1"),
+				exceptionEvent("AI_APICallError", "Rate limit reached for gpt-4o in organization org-1"),
+			}, ReasonRateLimit},
+			{"AI_APICallError, context", nil, []spanMod{
+				errorStatus("This model's maximum context length is 128000 tokens."),
+				exceptionEvent("AI_APICallError", "This model's maximum context length is 128000 tokens."),
+			}, ReasonContextOverflow},
+			{
+				"AI_APICallError, Anthropic prompt too long",
+				map[string]any{"ai.model.provider": "anthropic.messages"},
+				[]spanMod{errorStatus("prompt is too long: 210000 tokens > 200000 maximum"), exceptionEvent("AI_APICallError", "prompt is too long: 210000 tokens > 200000 maximum")},
+				ReasonContextOverflow,
+			},
 			{"AI_APICallError, nothing more", nil, []spanMod{errorStatus("Bad Request"), exceptionEvent("AI_APICallError", "Bad Request")}, ReasonOther},
-			{"AI_RetryError wrapping a 429", nil, []spanMod{errorStatus("Failed after 3 attempts. Last error: Too Many Requests"),
-				exceptionEvent("AI_RetryError", "Failed after 3 attempts. Last error: Too Many Requests")}, ReasonRateLimit},
-			{"AI_RetryError wrapping a 503", nil, []spanMod{errorStatus("Failed after 3 attempts. Last error: Service Unavailable"),
-				exceptionEvent("AI_RetryError", "Failed after 3 attempts. Last error: Service Unavailable")}, ReasonProvider5xx},
+			{"AI_RetryError wrapping a 429", nil, []spanMod{
+				errorStatus("Failed after 3 attempts. Last error: Too Many Requests"),
+				exceptionEvent("AI_RetryError", "Failed after 3 attempts. Last error: Too Many Requests"),
+			}, ReasonRateLimit},
+			{"AI_RetryError wrapping a 503", nil, []spanMod{
+				errorStatus("Failed after 3 attempts. Last error: Service Unavailable"),
+				exceptionEvent("AI_RetryError", "Failed after 3 attempts. Last error: Service Unavailable"),
+			}, ReasonProvider5xx},
 			{"AI_LoadAPIKeyError", nil, []spanMod{errorStatus("OpenAI API key is missing."), exceptionEvent("AI_LoadAPIKeyError", "OpenAI API key is missing.")}, ReasonAuth},
 			{"AI_NoSuchModelError", nil, []spanMod{errorStatus(""), exceptionEvent("AI_NoSuchModelError", "No such languageModel: gpt-9")}, ReasonNotFound},
 			{"AbortError", nil, []spanMod{errorStatus("This operation was aborted"), exceptionEvent("AbortError", "This operation was aborted")}, ReasonCancelled},
@@ -168,14 +229,30 @@ func TestReasonByLibrary(t *testing.T) {
 	t.Run("Spring AI", func(t *testing.T) {
 		base := map[string]any{"gen_ai.operation.name": "chat", "gen_ai.system": "openai", "gen_ai.request.model": "gpt-4o"}
 		runReasonCases(t, base, []reasonCase{
-			{"NonTransientAiException with the HTTP status", map[string]any{"error.type": "org.springframework.ai.retry.NonTransientAiException"},
-				[]spanMod{errorStatus("HTTP 401 - {\"error\": {\"message\": \"Incorrect API key provided\"}}")}, ReasonAuth},
-			{"quota", map[string]any{"error.type": "org.springframework.ai.retry.NonTransientAiException"},
-				[]spanMod{errorStatus("HTTP 429 - {\"error\": {\"type\": \"insufficient_quota\"}}")}, ReasonRateLimit},
-			{"TransientAiException 503", map[string]any{"error.type": "org.springframework.ai.retry.TransientAiException"},
-				[]spanMod{errorStatus("HTTP 503 - upstream connect error")}, ReasonProvider5xx},
-			{"HttpClientErrorException$TooManyRequests", map[string]any{"error.type": "org.springframework.web.client.HttpClientErrorException$TooManyRequests"},
-				[]spanMod{errorStatus("429 Too Many Requests: [no body]")}, ReasonRateLimit},
+			{
+				"NonTransientAiException with the HTTP status",
+				map[string]any{"error.type": "org.springframework.ai.retry.NonTransientAiException"},
+				[]spanMod{errorStatus("HTTP 401 - {\"error\": {\"message\": \"Incorrect API key provided\"}}")},
+				ReasonAuth,
+			},
+			{
+				"quota",
+				map[string]any{"error.type": "org.springframework.ai.retry.NonTransientAiException"},
+				[]spanMod{errorStatus("HTTP 429 - {\"error\": {\"type\": \"insufficient_quota\"}}")},
+				ReasonRateLimit,
+			},
+			{
+				"TransientAiException 503",
+				map[string]any{"error.type": "org.springframework.ai.retry.TransientAiException"},
+				[]spanMod{errorStatus("HTTP 503 - upstream connect error")},
+				ReasonProvider5xx,
+			},
+			{
+				"HttpClientErrorException$TooManyRequests",
+				map[string]any{"error.type": "org.springframework.web.client.HttpClientErrorException$TooManyRequests"},
+				[]spanMod{errorStatus("429 Too Many Requests: [no body]")},
+				ReasonRateLimit,
+			},
 			{"SocketTimeoutException", map[string]any{"error.type": "java.net.SocketTimeoutException"}, []spanMod{errorStatus("Read timed out")}, ReasonTimeout},
 			{"ConnectException", map[string]any{"error.type": "java.net.ConnectException"}, []spanMod{errorStatus("Connection refused")}, ReasonConnection},
 			{"SAFETY finish reason on an OK span", map[string]any{"gen_ai.response.finish_reasons": `["SAFETY"]`}, nil, ReasonSafetyBlock},
@@ -185,10 +262,18 @@ func TestReasonByLibrary(t *testing.T) {
 		base := map[string]any{"gen_ai.operation.name": "chat.completions", "gen_ai.system": "openai", "gen_ai.request.model": "gpt-4o"}
 		skClass := "<class 'semantic_kernel.exceptions.service_exceptions.ServiceResponseException'>"
 		runReasonCases(t, base, []reasonCase{
-			{"<class> with the cause in repr(e)", map[string]any{"error.type": skClass},
-				[]spanMod{errorStatus(`ServiceResponseException(("<class 'semantic_kernel.connectors.ai.open_ai.services.open_ai_chat_completion.OpenAIChatCompletion'> service failed to complete the prompt", RateLimitError("Error code: 429 - {'error': {}}")))`)}, ReasonRateLimit},
-			{"<class> with a content filter", map[string]any{"error.type": skClass},
-				[]spanMod{errorStatus(`ServiceResponseException(("… service failed to complete the prompt", BadRequestError("Error code: 400 - {'error': {'code': 'content_filter'}}")))`)}, ReasonSafetyBlock},
+			{
+				"<class> with the cause in repr(e)",
+				map[string]any{"error.type": skClass},
+				[]spanMod{errorStatus(`ServiceResponseException(("<class 'semantic_kernel.connectors.ai.open_ai.services.open_ai_chat_completion.OpenAIChatCompletion'> service failed to complete the prompt", RateLimitError("Error code: 429 - {'error': {}}")))`)},
+				ReasonRateLimit,
+			},
+			{
+				"<class> with a content filter",
+				map[string]any{"error.type": skClass},
+				[]spanMod{errorStatus(`ServiceResponseException(("… service failed to complete the prompt", BadRequestError("Error code: 400 - {'error': {'code': 'content_filter'}}")))`)},
+				ReasonSafetyBlock,
+			},
 			{"<class> alone", map[string]any{"error.type": skClass}, []spanMod{errorStatus("ServiceResponseException('failed')")}, ReasonOther},
 			{"<class> of a timeout", map[string]any{"error.type": "<class 'httpx.ReadTimeout'>"}, []spanMod{errorStatus("ReadTimeout('')")}, ReasonTimeout},
 			{"enum-style finish reason", map[string]any{"gen_ai.response.finish_reason": "FinishReason.CONTENT_FILTER,FinishReason.STOP"}, nil, ReasonSafetyBlock},
@@ -235,8 +320,10 @@ func TestReasonByLibrary(t *testing.T) {
 
 // Finish reasons that are not failures stay successes.
 func TestReasonBenignFinishReasons(t *testing.T) {
-	for _, r := range []string{"stop", "STOP", "length", "max_tokens", "MAX_TOKENS", "end_turn", "tool_calls", "tool_use", "tool-calls",
-		"stop_sequence", "pause_turn", "FinishReason.STOP", "unknown", "other", "spi", "spiii", "content", "filter", "safe"} {
+	for _, r := range []string{
+		"stop", "STOP", "length", "max_tokens", "MAX_TOKENS", "end_turn", "tool_calls", "tool_use", "tool-calls",
+		"stop_sequence", "pause_turn", "FinishReason.STOP", "unknown", "other", "spi", "spiii", "content", "filter", "safe",
+	} {
 		c := extractOne(t, chat(map[string]any{"gen_ai.response.finish_reasons": []any{r}}))
 		assert.Equal(t, StatusSuccess, c.Status, r)
 	}

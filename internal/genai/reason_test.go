@@ -238,11 +238,13 @@ func TestStatus(t *testing.T) {
 		{"empty error.type", chat(map[string]any{"error.type": ""}), nil, want(nil)},
 		{"exception event alone is not a failure", chat(nil), []spanMod{withEvent("exception", 0, map[string]any{"exception.type": "RateLimitError"})}, want(nil)},
 		{"status message alone is not a failure", chat(nil), []spanMod{withStatus(ptrace.StatusCodeUnset, "rate limit")}, want(nil)},
-		{"tokens still count on failed calls", chat(map[string]any{"error.type": "timeout", "gen_ai.usage.input_tokens": 30}), nil,
+		{
+			"tokens still count on failed calls", chat(map[string]any{"error.type": "timeout", "gen_ai.usage.input_tokens": 30}), nil,
 			want(func(c *Call) {
 				failed(ReasonTimeout)(c)
 				c.InputTokens, c.HasInputTokens = 30, true
-			})},
+			}),
+		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			assert.Equal(t, tc.want, extractOne(t, tc.attrs, tc.mods...))
@@ -263,39 +265,80 @@ func TestReasonPrecedence(t *testing.T) {
 		mods  []spanMod
 		want  Reason
 	}{
-		{"BadRequestError + context message", chat(map[string]any{"error.type": "BadRequestError"}),
-			[]spanMod{errStatus("400 This model's maximum context length is 8192 tokens")}, ReasonContextOverflow},
-		{"openai.BadRequestError + HTTP 400 + content_filter message", chat(map[string]any{"error.type": "openai.BadRequestError", "http.response.status_code": 400}),
-			[]spanMod{errStatus("Error code: 400 - content_filter")}, ReasonSafetyBlock},
-		{"BadRequestError + safety finish reason", chat(map[string]any{"error.type": "BadRequestError", "gen_ai.response.finish_reasons": []any{"content_filter"}}),
-			nil, ReasonSafetyBlock},
+		{
+			"BadRequestError + context message", chat(map[string]any{"error.type": "BadRequestError"}),
+			[]spanMod{errStatus("400 This model's maximum context length is 8192 tokens")},
+			ReasonContextOverflow,
+		},
+		{
+			"openai.BadRequestError + HTTP 400 + content_filter message", chat(map[string]any{"error.type": "openai.BadRequestError", "http.response.status_code": 400}),
+			[]spanMod{errStatus("Error code: 400 - content_filter")},
+			ReasonSafetyBlock,
+		},
+		{
+			"BadRequestError + safety finish reason", chat(map[string]any{"error.type": "BadRequestError", "gen_ai.response.finish_reasons": []any{"content_filter"}}),
+			nil, ReasonSafetyBlock,
+		},
 		{"BadRequestError alone", chat(map[string]any{"error.type": "BadRequestError"}), []spanMod{errStatus("400 invalid tool schema")}, ReasonBadRequest},
 		{"HTTP 400 alone", chat(map[string]any{"http.response.status_code": 400}), []spanMod{errStatus("Bad Request")}, ReasonBadRequest},
 		{"APIStatusError + HTTP 503", chat(map[string]any{"error.type": "APIStatusError", "http.response.status_code": 503}), nil, ReasonProvider5xx},
 		{"APIError + HTTP 400: first generic wins", chat(map[string]any{"error.type": "APIError", "error.code": "400"}), nil, ReasonOther},
-		{"BadRequestError + generic exception: first generic wins", chat(map[string]any{"error.type": "BadRequestError"}),
-			[]spanMod{exception("Exception", "bad")}, ReasonBadRequest},
-		{"Exception carrying the real class in its message", chat(nil),
-			[]spanMod{errStatus(""), exception("Exception", "openai.RateLimitError: Rate limit reached")}, ReasonRateLimit},
+		{
+			"BadRequestError + generic exception: first generic wins", chat(map[string]any{"error.type": "BadRequestError"}),
+			[]spanMod{exception("Exception", "bad")},
+			ReasonBadRequest,
+		},
+		{
+			"Exception carrying the real class in its message", chat(nil),
+			[]spanMod{errStatus(""), exception("Exception", "openai.RateLimitError: Rate limit reached")},
+			ReasonRateLimit,
+		},
 		{"_OTHER + HTTP 429", chat(map[string]any{"error.type": "_OTHER", "http.response.status_code": 429}), nil, ReasonRateLimit},
-		{"error.type beats exception.type", chat(map[string]any{"error.type": "RateLimitError"}),
-			[]spanMod{exception("openai.APITimeoutError", "")}, ReasonRateLimit},
-		{"exception.type beats HTTP status", chat(map[string]any{"http.response.status_code": 503}),
-			[]spanMod{errStatus(""), exception("openai.APITimeoutError", "")}, ReasonTimeout},
-		{"HTTP status beats the message", chat(map[string]any{"error.code": "429"}),
-			[]spanMod{errStatus("Request timed out")}, ReasonRateLimit},
-		{"error.code beats http.response.status_code", chat(map[string]any{"error.code": 504, "http.response.status_code": 500}),
-			[]spanMod{errStatus("")}, ReasonTimeout},
-		{"status message beats exception message", chat(nil),
-			[]spanMod{errStatus("Request timed out"), exception("Exception", "rate limit")}, ReasonTimeout},
-		{"message beats finish reason", chat(map[string]any{"gen_ai.response.finish_reasons": []any{"content_filter"}}),
-			[]spanMod{errStatus("maximum context length exceeded")}, ReasonContextOverflow},
-		{"specific in a later exception event beats generic in an earlier one", chat(nil),
-			[]spanMod{errStatus(""), exception("Exception", ""), exception("openai.NotFoundError", "")}, ReasonNotFound},
-		{"first specific exception event wins", chat(nil),
-			[]spanMod{errStatus(""), exception("openai.AuthenticationError", ""), exception("openai.NotFoundError", "")}, ReasonAuth},
-		{"events of other names are ignored", chat(nil),
-			[]spanMod{errStatus(""), withEvent("gen_ai.client.inference.operation.details", 0, map[string]any{"exception.type": "RateLimitError"})}, ReasonOther},
+		{
+			"error.type beats exception.type", chat(map[string]any{"error.type": "RateLimitError"}),
+			[]spanMod{exception("openai.APITimeoutError", "")},
+			ReasonRateLimit,
+		},
+		{
+			"exception.type beats HTTP status", chat(map[string]any{"http.response.status_code": 503}),
+			[]spanMod{errStatus(""), exception("openai.APITimeoutError", "")},
+			ReasonTimeout,
+		},
+		{
+			"HTTP status beats the message", chat(map[string]any{"error.code": "429"}),
+			[]spanMod{errStatus("Request timed out")},
+			ReasonRateLimit,
+		},
+		{
+			"error.code beats http.response.status_code", chat(map[string]any{"error.code": 504, "http.response.status_code": 500}),
+			[]spanMod{errStatus("")},
+			ReasonTimeout,
+		},
+		{
+			"status message beats exception message", chat(nil),
+			[]spanMod{errStatus("Request timed out"), exception("Exception", "rate limit")},
+			ReasonTimeout,
+		},
+		{
+			"message beats finish reason", chat(map[string]any{"gen_ai.response.finish_reasons": []any{"content_filter"}}),
+			[]spanMod{errStatus("maximum context length exceeded")},
+			ReasonContextOverflow,
+		},
+		{
+			"specific in a later exception event beats generic in an earlier one", chat(nil),
+			[]spanMod{errStatus(""), exception("Exception", ""), exception("openai.NotFoundError", "")},
+			ReasonNotFound,
+		},
+		{
+			"first specific exception event wins", chat(nil),
+			[]spanMod{errStatus(""), exception("openai.AuthenticationError", ""), exception("openai.NotFoundError", "")},
+			ReasonAuth,
+		},
+		{
+			"events of other names are ignored", chat(nil),
+			[]spanMod{errStatus(""), withEvent("gen_ai.client.inference.operation.details", 0, map[string]any{"exception.type": "RateLimitError"})},
+			ReasonOther,
+		},
 		{"exception event without attributes", chat(nil), []spanMod{errStatus(""), withEvent("exception", 0, nil)}, ReasonOther},
 		{"non-string exception.type", chat(nil), []spanMod{errStatus(""), withEvent("exception", 0, map[string]any{"exception.type": []any{"RateLimitError"}})}, ReasonOther},
 	} {

@@ -116,7 +116,10 @@ var detectRules = []detectRule{
 		// Spring AI, Semantic Kernel, LangSmith.
 		key: "gen_ai.operation.name",
 		count: []countValue{
-			{value: OpChat}, {value: OpTextCompletion}, {value: OpGenerateContent}, {value: OpEmbeddings},
+			{value: OpChat},
+			{value: OpTextCompletion},
+			{value: OpGenerateContent},
+			{value: OpEmbeddings},
 			{value: "embedding", op: OpEmbeddings}, // Spring AI, LangSmith
 			// Semantic Kernel.
 			{value: "chat.completions", op: OpChat},

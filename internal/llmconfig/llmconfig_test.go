@@ -64,8 +64,10 @@ func TestBothComponentsReadTheBlock(t *testing.T) {
 	}
 	want := llmconfig.Shared{
 		TemplateAttributes: []string{"app.prompt.id"},
-		Pricing: pricing.Config{ReloadInterval: time.Minute,
-			Models: []pricing.Row{{Model: "m", Input: 1, Output: 2}}},
+		Pricing: pricing.Config{
+			ReloadInterval: time.Minute,
+			Models:         []pricing.Row{{Model: "m", Input: 1, Output: 2}},
+		},
 	}
 	for _, defaults := range []component.Config{
 		llmprometheusexporter.NewFactory().CreateDefaultConfig(),

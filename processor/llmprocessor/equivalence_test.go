@@ -105,9 +105,11 @@ func TestExtractUnchangedByProcessor(t *testing.T) {
 						// exporter would have computed from the same table.
 						price, ok := table.Lookup(want.Provider, want.Model())
 						if assert.True(t, ok, "span %q got a cost without a price", before.Name()) {
-							assert.Equal(t, price.Cost(pricing.Usage{Input: want.InputTokens, Output: want.OutputTokens,
+							assert.Equal(t, price.Cost(pricing.Usage{
+								Input: want.InputTokens, Output: want.OutputTokens,
 								CachedInput: want.CachedInputTokens, CacheWrite: want.CacheCreationInputTokens,
-								Reasoning: want.ReasoningTokens}), got.Cost, "span %q", before.Name())
+								Reasoning: want.ReasoningTokens,
+							}), got.Cost, "span %q", before.Name())
 						}
 						priced++
 						got.Cost, got.HasCost = 0, false

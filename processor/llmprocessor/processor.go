@@ -86,7 +86,7 @@ func (p *llmProcessor) processTraces(ctx context.Context, td ptrace.Traces) (ptr
 // refused cost value (left as it was). A cost the span carries stays.
 func (p *llmProcessor) writeCost(call *genai.Call, attrs pcommon.Map) {
 	v, src := p.prices.Of(call, nil)
-	if src != cost.Table || call.Invalid&genai.InvalidCost != 0 || !(call.HasInputTokens || call.HasOutputTokens) {
+	if src != cost.Table || call.Invalid&genai.InvalidCost != 0 || (!call.HasInputTokens && !call.HasOutputTokens) {
 		return
 	}
 	attrs.PutDouble(enrich.KeyCost, v)

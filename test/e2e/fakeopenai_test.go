@@ -208,8 +208,10 @@ func (f *fakeOpenAI) chat(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	scenario := fakeScenarioOf(r, req.Model)
-	rec := fakeRequest{Path: r.URL.Path, Scenario: scenario, Model: req.Model, Stream: req.Stream,
-		Usage: req.StreamOptions != nil && req.StreamOptions.IncludeUsage, Status: http.StatusOK}
+	rec := fakeRequest{
+		Path: r.URL.Path, Scenario: scenario, Model: req.Model, Stream: req.Stream,
+		Usage: req.StreamOptions != nil && req.StreamOptions.IncludeUsage, Status: http.StatusOK,
+	}
 	if status, done := writeScenarioError(w, scenario, req.Model); done {
 		rec.Status = status
 		f.record(rec)

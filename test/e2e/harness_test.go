@@ -184,7 +184,7 @@ func waitHTTP(t *testing.T, p *process, url string, timeout time.Duration) {
 
 // get fetches url with an Accept header and returns the body and content type.
 func get(ctx context.Context, url, accept string) ([]byte, string, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, http.NoBody)
 	if err != nil {
 		return nil, "", err
 	}

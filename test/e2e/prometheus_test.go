@@ -260,8 +260,10 @@ func TestPrometheusQueries(t *testing.T) {
 	// Preconditions of the exact math: every llm_* counter and bucket series holds
 	// a zero sample (at its created timestamp) before its first sample with data,
 	// and its last sample is at T.
-	for _, sel := range []string{"llm_requests_total", "llm_prompt_tokens_total", "llm_completion_tokens_total",
-		"llm_errors_total", "llm_request_duration_seconds_bucket", "llm_time_to_first_token_seconds_bucket"} {
+	for _, sel := range []string{
+		"llm_requests_total", "llm_prompt_tokens_total", "llm_completion_tokens_total",
+		"llm_errors_total", "llm_request_duration_seconds_bucket", "llm_time_to_first_token_seconds_bucket",
+	} {
 		_, res, err := prom.query(ctx, sel+"["+promRange+"]", evalMs)
 		if err != nil {
 			t.Fatal(err)
@@ -334,16 +336,28 @@ func TestPrometheusQueries(t *testing.T) {
 		tol  float64 // relative tolerance: float rounding for rates, 1e-6 for quantiles
 	}{
 		{"request rate by model", `sum by (model) (rate(llm_requests_total[1m]))`, "model", requestRate, exact},
-		{"error rate %", `100 * sum(rate(llm_requests_total{status="error"}[1m])) / sum(rate(llm_requests_total[1m]))`, "",
-			map[string]float64{"": 100 * failed / total}, exact},
-		{"errors by reason agree with error requests", `sum(increase(llm_errors_total[1m]))`, "",
-			map[string]float64{"": errorsTotal}, exact},
+		{
+			"error rate %", `100 * sum(rate(llm_requests_total{status="error"}[1m])) / sum(rate(llm_requests_total[1m]))`, "",
+			map[string]float64{"": 100 * failed / total},
+			exact,
+		},
+		{
+			"errors by reason agree with error requests", `sum(increase(llm_errors_total[1m]))`, "",
+			map[string]float64{"": errorsTotal},
+			exact,
+		},
 		{"p95 end-to-end latency by model", `histogram_quantile(0.95, sum by (le, model) (rate(llm_request_duration_seconds_bucket[1m])))`, "model", p95Latency, 1e-6},
 		{"p95 TTFT by model", `histogram_quantile(0.95, sum by (le, model) (rate(llm_time_to_first_token_seconds_bucket[1m])))`, "model", p95TTFT, 1e-6},
-		{"token throughput per minute (rate)", `60 * (sum(rate(llm_prompt_tokens_total[1m])) + sum(rate(llm_completion_tokens_total[1m])))`, "",
-			map[string]float64{"": tokens}, exact},
-		{"token throughput per minute (increase)", `sum(increase(llm_prompt_tokens_total[1m])) + sum(increase(llm_completion_tokens_total[1m]))`, "",
-			map[string]float64{"": tokens}, exact},
+		{
+			"token throughput per minute (rate)", `60 * (sum(rate(llm_prompt_tokens_total[1m])) + sum(rate(llm_completion_tokens_total[1m])))`, "",
+			map[string]float64{"": tokens},
+			exact,
+		},
+		{
+			"token throughput per minute (increase)", `sum(increase(llm_prompt_tokens_total[1m])) + sum(increase(llm_completion_tokens_total[1m]))`, "",
+			map[string]float64{"": tokens},
+			exact,
+		},
 		{"native histograms: request rate by model", `histogram_count(sum by (model) (rate(llm_request_duration_seconds[1m])))`, "model", requestRate, exact},
 	}
 	for _, q := range queries {

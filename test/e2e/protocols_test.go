@@ -5,6 +5,7 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 )
@@ -58,9 +59,11 @@ func TestPrometheusScrapeProtocols(t *testing.T) {
 
 	c := startCollector(t)
 	config := "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n  evaluation_interval: 1s\nscrape_configs:"
+	var configSb61 strings.Builder
 	for _, sp := range scrapeProtocols {
-		config += fmt.Sprintf(protocolJobConfig, sp.job, sp.protocol, c.metricsPort)
+		configSb61.WriteString(fmt.Sprintf(protocolJobConfig, sp.job, sp.protocol, c.metricsPort))
 	}
+	config += configSb61.String()
 	prom := startPrometheusWithConfig(t, config)
 
 	sendGRPC(ctx, t, c.grpcPort, buildTraces(0, time.Now().Add(-10*time.Minute)))
@@ -99,8 +102,10 @@ func TestPrometheusScrapeProtocols(t *testing.T) {
 				{"sum(llm_errors_total" + sel + ")", errorsTotal},
 				{"sum(llm_prompt_tokens_total" + sel + ") + sum(llm_completion_tokens_total" + sel + ")", tokens},
 				{"sum(llm_request_duration_seconds_count" + sel + ")", total},
-				{"count(llm_request_duration_seconds_bucket" + sel + `) / count(llm_request_duration_seconds_count` + sel + ")",
-					float64(len(durationBuckets) + 1)},
+				{
+					"count(llm_request_duration_seconds_bucket" + sel + `) / count(llm_request_duration_seconds_count` + sel + ")",
+					float64(len(durationBuckets) + 1),
+				},
 			}
 			if sp.protocol == "PrometheusProto" {
 				// Only the protobuf format carries native histograms.

@@ -21,6 +21,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -168,7 +169,7 @@ func startSecureCollector(t *testing.T) (*process, *secureSetup) {
 		"OTELCOL_LLM_OTLP_HTTP_ENDPOINT": fmt.Sprintf("127.0.0.1:%d", s.httpPort),
 		"OTELCOL_LLM_METRICS_ENDPOINT":   fmt.Sprintf("127.0.0.1:%d", s.metricsPort),
 		"OTELCOL_LLM_HEALTH_ENDPOINT":    fmt.Sprintf("127.0.0.1:%d", s.healthPort),
-		"OTELCOL_LLM_TELEMETRY_PORT":     fmt.Sprint(s.telemetryPort),
+		"OTELCOL_LLM_TELEMETRY_PORT":     strconv.Itoa(s.telemetryPort),
 	} {
 		t.Setenv(k, v)
 	}
@@ -281,7 +282,7 @@ func exportHTTP(ctx context.Context, t *testing.T, client *http.Client, url, aut
 // getWithAuth GETs url with the client and, when auth != "", an Authorization
 // header (and the Prometheus text format in Accept).
 func getWithAuth(ctx context.Context, client *http.Client, url, auth string) (int, []byte, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, http.NoBody)
 	if err != nil {
 		return 0, nil, err
 	}

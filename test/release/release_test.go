@@ -9,6 +9,7 @@ package release
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -53,7 +54,7 @@ func newestRelease(changelog []byte) (string, error) {
 		return "", fmt.Errorf(`the first section must be "## Unreleased", got %q`, headings)
 	}
 	if len(headings) < 2 {
-		return "", fmt.Errorf("no release section after Unreleased")
+		return "", errors.New("no release section after Unreleased")
 	}
 	if !releaseHeading.MatchString(headings[1]) {
 		return "", fmt.Errorf(`the section after Unreleased must be "## vMAJOR.MINOR.PATCH", got "## %s"`, headings[1])

@@ -74,8 +74,10 @@ func newReference(t *testing.T, set Settings) *reference {
 		unpricedSeries: map[string]bool{},
 		maxLabelLength: set.MaxLabelValueLength,
 	}
-	for _, c := range []prometheus.Collector{r.requests, r.prompt, r.completion, r.cached, r.reasoning, r.cost,
-		r.errors, r.unpriced, r.duration, r.ttft, r.tpot} {
+	for _, c := range []prometheus.Collector{
+		r.requests, r.prompt, r.completion, r.cached, r.reasoning, r.cost,
+		r.errors, r.unpriced, r.duration, r.ttft, r.tpot,
+	} {
 		require.NoError(t, r.reg.Register(c))
 	}
 	return r
@@ -170,7 +172,7 @@ func (r *reference) record(c *genai.Call, of Overflow) {
 // Unix nanoseconds): many models (some needing sanitizing, the reserved
 // values, none), templates, both statuses, every reason, tokens up to 2^40,
 // durations, TTFTs and times per output token (negative when the TTFT exceeds
-// the duration) at classic and native bucket bounds, their neighbours and far
+// the duration) at classic and native bucket bounds, their neighbors and far
 // beyond, carried costs, trace IDs on most calls.
 func randomCalls(seed uint64, n int) ([]genai.Call, []int64) {
 	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
@@ -181,9 +183,11 @@ func randomCalls(seed uint64, n int) ([]genai.Call, []int64) {
 	models = append(models, "", "unknown", "other", `quote"d`, `back\slash`, "new\nline", "ünïcödé", "\xffbad",
 		strings.Repeat("long-", 30), "{braces}", "comma,=sign")
 	templates := []string{"support", "", "none", "summarize", "classify", `t"1`, "t\\2", "t\n3", "日本語", strings.Repeat("x", 100), "other"}
-	values := []float64{0, 1e-300, 1e-40, 3e-39, 0.01, 0.025, 0.1, 0.25, 0.5, 1, 2, 2.5, 5, 10, 20, 30, 60, 123.456,
-		0.1 + 0.2, 1e6, 1e21, 7}
-	for k := -8; k <= 8; k++ { // native bucket bounds at schema 3 and their neighbours
+	values := []float64{
+		0, 1e-300, 1e-40, 3e-39, 0.01, 0.025, 0.1, 0.25, 0.5, 1, 2, 2.5, 5, 10, 20, 30, 60, 123.456,
+		0.1 + 0.2, 1e6, 1e21, 7,
+	}
+	for k := -8; k <= 8; k++ { // native bucket bounds at schema 3 and their neighbors
 		v := math.Pow(2, float64(k)/8)
 		values = append(values, v, math.Nextafter(v, 0), math.Nextafter(v, math.Inf(1)))
 	}

@@ -30,7 +30,7 @@ type histShape struct {
 //
 // Native buckets are kept as sorted (key, count) slices. Past maxBuckets
 // populated buckets, each observation halves the resolution once (the schema
-// decreases and neighbouring buckets merge), down to schema -4: exactly what a
+// decreases and neighboring buckets merge), down to schema -4: exactly what a
 // client_golang histogram does with NativeHistogramMaxBucketNumber =
 // maxBuckets, NativeHistogramMinResetDuration 0 and
 // NativeHistogramMaxZeroThreshold 0 (limitBuckets → doubleBucketWidth; it

@@ -97,7 +97,7 @@ func TestHistogramMatchesClientGolang(t *testing.T) {
 	for _, factor := range []float64{1.0001, 1.003, 1.01, 1.1, 1.5, 2, 4, 16, 256, 65536, 1e10} {
 		schema := pickSchema(factor)
 		assertSameHistogram(t, clientGolangNative(t, factor, bounds, random), ours(factor, bounds, random), "random")
-		// Every bucket boundary of one power of two, and its neighbours.
+		// Every bucket boundary of one power of two, and its neighbors.
 		var edges []float64
 		if schema > 0 {
 			for _, b := range nativeBounds[schema] {

@@ -152,7 +152,7 @@ type series struct {
 	requestLbl [genai.NumStatuses][]*dto.LabelPair
 }
 
-// modelSeries holds the metrics labelled by model only.
+// modelSeries holds the metrics labeled by model only.
 type modelSeries struct {
 	model string
 
@@ -356,7 +356,8 @@ func (r *Recorder) newSeries(model, tmpl string) *series {
 		r.allModels = append(r.allModels, m)
 	}
 	modelLabel, tmplLabel := m.lbl[0], labelPair("template", tmpl)
-	s := &series{model: model, template: tmpl, perModel: m,
+	s := &series{
+		model: model, template: tmpl, perModel: m,
 		lbl:      []*dto.LabelPair{modelLabel, tmplLabel},
 		duration: newHistogram(&r.duration, created, r.set.Exemplars),
 	}

@@ -102,8 +102,10 @@ func TestWriteCanonicalWinsOthersKept(t *testing.T) {
 	for k := range attrs.All() {
 		keys = append(keys, k)
 	}
-	assert.Equal(t, []string{KeyInputTokens, KeyProviderName, KeyRequestStream, KeyOutputTokens,
-		"gen_ai.system", "gen_ai.usage.prompt_tokens", KeyOperationName}, keys)
+	assert.Equal(t, []string{
+		KeyInputTokens, KeyProviderName, KeyRequestStream, KeyOutputTokens,
+		"gen_ai.system", "gen_ai.usage.prompt_tokens", KeyOperationName,
+	}, keys)
 }
 
 func TestWriteSuccessHasNoReason(t *testing.T) {
