@@ -4,7 +4,7 @@
 #   make run       build, then run it with config/otelcol.yaml
 #   make test      everything CI runs: lint, generate-check, unit, e2e
 #   make bench     the Go benchmarks and BENCHMARKS.md (bench/)
-#   make bench-throughput / bench-soak   whole-collector runs (bench/results/), then make bench
+#   make bench-throughput / bench-soak / bench-spanbomb   whole-collector runs (bench/results/), then make bench
 #
 # Every tool is installed into ./bin on first use and reused afterwards
 # (delete ./bin to reinstall).
@@ -47,7 +47,7 @@ COMPONENT_DIRS = $(sort $(dir $(shell find $(CURDIR) -name metadata.yaml \
 
 E2E_TIMEOUT ?= 15m
 
-.PHONY: build run tools generate generate-check lint lint-go tidy-check unit e2e test bench bench-long bench-stock bench-throughput bench-soak clean dashboards dashboards-test rules-test
+.PHONY: build run tools generate generate-check lint lint-go tidy-check unit e2e test bench bench-long bench-stock bench-throughput bench-soak bench-spanbomb clean dashboards dashboards-test rules-test
 
 ## build: generate and compile _build/otelcol-llm with ocb from builder-config.yaml.
 build: $(BUILDER)
@@ -215,6 +215,14 @@ bench-throughput: build bench-stock
 ## scrape time every 10 s; saved in bench/results/soak.json, then make bench.
 bench-soak: build
 	cd $(CURDIR)/bench && $(GO) run ./cmd/throughput -soak $(BENCH_SOAK_FLAGS)
+	$(MAKE) bench
+
+## bench-spanbomb: the span bomb of test/e2e (TestSpanBombMemory: 3 requests of
+## 500,000 empty spans, llm_prometheus vs debug, 2 runs each), saved in
+## bench/results/spanbomb.json, then BENCHMARKS.md (make bench). ~1 min + make bench.
+bench-spanbomb: build
+	cd $(CURDIR) && OTELCOL_LLM_BINARY=$(OTELCOL) SPANBOMB_RESULTS=$(CURDIR)/bench/results/spanbomb.json \
+		$(GO) test -tags e2e -count=1 -v -run '^TestSpanBombMemory$$' -timeout 10m ./test/e2e/
 	$(MAKE) bench
 
 ## clean: remove the ocb output (./bin is kept: it is a cache of pinned tools).

@@ -63,15 +63,15 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	var saved [3]*results.Saved
-	for i, name := range []string{"cardinality-long.json", "throughput.json", "soak.json"} {
+	var saved [4]*results.Saved
+	for i, name := range []string{"cardinality-long.json", "throughput.json", "soak.json", "spanbomb.json"} {
 		if saved[i], err = results.Load(filepath.Join(*resultsDir, name)); err != nil {
 			log.Printf("ignored: %v", err)
 		}
 	}
 
 	var b bytes.Buffer
-	write(&b, m, pairs, hot, card, *values, saved[0], saved[1], saved[2])
+	write(&b, m, pairs, hot, card, *values, saved[0], saved[1], saved[2], saved[3])
 	//nolint:gosec // G306: BENCHMARKS.md is a file of the repository, readable by all like the rest of the tree.
 	if err := os.WriteFile(*out, b.Bytes(), 0o644); err != nil {
 		log.Fatal(err)

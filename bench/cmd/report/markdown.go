@@ -20,7 +20,7 @@ func yes(ok bool) string {
 	return "**not met**"
 }
 
-func write(b *bytes.Buffer, m results.Machine, pairs []perspan.Pair, hot *hotPath, card *cardinality.Result, values int, longRun, tput, soak *results.Saved) {
+func write(b *bytes.Buffer, m results.Machine, pairs []perspan.Pair, hot *hotPath, card *cardinality.Result, values int, longRun, tput, soak, bomb *results.Saved) {
 	p := func(format string, a ...any) { fmt.Fprintf(b, format+"\n", a...) }
 	p("# Benchmarks")
 	p("")
@@ -70,6 +70,7 @@ func write(b *bytes.Buffer, m results.Machine, pairs []perspan.Pair, hot *hotPat
 	p("| issue 10 | /metrics through `promhttp` ≤ %d ms p50 at the largest allowed series count, every format and compression (`BenchmarkScrape`, p50 = median of the runs' median scrape) | %s | %s |",
 		scrapeTargetMS, scrapeSummary, yes(scrapeOK))
 	throughputTargets(p, tput, soak)
+	spanBombTarget(p, bomb)
 	p("")
 
 	writeHotPath(p, hot)
@@ -124,6 +125,7 @@ func write(b *bytes.Buffer, m results.Machine, pairs []perspan.Pair, hot *hotPat
 	p("")
 	writeThroughput(p, tput)
 	writeSoak(p, soak)
+	writeSpanBomb(p, bomb)
 	p("## Commands")
 	p("")
 	p("```sh")
@@ -135,6 +137,7 @@ func write(b *bytes.Buffer, m results.Machine, pairs []perspan.Pair, hot *hotPat
 	p("cd bench && CARDINALITY_VALUES=1000000 go test -count=1 -run TestAttack -v -timeout 20m ./cardinality/")
 	p("make bench-throughput            # whole collectors (a), (b), (c), saved to bench/results/throughput.json, then this file")
 	p("make bench-soak                  # (a) at 50 %% of its capacity for 10 min, saved to bench/results/soak.json, then this file")
+	p("make bench-spanbomb              # requests of 500,000 empty spans: llm_prometheus vs debug, saved to bench/results/spanbomb.json, then this file")
 	p("cd bench && go run ./cmd/throughput -rounds 3 -duration 20s")
 	p("cd bench && go run ./cmd/throughput -soak -soak-duration 10m -fraction 0.5")
 	p("```")

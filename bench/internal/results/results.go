@@ -35,6 +35,26 @@ type Saved struct {
 	Cardinality *cardinality.Result    `json:"cardinality,omitempty"`
 	Throughput  *throughput.Result     `json:"throughput,omitempty"`
 	Soak        *throughput.SoakResult `json:"soak,omitempty"`
+	SpanBomb    *SpanBomb              `json:"span_bomb,omitempty"`
+}
+
+// SpanBomb is what requests of empty spans cost the collector with the
+// llm_prometheus exporter and with the debug exporter (test/e2e
+// TestSpanBombMemory with SPANBOMB_RESULTS set; make bench-spanbomb).
+type SpanBomb struct {
+	Spans     int           `json:"spans"`      // empty spans per request
+	Requests  int           `json:"requests"`   // requests per run
+	BodyBytes int           `json:"body_bytes"` // one request, gzip'd
+	LimitMB   int           `json:"limit_mb"`   // llm_prometheus may take this much more than debug
+	Debug     []SpanBombRun `json:"debug"`
+	LLM       []SpanBombRun `json:"llm_prometheus"`
+}
+
+// SpanBombRun is one run of a collector: its peak RSS (VmHWM) and the bytes
+// it allocated while it handled the requests.
+type SpanBombRun struct {
+	PeakRSSMB   float64 `json:"peak_rss_mb"`
+	AllocatedMB float64 `json:"allocated_mb"`
 }
 
 // Here describes this machine and checkout.
