@@ -139,7 +139,8 @@ tidy-check:
 	if [ -n "$$failed" ]; then \
 		echo "go mod tidy would change go.mod/go.sum of module(s):$$failed (or could not run, see above): run 'go mod tidy' there and commit" >&2; \
 		exit 1; \
-	fi
+	fi; \
+	echo "tidy-check: go.mod and go.sum of $(MODULES) are tidy"
 
 ## unit: unit tests with the race detector.
 unit:

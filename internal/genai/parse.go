@@ -378,7 +378,9 @@ func parseTimestamp(s string) (int64, bool) {
 		(s[10] != 'T' && s[10] != 't' && s[10] != ' ') || s[13] != ':' || s[16] != ':' {
 		return 0, false
 	}
-	if year < 1970 || month < 1 || month > 12 || day < 1 || day > daysIn(month, year) ||
+	// 1969: a date of 1969-12-31 with a negative offset can be after the
+	// epoch; the range check below refuses what is before it.
+	if year < 1969 || month < 1 || month > 12 || day < 1 || day > daysIn(month, year) ||
 		hour > 23 || minute > 59 || sec > 59 {
 		return 0, false
 	}
@@ -456,7 +458,7 @@ func daysFromCivil(y, m, d int) int64 {
 	if m <= 2 {
 		y--
 	}
-	era := y / 400 // y ≥ 1969 here: no negative division
+	era := y / 400 // y ≥ 1968 here: no negative division
 	yoe := y - era*400
 	mp := (m + 9) % 12
 	doy := (153*mp+2)/5 + d - 1
