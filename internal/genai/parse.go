@@ -115,7 +115,7 @@ func parseInt(v pcommon.Value) (int64, bool) {
 
 // parseDigits parses a string of 1 to 18 ASCII digits.
 func parseDigits(s string) (int64, bool) {
-	if len(s) == 0 || len(s) > 18 {
+	if s == "" || len(s) > 18 {
 		return 0, false
 	}
 	var n int64
@@ -134,7 +134,7 @@ func parseDigits(s string) (int64, bool) {
 // error) on the strings it is given, and refuses hex, underscores, "NaN",
 // "Inf" and strings longer than maxNumberLen.
 func parseDecimal(s string) (float64, bool) {
-	if len(s) == 0 || len(s) > maxNumberLen {
+	if s == "" || len(s) > maxNumberLen {
 		return 0, false
 	}
 	i := 0
@@ -485,10 +485,10 @@ func upper(c byte) byte {
 }
 
 func trimSpace(s string) string {
-	for len(s) > 0 && isSpace(s[0]) {
+	for s != "" && isSpace(s[0]) {
 		s = s[1:]
 	}
-	for len(s) > 0 && isSpace(s[len(s)-1]) {
+	for s != "" && isSpace(s[len(s)-1]) {
 		s = s[:len(s)-1]
 	}
 	return s
@@ -546,7 +546,7 @@ func hasPrefixFold(s, p string) bool {
 // ASCII case. The positions where p may start, its first byte in either case,
 // are found with strings.IndexByte (vectorized: error messages can be long).
 func containsFold(s, p string) bool {
-	if len(p) == 0 {
+	if p == "" {
 		return true
 	}
 	first, up := p[0], upper(p[0])
