@@ -48,7 +48,7 @@ func benchmarkConsumeTraces(b *testing.B, cfg *Config) {
 func nestedBenchBatch(n int) ptrace.Traces {
 	td := spangen.Batch(n, time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC))
 	spans := td.ResourceSpans().At(0).ScopeSpans().At(0).Spans()
-	for i := 0; i < spans.Len(); i++ {
+	for i := range spans.Len() {
 		sp := spans.At(i)
 		switch i % 4 {
 		case 1:

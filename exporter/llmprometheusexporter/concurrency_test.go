@@ -47,7 +47,8 @@ func helperExporter(t *testing.T, cfg *Config, set exporter.Settings) (*llmExpor
 
 // workerBatch is batch i of worker w: 5 models × 2 templates, one span each,
 // tokens 1..10; every 5th span fails, every 3rd is streamed with a TTFT.
-func workerBatch(t testing.TB, w, i int) ptrace.Traces {
+func workerBatch(tb testing.TB, w, i int) ptrace.Traces {
+	tb.Helper()
 	specs := make([]spanSpec, 0, 10)
 	for k := range 10 {
 		attrs := map[string]any{
@@ -66,7 +67,7 @@ func workerBatch(t testing.TB, w, i int) ptrace.Traces {
 		}
 		specs = append(specs, s)
 	}
-	return buildTraces(t, specs...)
+	return buildTraces(tb, specs...)
 }
 
 // Totals of one workerBatch.
@@ -264,7 +265,9 @@ func TestScrapeDuringExports(t *testing.T) {
 			// At least 3 scrapes each, and on until the exports are done (bounded).
 			for i := 0; i < 10_000 && (i < 3 || exporting.Load() > 0); i++ {
 				fams, err := scrapeFamilies(context.Background(), client, url, (s+i)%3)
-				if !assert.NoError(t, err, "scrape %d of scraper %d", i, s) {
+				// assert, not require: this runs in a wg.Go goroutine, and
+				// require's FailNow must only run on the test's goroutine.
+				if !assert.NoError(t, err, "scrape %d of scraper %d", i, s) { //nolint:testifylint // not the test goroutine
 					return
 				}
 				scrapes[s]++
@@ -321,7 +324,7 @@ func TestShutdownWhileExporting(t *testing.T) {
 				if i == 20 {
 					progress <- struct{}{} // this worker is well under way
 				}
-				if err := exp.ConsumeTraces(context.Background(), workerBatch(t, w, i)); err != nil {
+				if exp.ConsumeTraces(context.Background(), workerBatch(t, w, i)) != nil {
 					failed.Add(1)
 					continue
 				}

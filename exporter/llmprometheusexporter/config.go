@@ -97,10 +97,11 @@ func (cfg Config) Validate() error {
 	if !validNamespace(cfg.Namespace) {
 		errs = append(errs, fmt.Errorf("namespace: %q is not a valid Prometheus metric name prefix ([a-zA-Z_][a-zA-Z0-9_]*)", cfg.Namespace))
 	}
-	errs = append(errs, validateBuckets("request_duration::buckets", cfg.RequestDuration.Buckets))
-	errs = append(errs, validateBuckets("time_to_first_token::buckets", cfg.TimeToFirstToken.Buckets))
-	errs = append(errs, validateBuckets("time_per_output_token::buckets", cfg.TimePerOutputToken.Buckets))
-	errs = append(errs, cfg.Check())
+	errs = append(errs,
+		validateBuckets("request_duration::buckets", cfg.RequestDuration.Buckets),
+		validateBuckets("time_to_first_token::buckets", cfg.TimeToFirstToken.Buckets),
+		validateBuckets("time_per_output_token::buckets", cfg.TimePerOutputToken.Buckets),
+		cfg.Check())
 	if cfg.NativeHistograms.Enabled {
 		if f := cfg.NativeHistograms.BucketFactor; !(f > 1) || math.IsInf(f, 0) {
 			errs = append(errs, fmt.Errorf("native_histograms::bucket_factor: %v must be a finite number > 1", f))

@@ -42,9 +42,11 @@ type llmExporter struct {
 	modelAttr     metric.AddOption
 	templateAttr  metric.AddOption
 
-	mu       sync.Mutex
-	server   *http.Server
-	serveErr chan error
+	mu     sync.Mutex
+	server *http.Server
+	// served is closed when the server's Serve has returned (its error is
+	// logged and reported there).
+	served chan struct{}
 }
 
 func newLLMExporter(cfg *Config, set exporter.Settings) (*llmExporter, error) {
@@ -135,17 +137,18 @@ func (e *llmExporter) start(ctx context.Context, host component.Host) error {
 		_ = ln.Close()
 		return err
 	}
+	served := make(chan struct{})
 	e.mu.Lock()
 	e.server = srv
-	e.serveErr = make(chan error, 1)
+	e.served = served
 	e.mu.Unlock()
 	go func() {
+		defer close(served)
 		err := srv.Serve(ln)
 		if err != nil && !errors.Is(err, http.ErrServerClosed) {
 			e.settings.Logger.Error("llm_prometheus /metrics server stopped", zap.Error(err))
 			componentstatus.ReportStatus(host, componentstatus.NewFatalErrorEvent(err))
 		}
-		e.serveErr <- err
 	}()
 	e.pricer.Start()
 	e.settings.Logger.Info("llm_prometheus serving /metrics", zap.String("endpoint", ln.Addr().String()))
@@ -154,7 +157,7 @@ func (e *llmExporter) start(ctx context.Context, host component.Host) error {
 
 func (e *llmExporter) shutdown(ctx context.Context) error {
 	e.mu.Lock()
-	srv, done := e.server, e.serveErr
+	srv, served := e.server, e.served
 	e.server = nil
 	e.mu.Unlock()
 	var err error
@@ -167,7 +170,7 @@ func (e *llmExporter) shutdown(ctx context.Context) error {
 		// Serve returns at once after Shutdown or Close, and closes the
 		// listener even when it had not started serving yet: wait for it so
 		// the port is free when shutdown returns.
-		<-done
+		<-served
 	}
 	e.pricer.Stop()
 	e.telemetry.Shutdown()

@@ -36,11 +36,12 @@ type spanSpec struct {
 	resource map[string]any
 }
 
-func buildTraces(t testing.TB, specs ...spanSpec) ptrace.Traces {
+func buildTraces(tb testing.TB, specs ...spanSpec) ptrace.Traces {
+	tb.Helper()
 	td := ptrace.NewTraces()
 	for i, s := range specs {
 		rs := td.ResourceSpans().AppendEmpty()
-		require.NoError(t, rs.Resource().Attributes().FromRaw(s.resource))
+		require.NoError(tb, rs.Resource().Attributes().FromRaw(s.resource))
 		sp := rs.ScopeSpans().AppendEmpty().Spans().AppendEmpty()
 		sp.SetName(fmt.Sprintf("span-%d", i))
 		sp.SetKind(ptrace.SpanKindClient)
@@ -50,14 +51,15 @@ func buildTraces(t testing.TB, specs ...spanSpec) ptrace.Traces {
 		sp.SetEndTimestamp(pcommon.NewTimestampFromTime(baseTime.Add(s.dur)))
 		sp.Status().SetCode(s.status)
 		sp.Status().SetMessage(s.msg)
-		require.NoError(t, sp.Attributes().FromRaw(s.attrs))
+		require.NoError(tb, sp.Attributes().FromRaw(s.attrs))
 	}
 	return td
 }
 
 // scenario is a batch in both GenAI semantic-convention generations.
-func scenario(t testing.TB) ptrace.Traces {
-	return buildTraces(t,
+func scenario(tb testing.TB) ptrace.Traces {
+	tb.Helper()
+	return buildTraces(tb,
 		// ≥1.37 names, template on the span.
 		spanSpec{dur: 1500 * time.Millisecond, traceID: 1, attrs: map[string]any{
 			"gen_ai.operation.name": "chat", "gen_ai.provider.name": "openai",
@@ -176,7 +178,7 @@ func TestConsumeTracesExposition(t *testing.T) {
 
 	// The same batch again doubles every counter.
 	require.NoError(t, e.consumeTraces(context.Background(), scenario(t)))
-	assert.InDelta(t, 4, sampleValue(t, e, "llm_requests_total", "gpt-4o", "support", "success"), 0)
+	assert.InDelta(t, 4, successRequests(t, e, "gpt-4o", "support"), 0)
 	assertSum(t, tel, "otelcol_exporter_llm_prometheus_calls", nil, 12)
 }
 
@@ -201,8 +203,8 @@ func TestConsumeTracesLabelOverflowTelemetry(t *testing.T) {
 	assertSum(t, tel, "otelcol_exporter_llm_prometheus_label_overflow", map[string]string{"label": "model"}, 8)
 	assertSum(t, tel, "otelcol_exporter_llm_prometheus_label_overflow", map[string]string{"label": "template"}, 7)
 	// m0/t0 and m1/t1 are admitted; span 2 is (other, t2); spans 3..9 are (other, other).
-	assert.InDelta(t, 7, sampleValue(t, e, "llm_requests_total", "other", "other", "success"), 0)
-	assert.InDelta(t, 1, sampleValue(t, e, "llm_requests_total", "other", "t2", "success"), 0)
+	assert.InDelta(t, 7, successRequests(t, e, "other", "other"), 0)
+	assert.InDelta(t, 1, successRequests(t, e, "other", "t2"), 0)
 }
 
 // TestServeMetrics runs the component as the collector does and scrapes it.
@@ -319,9 +321,11 @@ func assertSum(t *testing.T, tel *componenttest.Telemetry, name string, attrs ma
 	t.Fatalf("%s%v: no data point", name, attrs)
 }
 
-// sampleValue reads one llm_requests_total-shaped counter from the registry.
-func sampleValue(t *testing.T, e *llmExporter, name, model, tmpl, status string) float64 {
+// successRequests reads llm_requests_total{model, template, status="success"}
+// from the registry.
+func successRequests(t *testing.T, e *llmExporter, model, tmpl string) float64 {
 	t.Helper()
+	const name, status = "llm_requests_total", "success"
 	mfs, err := e.registry.Gather()
 	require.NoError(t, err)
 	for _, mf := range mfs {

@@ -213,21 +213,21 @@ type registryState struct {
 	tmpls    map[string]struct{}
 }
 
-func gatherState(t testing.TB, e *llmExporter) registryState {
-	t.Helper()
+func gatherState(tb testing.TB, e *llmExporter) registryState {
+	tb.Helper()
 	mfs, err := e.registry.Gather()
 	if err != nil {
-		t.Fatalf("gather: %v", err)
+		tb.Fatalf("gather: %v", err)
 	}
 	st := registryState{values: map[string]float64{}, models: map[string]struct{}{}, tmpls: map[string]struct{}{}}
 	for _, mf := range mfs {
 		for _, m := range mf.GetMetric() {
-			id := mf.GetName()
-			var idSb225 strings.Builder
+			var idb strings.Builder
+			idb.WriteString(mf.GetName())
 			for _, lp := range m.GetLabel() {
 				v := lp.GetValue()
 				if !utf8.ValidString(v) || len(v) > fuzzMaxValueLen {
-					t.Fatalf("%s: label %s=%q is not valid UTF-8 of at most %d bytes", mf.GetName(), lp.GetName(), v, fuzzMaxValueLen)
+					tb.Fatalf("%s: label %s=%q is not valid UTF-8 of at most %d bytes", mf.GetName(), lp.GetName(), v, fuzzMaxValueLen)
 				}
 				switch lp.GetName() {
 				case "model":
@@ -235,21 +235,21 @@ func gatherState(t testing.TB, e *llmExporter) registryState {
 				case "template":
 					st.tmpls[v] = struct{}{}
 				}
-				idSb225.WriteString("|" + lp.GetName() + "=" + v)
+				idb.WriteString("|" + lp.GetName() + "=" + v)
 			}
-			id += idSb225.String()
+			id := idb.String()
 			var val float64
 			switch mf.GetType() {
 			case dto.MetricType_COUNTER:
 				val = m.GetCounter().GetValue()
 				if math.IsNaN(val) || math.IsInf(val, 0) || val < 0 {
-					t.Fatalf("%s: counter value %v", id, val)
+					tb.Fatalf("%s: counter value %v", id, val)
 				}
 			case dto.MetricType_HISTOGRAM:
 				h := m.GetHistogram()
 				val = float64(h.GetSampleCount())
 				if s := h.GetSampleSum(); math.IsNaN(s) || math.IsInf(s, 0) || s < 0 {
-					t.Fatalf("%s: histogram sum %v", id, s)
+					tb.Fatalf("%s: histogram sum %v", id, s)
 				}
 				switch mf.GetName() {
 				case "llm_request_duration_seconds":
@@ -265,15 +265,15 @@ func gatherState(t testing.TB, e *llmExporter) registryState {
 		}
 	}
 	if len(st.models) > fuzzMaxModels+fuzzReserved {
-		t.Fatalf("%d model values > cap %d + %d reserved: %v", len(st.models), fuzzMaxModels, fuzzReserved, st.models)
+		tb.Fatalf("%d model values > cap %d + %d reserved: %v", len(st.models), fuzzMaxModels, fuzzReserved, st.models)
 	}
 	if len(st.tmpls) > fuzzMaxTemplates+fuzzReserved {
-		t.Fatalf("%d template values > cap %d + %d reserved: %v", len(st.tmpls), fuzzMaxTemplates, fuzzReserved, st.tmpls)
+		tb.Fatalf("%d template values > cap %d + %d reserved: %v", len(st.tmpls), fuzzMaxTemplates, fuzzReserved, st.tmpls)
 	}
 	for v := range st.models {
 		if v == recorder.NoTemplate {
 			// A model is never "none": that string means absent.
-			t.Fatalf("model label %q", v)
+			tb.Fatalf("model label %q", v)
 		}
 	}
 	return st
@@ -282,7 +282,8 @@ func gatherState(t testing.TB, e *llmExporter) registryState {
 // fuzzExporter builds an exporter with the fuzz label bounds. Without
 // defaultPrices it prices from two inline rows instead of the shipped table
 // (ten times cheaper to build: the fresh exporter of every input).
-func fuzzExporter(t testing.TB, defaultPrices bool) *llmExporter {
+func fuzzExporter(tb testing.TB, defaultPrices bool) *llmExporter {
+	tb.Helper()
 	cfg := createDefaultConfig().(*Config)
 	if !defaultPrices {
 		cfg.Pricing.DefaultTable = false
@@ -293,33 +294,33 @@ func fuzzExporter(t testing.TB, defaultPrices bool) *llmExporter {
 	cfg.Labels.MaxValueLength = fuzzMaxValueLen
 	e, err := newLLMExporter(cfg, exportertest.NewNopSettings(metadata.Type))
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	return e
 }
 
 // consumeAndCheck runs td through e and checks the invariants against the
 // state before.
-func consumeAndCheck(t testing.TB, e *llmExporter, before registryState, td ptrace.Traces) registryState {
-	t.Helper()
+func consumeAndCheck(tb testing.TB, e *llmExporter, before registryState, td ptrace.Traces) registryState {
+	tb.Helper()
 	calls, withDur, withTTFT := expectedCalls(td)
 	if err := e.consumeTraces(context.Background(), td); err != nil {
-		t.Fatalf("consumeTraces: %v", err)
+		tb.Fatalf("consumeTraces: %v", err)
 	}
-	after := gatherState(t, e)
+	after := gatherState(tb, e)
 	for id, v := range before.values {
 		if after.values[id] < v {
-			t.Fatalf("%s decreased: %v → %v", id, v, after.values[id])
+			tb.Fatalf("%s decreased: %v → %v", id, v, after.values[id])
 		}
 	}
 	if got := after.requests - before.requests; got != float64(calls) {
-		t.Fatalf("requests_total grew by %v, %d calls", got, calls)
+		tb.Fatalf("requests_total grew by %v, %d calls", got, calls)
 	}
 	if got := after.durCount - before.durCount; got != uint64(withDur) {
-		t.Fatalf("request_duration_seconds count grew by %d, %d calls with a duration", got, withDur)
+		tb.Fatalf("request_duration_seconds count grew by %d, %d calls with a duration", got, withDur)
 	}
 	if got := after.ttfCount - before.ttfCount; got != uint64(withTTFT) {
-		t.Fatalf("time_to_first_token_seconds count grew by %d, %d streamed calls with a TTFT", got, withTTFT)
+		tb.Fatalf("time_to_first_token_seconds count grew by %d, %d streamed calls with a TTFT", got, withTTFT)
 	}
 	return after
 }
@@ -381,10 +382,10 @@ func FuzzConfig(f *testing.F) {
 			return
 		}
 		cfg := createDefaultConfig().(*Config)
-		if err := confmap.NewFromStringMap(m).Unmarshal(cfg); err != nil {
+		if err = confmap.NewFromStringMap(m).Unmarshal(cfg); err != nil {
 			return
 		}
-		if err := confmap.Validate(cfg); err != nil {
+		if err = confmap.Validate(cfg); err != nil {
 			return
 		}
 		e, err := newLLMExporter(cfg, exportertest.NewNopSettings(metadata.Type))

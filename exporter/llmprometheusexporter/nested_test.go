@@ -18,12 +18,12 @@ import (
 )
 
 // genaiFixture reads a golden input of internal/genai (OTLP JSON).
-func genaiFixture(t testing.TB, name string) ptrace.Traces {
-	t.Helper()
+func genaiFixture(tb testing.TB, name string) ptrace.Traces {
+	tb.Helper()
 	raw, err := os.ReadFile(filepath.Join("..", "..", "internal", "genai", "testdata", name))
-	require.NoError(t, err)
+	require.NoError(tb, err)
 	td, err := (&ptrace.JSONUnmarshaler{}).UnmarshalTraces(raw)
-	require.NoError(t, err)
+	require.NoError(tb, err)
 	return td
 }
 
@@ -100,7 +100,7 @@ func TestConsumeTracesNestedCalls(t *testing.T) {
 				if !dedup {
 					requests, spanCount = 2, 2
 				}
-				assert.InDelta(t, requests, sampleValue(t, e, "llm_requests_total", w.model, "none", "success"), 0)
+				assert.InDelta(t, requests, successRequests(t, e, w.model, "none"), 0)
 				count, sum := histogramOf(t, e, "llm_request_duration_seconds", w.model, "none")
 				assert.Equal(t, uint64(spanCount), count)
 				if dedup {
@@ -161,7 +161,7 @@ func TestConsumeTracesNestedAcrossBatches(t *testing.T) {
 		spans.At(i).CopyTo(ors.ScopeSpans().AppendEmpty().Spans().AppendEmpty())
 		require.NoError(t, e.consumeTraces(context.Background(), one))
 	}
-	assert.InDelta(t, 2, sampleValue(t, e, "llm_requests_total", "text-embedding-3-small", "none", "success"), 0)
+	assert.InDelta(t, 2, successRequests(t, e, "text-embedding-3-small", "none"), 0)
 }
 
 // TestConsumeTracesNestedConcurrent consumes batches with nested pairs from
@@ -186,7 +186,7 @@ func TestConsumeTracesNestedConcurrent(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	assert.InDelta(t, workers*batches, sampleValue(t, e, "llm_requests_total", "gpt-4o", "none", "success"), 0)
+	assert.InDelta(t, workers*batches, successRequests(t, e, "gpt-4o", "none"), 0)
 	assert.InDelta(t, 300*workers*batches, familyValue(t, e, "llm_prompt_tokens_total", "gpt-4o"), 0)
-	assert.InDelta(t, workers*batches/2, sampleValue(t, e, "llm_requests_total", "text-embedding-3-small", "none", "success"), 0)
+	assert.InDelta(t, workers*batches/2, successRequests(t, e, "text-embedding-3-small", "none"), 0)
 }

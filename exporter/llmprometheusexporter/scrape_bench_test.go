@@ -32,7 +32,7 @@ func filledExporter(tb testing.TB, models, templates int) *llmExporter {
 	spans := td.ResourceSpans().At(0).ScopeSpans().At(0).Spans()
 	for m := range models {
 		for t := range templates + 1 {
-			for k := 0; k < spans.Len(); k++ {
+			for k := range spans.Len() {
 				spans.At(k).Attributes().PutStr("gen_ai.request.model", fmt.Sprintf("model-%03d", m))
 				spans.At(k).Attributes().PutStr("llm.template", fmt.Sprintf("template-%02d", t))
 			}

@@ -54,23 +54,6 @@ func UsageOf(c *genai.Call) pricing.Usage {
 	}
 }
 
-// Of returns the cost of call by the rule above and where it comes from.
-// memo, when not nil, remembers the last price looked up for the caller (a
-// metric series that sees one model): a call of the same provider and model
-// under the same table is priced without taking the cache's lock. A memo is
-// not safe for concurrent use; the caller guards it. A nil Cache prices
-// nothing: every call without a span cost is Unpriced.
-func (c *Cache) Of(call *genai.Call, memo *Memo) (float64, Source) {
-	if call.HasCost {
-		return call.Cost, Span
-	}
-	price := c.price(call.Provider, call.Model(), memo)
-	if price == nil {
-		return 0, Unpriced
-	}
-	return price.Cost(UsageOf(call)), Table
-}
-
 // MaxCached bounds the (provider, model) pairs a Cache remembers: past it a
 // pair is looked up in the table on each call (a flood of new model names
 // then costs lookups, never memory).
@@ -106,6 +89,23 @@ func NewCache(p *pricing.Pricer) *Cache {
 		return nil
 	}
 	return &Cache{pricer: p, prices: map[key]entry{}}
+}
+
+// Of returns the cost of call by the rule above and where it comes from.
+// memo, when not nil, remembers the last price looked up for the caller (a
+// metric series that sees one model): a call of the same provider and model
+// under the same table is priced without taking the cache's lock. A memo is
+// not safe for concurrent use; the caller guards it. A nil Cache prices
+// nothing: every call without a span cost is Unpriced.
+func (c *Cache) Of(call *genai.Call, memo *Memo) (float64, Source) {
+	if call.HasCost {
+		return call.Cost, Span
+	}
+	price := c.price(call.Provider, call.Model(), memo)
+	if price == nil {
+		return 0, Unpriced
+	}
+	return price.Cost(UsageOf(call)), Table
 }
 
 // Lookup returns the price of model for provider in the current table, nil

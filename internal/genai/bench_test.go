@@ -80,12 +80,13 @@ func realisticBatch(n int) ptrace.Traces {
 		a.PutStr("server.address", "api.openai.com")
 		a.PutInt("server.port", 443)
 		a.PutDouble("gen_ai.request.temperature", 0.2)
-		if i%5 == 1 {
+		switch {
+		case i%5 == 1:
 			a.PutBool("gen_ai.request.stream", true)
 			a.PutDouble("gen_ai.response.time_to_first_chunk", 0.31)
-		} else if i%3 == 0 {
+		case i%3 == 0:
 			a.PutStr("gen_ai.prompt.name", "cart-summary")
-		} else {
+		default:
 			a.PutInt("gen_ai.request.max_tokens", 512)
 		}
 		if i%20 == 7 {

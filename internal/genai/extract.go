@@ -170,7 +170,7 @@ func (e *Extractor) Extract(span ptrace.Span, resource pcommon.Resource, call *C
 	// Without a stream flag, a TTFT attribute, a streaming operation or any
 	// event, the call is not streamed (call.Streamed is already false).
 	if opStreamed || fs.present&(1<<fieldStream|1<<fieldTTFT) != 0 || span.Events().Len() != 0 {
-		streamAndTTFT(span, attrs, &fs, opStreamed, call)
+		streamAndTTFT(span, &fs, opStreamed, call)
 	}
 
 	if isError(span, &fs) {
@@ -293,7 +293,7 @@ func knownProvider(s string) (string, bool) {
 func (e *Extractor) resourceTemplate(resource pcommon.Resource) string {
 	best, bestPrio := "", len(e.templateKeys)
 	for k, v := range resource.Attributes().All() {
-		if len(k) == 0 || e.templateLens>>(len(k)&63)&1 == 0 || e.templateMids>>(k[len(k)>>1]&63)&1 == 0 {
+		if k == "" || e.templateLens>>(len(k)&63)&1 == 0 || e.templateMids>>(k[len(k)>>1]&63)&1 == 0 {
 			continue
 		}
 		for p := 0; p < bestPrio; p++ {
@@ -317,7 +317,7 @@ func (e *Extractor) resourceTemplate(resource pcommon.Resource) string {
 // operation says streamed; a kindTime one minus the span start) › the first
 // chunk event minus the span start; only for streamed calls, and
 // 0 ≤ TTFT ≤ duration.
-func streamAndTTFT(span ptrace.Span, attrs pcommon.Map, fs *foundSet, opStreamed bool, call *Call) {
+func streamAndTTFT(span ptrace.Span, fs *foundSet, opStreamed bool, call *Call) {
 	var streamed, known bool
 	if fs.present&(1<<fieldStream) != 0 {
 		if fs.plain(fieldStream) && fs.v[fieldStream].Bool() { // flag's common case, inlined
@@ -440,7 +440,7 @@ func isError(span ptrace.Span, fs *foundSet) bool {
 	if v := fs.v[f]; fs.plain(f) && v.Type() == pcommon.ValueTypeSlice {
 		sl := v.Slice()
 		for i, n := 0, sl.Len(); i < n; i++ {
-			if e := sl.At(i).Str(); len(e) != 0 && finishLastOrSpace>>(e[len(e)-1]&63)&1 != 0 &&
+			if e := sl.At(i).Str(); e != "" && finishLastOrSpace>>(e[len(e)-1]&63)&1 != 0 &&
 				finishReasonError(trimSpace(e)) != ReasonNone {
 				return true
 			}

@@ -256,7 +256,8 @@ func (fs *foundSet) scan(attrs pcommon.Map, t *keyTable, templateKeys *[]string)
 		}
 		// (a, b) are hashWords(k); d is the word keyEntry keeps as d.
 		b := word(k, n-8)
-		a, d := uint64(0), b
+		var a uint64
+		d := b
 		if n >= 16 {
 			w := k[n-16:]
 			a, d = le64(w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]), word(k, 8)
@@ -450,15 +451,15 @@ func isAbsentString(s string) bool {
 	return false
 }
 
-// get returns the attribute value of field f and the priority of its source.
-// A field read from a JSON string member has no attribute value (see text):
-// get is for fields without kindJSON sources.
-func (fs *foundSet) get(f field) (pcommon.Value, uint8, bool) {
+// get returns the attribute value of field f. A field read from a JSON
+// string member has no attribute value (see text): get is for fields without
+// kindJSON sources.
+func (fs *foundSet) get(f field) (pcommon.Value, bool) {
 	if !fs.has(f) {
-		return pcommon.Value{}, 0, false
+		return pcommon.Value{}, false
 	}
 	f &= maxFields - 1
-	return fs.v[f], fs.prio[f], true
+	return fs.v[f], true
 }
 
 // text returns the JSON member text of field f, if it was read from one; f
@@ -597,7 +598,7 @@ func (q *quickSet) add(s string) {
 
 // mayHave reports whether s may be in the set.
 func (q quickSet) mayHave(s string) bool {
-	return len(s) != 0 && q.lens>>(len(s)&63)&1 != 0 && q.lasts>>(s[len(s)-1]&63)&1 != 0
+	return s != "" && q.lens>>(len(s)&63)&1 != 0 && q.lasts>>(s[len(s)-1]&63)&1 != 0
 }
 
 // byteSet is a set of ASCII bytes (a byte ≥ 0x80 stands for its low 7 bits:

@@ -169,13 +169,14 @@ func (t *keyTable) extra(e *keyEntry) []slot {
 func hashKey(k string, seed, shift uint32) uint32 {
 	n := uint(len(k))
 	var h uint64
-	if n >= 16 {
+	switch {
+	case n >= 16:
 		w := k[n-16:]
 		h = le64(w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]) ^
 			bits.RotateLeft64(le64(w[8], w[9], w[10], w[11], w[12], w[13], w[14], w[15]), 31)
-	} else if n >= minWordKeyLen {
+	case n >= minWordKeyLen:
 		h = word(k, 0) ^ bits.RotateLeft64(word(k, int(n)-8), 31)
-	} else {
+	default:
 		h = uint64(k[n-1])<<8 ^ uint64(k[n-2])<<16 ^ uint64(k[n>>1])<<24
 	}
 	h = (h ^ uint64(n) ^ uint64(seed)<<32) * hashMultiplier

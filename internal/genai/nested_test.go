@@ -26,8 +26,8 @@ type nestSpan struct {
 func nestTrace(t byte) pcommon.TraceID { return pcommon.TraceID{0x7e, 15: t} }
 func nestID(s byte) pcommon.SpanID     { return pcommon.SpanID{0x5b, 7: s} }
 
-func nestBatch(t testing.TB, spans ...nestSpan) ptrace.Traces {
-	t.Helper()
+func nestBatch(tb testing.TB, spans ...nestSpan) ptrace.Traces {
+	tb.Helper()
 	td := ptrace.NewTraces()
 	for _, sp := range spans {
 		for td.ResourceSpans().Len() <= sp.rs {
@@ -46,7 +46,7 @@ func nestBatch(t testing.TB, spans ...nestSpan) ptrace.Traces {
 		}
 		s.SetStartTimestamp(t0)
 		s.SetEndTimestamp(t0 + 1e9)
-		require.NoError(t, s.Attributes().FromRaw(sp.attrs))
+		require.NoError(tb, s.Attributes().FromRaw(sp.attrs))
 	}
 	return td
 }
@@ -71,8 +71,8 @@ func extractBatch(td ptrace.Traces) (calls []Call, names []string) {
 
 // countedAfterNested runs Nested on the counted spans of td and returns the
 // names of the spans still counted.
-func countedAfterNested(t testing.TB, n *Nested, td ptrace.Traces) []string {
-	t.Helper()
+func countedAfterNested(tb testing.TB, n *Nested, td ptrace.Traces) []string {
+	tb.Helper()
 	calls, names := extractBatch(td)
 	found := n.Find(calls)
 	var kept []string
@@ -81,7 +81,7 @@ func countedAfterNested(t testing.TB, n *Nested, td ptrace.Traces) []string {
 			kept = append(kept, names[i])
 		}
 	}
-	require.Len(t, kept, len(calls)-found, "Find's count matches the Dup marks")
+	require.Len(tb, kept, len(calls)-found, "Find's count matches the Dup marks")
 	return kept
 }
 

@@ -270,7 +270,7 @@ func TestContainsFold(t *testing.T) {
 				return true
 			}
 		}
-		return len(p) == 0
+		return p == ""
 	}
 	texts := []string{"", "a", "Rate Limit", "xxRATE_LIMITxx", "rate limi", "ratelimit", "RaTe LiMiT exceeded", "_x_", "a_b", "Error code: 429 - rate limit exceeded"}
 	pats := []string{"", "a", "rate limit", "rate_limit", "ratelimit", "_", "_x", "429", "limit exceeded", "x"}

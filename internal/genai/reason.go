@@ -37,7 +37,7 @@ func reason(span ptrace.Span, fs *foundSet) Reason {
 				if keep(classifyString(rs.classify, s)) {
 					return specific
 				}
-			} else if v, _, ok := fs.get(f); ok && keep(classify(rs.classify, v)) {
+			} else if v, ok := fs.get(f); ok && keep(classify(rs.classify, v)) {
 				return specific
 			}
 		case fromEvent:
@@ -56,7 +56,7 @@ func reason(span ptrace.Span, fs *foundSet) Reason {
 				return specific
 			}
 		case fromFinishReasons:
-			if v, _, ok := fs.get(fieldFinishReasons); ok && keep(classify(rs.classify, v)) {
+			if v, ok := fs.get(fieldFinishReasons); ok && keep(classify(rs.classify, v)) {
 				return specific
 			}
 		}
@@ -78,7 +78,7 @@ func classifyFinish(fs *foundSet) (Reason, bool) {
 	if v := fs.v[f]; fs.plain(f) && v.Type() == pcommon.ValueTypeSlice {
 		return finishSliceReason(v.Slice()), false
 	}
-	if v, _, ok := fs.get(f); ok {
+	if v, ok := fs.get(f); ok {
 		return classify(byFinishReason, v)
 	}
 	return ReasonNone, false
@@ -93,7 +93,7 @@ func finishSliceReason(s pcommon.Slice) Reason {
 		// "length", "tool_calls") are ruled out by it before any work (see
 		// finishLastOrSpace).
 		e := s.At(i).Str()
-		if len(e) == 0 || finishLastOrSpace>>(e[len(e)-1]&63)&1 == 0 {
+		if e == "" || finishLastOrSpace>>(e[len(e)-1]&63)&1 == 0 {
 			continue
 		}
 		if r := finishReasonError(trimSpace(e)); r != ReasonNone {
@@ -283,7 +283,7 @@ func classifyFinishText(s string) (Reason, bool) {
 	if len(s) > maxTextScan {
 		s = s[:maxTextScan]
 	}
-	for len(s) > 0 {
+	for s != "" {
 		// Skip separators, then take one token.
 		i := 0
 		for i < len(s) && !isTokenByte(s[i]) {
@@ -308,7 +308,7 @@ func classifyFinishText(s string) (Reason, bool) {
 func finishReasonError(s string) Reason {
 	// Cutting the prefix keeps the last byte: most reasons ("stop",
 	// "length", "tool_calls") are ruled out before looking for it.
-	if len(s) == 0 || finishQuick.lasts>>(s[len(s)-1]&63)&1 == 0 {
+	if s == "" || finishQuick.lasts>>(s[len(s)-1]&63)&1 == 0 {
 		return ReasonNone
 	}
 	for i := len(s) - 1; i >= 0; i-- {

@@ -12,13 +12,13 @@ import (
 func Spans(td ptrace.Traces) iter.Seq2[pcommon.Resource, ptrace.Span] {
 	return func(yield func(pcommon.Resource, ptrace.Span) bool) {
 		rss := td.ResourceSpans()
-		for i := 0; i < rss.Len(); i++ {
+		for i := range rss.Len() {
 			rs := rss.At(i)
 			res := rs.Resource()
 			sss := rs.ScopeSpans()
-			for j := 0; j < sss.Len(); j++ {
+			for j := range sss.Len() {
 				spans := sss.At(j).Spans()
-				for k := 0; k < spans.Len(); k++ {
+				for k := range spans.Len() {
 					if !yield(res, spans.At(k)) {
 						return
 					}

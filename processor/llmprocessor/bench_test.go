@@ -24,7 +24,7 @@ var benchStart = time.Date(2026, 8, 1, 12, 0, 0, 0, time.UTC)
 func legacyBatch() ptrace.Traces {
 	td := spangen.Batch(benchSpans, benchStart)
 	spans := td.ResourceSpans().At(0).ScopeSpans().At(0).Spans()
-	for i := 0; i < spans.Len(); i++ {
+	for i := range spans.Len() {
 		sp := spans.At(i)
 		a := sp.Attributes()
 		rename(a, "gen_ai.provider.name", "gen_ai.system")
@@ -53,7 +53,7 @@ func rename(a pcommon.Map, from, to string) {
 func contentBatch() ptrace.Traces {
 	td := spangen.Batch(benchSpans, benchStart)
 	spans := td.ResourceSpans().At(0).ScopeSpans().At(0).Spans()
-	for i := 0; i < spans.Len(); i++ {
+	for i := range spans.Len() {
 		sp := spans.At(i)
 		a := sp.Attributes()
 		a.PutStr("gen_ai.input.messages", `[{"role":"user","parts":[{"type":"text","content":"Where is my order 1234?"}]}]`)

@@ -36,24 +36,24 @@ import (
 // events, numeric strings, agent and non-LLM spans, content), the dialect
 // fixtures of internal/genai (they grow with every dialect it learns), and a
 // spangen batch (errors, streamed calls, several models and templates).
-func mixedBatch(t testing.TB) ptrace.Traces {
-	t.Helper()
+func mixedBatch(tb testing.TB) ptrace.Traces {
+	tb.Helper()
 	var files []string
 	for _, tc := range goldenCases {
 		files = append(files, filepath.Join("testdata", tc.name, "input.json"))
 	}
 	fixtures, err := filepath.Glob(filepath.Join("..", "..", "internal", "genai", "testdata", "*.json"))
-	require.NoError(t, err)
+	require.NoError(tb, err)
 	for _, f := range fixtures {
 		if !strings.HasSuffix(f, ".calls.json") {
 			files = append(files, f)
 		}
 	}
-	require.Greater(t, len(files), len(goldenCases), "no fixture found in internal/genai/testdata")
+	require.Greater(tb, len(files), len(goldenCases), "no fixture found in internal/genai/testdata")
 
 	out := ptrace.NewTraces()
 	for _, f := range files {
-		readTraces(t, f).ResourceSpans().MoveAndAppendTo(out.ResourceSpans())
+		readTraces(tb, f).ResourceSpans().MoveAndAppendTo(out.ResourceSpans())
 	}
 	spangen.Batch(100, time.Date(2026, 8, 1, 12, 0, 0, 0, time.UTC)).ResourceSpans().MoveAndAppendTo(out.ResourceSpans())
 	return out
@@ -105,11 +105,11 @@ func TestExtractUnchangedByProcessor(t *testing.T) {
 						// exporter would have computed from the same table.
 						price, ok := table.Lookup(want.Provider, want.Model())
 						if assert.True(t, ok, "span %q got a cost without a price", before.Name()) {
-							assert.Equal(t, price.Cost(pricing.Usage{
+							assert.InDelta(t, price.Cost(pricing.Usage{
 								Input: want.InputTokens, Output: want.OutputTokens,
 								CachedInput: want.CachedInputTokens, CacheWrite: want.CacheCreationInputTokens,
 								Reasoning: want.ReasoningTokens,
-							}), got.Cost, "span %q", before.Name())
+							}), got.Cost, 0, "span %q", before.Name())
 						}
 						priced++
 						got.Cost, got.HasCost = 0, false
@@ -128,11 +128,11 @@ func TestExtractUnchangedByProcessor(t *testing.T) {
 // eachSpanPair calls f for the spans at the same position in a and b (the
 // processor neither adds, removes nor reorders spans). The resource is a's.
 func eachSpanPair(a, b ptrace.Traces, f func(pcommon.Resource, ptrace.Span, ptrace.Span)) {
-	for i := 0; i < a.ResourceSpans().Len(); i++ {
+	for i := range a.ResourceSpans().Len() {
 		ra, rb := a.ResourceSpans().At(i), b.ResourceSpans().At(i)
-		for j := 0; j < ra.ScopeSpans().Len(); j++ {
+		for j := range ra.ScopeSpans().Len() {
 			sa, sb := ra.ScopeSpans().At(j).Spans(), rb.ScopeSpans().At(j).Spans()
-			for k := 0; k < sa.Len(); k++ {
+			for k := range sa.Len() {
 				f(ra.Resource(), sa.At(k), sb.At(k))
 			}
 		}

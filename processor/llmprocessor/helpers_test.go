@@ -17,24 +17,24 @@ import (
 )
 
 // readTraces reads an OTLP JSON file.
-func readTraces(t testing.TB, path string) ptrace.Traces {
-	t.Helper()
+func readTraces(tb testing.TB, path string) ptrace.Traces {
+	tb.Helper()
 	b, err := os.ReadFile(path)
-	require.NoError(t, err)
+	require.NoError(tb, err)
 	td, err := (&ptrace.JSONUnmarshaler{}).UnmarshalTraces(b)
-	require.NoError(t, err, path)
+	require.NoError(tb, err, path)
 	return td
 }
 
 // writeTraces writes td as OTLP JSON, one attribute per line.
-func writeTraces(t testing.TB, path string, td ptrace.Traces) {
-	t.Helper()
+func writeTraces(tb testing.TB, path string, td ptrace.Traces) {
+	tb.Helper()
 	b, err := (&ptrace.JSONMarshaler{}).MarshalTraces(td)
-	require.NoError(t, err)
+	require.NoError(tb, err)
 	var out bytes.Buffer
-	require.NoError(t, formatJSON(&out, b, 0))
+	require.NoError(tb, formatJSON(&out, b, 0))
 	out.WriteByte('\n')
-	require.NoError(t, os.WriteFile(path, out.Bytes(), 0o600))
+	require.NoError(tb, os.WriteFile(path, out.Bytes(), 0o600))
 }
 
 // formatJSON writes raw indented, keeping key order; any object or array
@@ -91,23 +91,23 @@ func formatJSON(out *bytes.Buffer, raw []byte, depth int) error {
 }
 
 // newTestProcessor builds the processor through its factory, feeding a sink.
-func newTestProcessor(t testing.TB, cfg *Config, set processor.Settings) (processor.Traces, *consumertest.TracesSink) {
-	t.Helper()
+func newTestProcessor(tb testing.TB, cfg *Config, set processor.Settings) (processor.Traces, *consumertest.TracesSink) {
+	tb.Helper()
 	sink := new(consumertest.TracesSink)
 	p, err := NewFactory().CreateTraces(context.Background(), set, cfg, sink)
-	require.NoError(t, err)
-	require.NoError(t, p.Start(context.Background(), nil))
-	t.Cleanup(func() { require.NoError(t, p.Shutdown(context.Background())) })
+	require.NoError(tb, err)
+	require.NoError(tb, p.Start(context.Background(), nil))
+	tb.Cleanup(func() { require.NoError(tb, p.Shutdown(context.Background())) })
 	return p, sink
 }
 
 // process runs td (a copy) through a processor with cfg and returns the output.
-func process(t testing.TB, cfg *Config, td ptrace.Traces) ptrace.Traces {
-	t.Helper()
-	p, sink := newTestProcessor(t, cfg, processortest.NewNopSettings(metadata.Type))
+func process(tb testing.TB, cfg *Config, td ptrace.Traces) ptrace.Traces {
+	tb.Helper()
+	p, sink := newTestProcessor(tb, cfg, processortest.NewNopSettings(metadata.Type))
 	in := ptrace.NewTraces()
 	td.CopyTo(in)
-	require.NoError(t, p.ConsumeTraces(context.Background(), in))
-	require.Len(t, sink.AllTraces(), 1)
+	require.NoError(tb, p.ConsumeTraces(context.Background(), in))
+	require.Len(tb, sink.AllTraces(), 1)
 	return sink.AllTraces()[0]
 }

@@ -101,7 +101,7 @@ func npmCI(ctx context.Context, t *testing.T, dir string) {
 	if err := cmd.Run(); err != nil {
 		t.Fatalf("npm ci in %s: %v\n%s", dir, err, out.Bytes())
 	}
-	if err := os.WriteFile(stamp, []byte(want+"\n"), 0o644); err != nil {
+	if err := os.WriteFile(stamp, []byte(want+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("npm ci in %s took %s", dir, time.Since(started).Round(100*time.Millisecond))

@@ -98,7 +98,7 @@ func TestDashboardQueries(t *testing.T) {
 		name := fmt.Sprintf("%s / %s [%s]", q.Row, q.Panel, q.RefID)
 		var n int
 		poll(t, 45*time.Second, 250*time.Millisecond, "data for "+name, func() (bool, error) {
-			_, res, err := prom.query(ctx, q.Expr, time.Now().UnixMilli())
+			res, err := prom.query(ctx, q.Expr, time.Now().UnixMilli())
 			n = len(res)
 			return n > 0, err
 		})

@@ -145,9 +145,9 @@ func (p *process) dumpLog(t *testing.T) {
 		t.Logf("%s log: %v", p.name, err)
 		return
 	}
-	const max = 64 << 10
-	if len(data) > max {
-		data = append([]byte("…\n"), data[len(data)-max:]...)
+	const maxLog = 64 << 10
+	if len(data) > maxLog {
+		data = append([]byte("…\n"), data[len(data)-maxLog:]...)
 	}
 	t.Logf("---- %s log (%s) ----\n%s", p.name, p.logPath, data)
 }

@@ -136,35 +136,36 @@ type promResponse struct {
 	} `json:"data"`
 }
 
-// query runs an instant query at evalMs (milliseconds since the epoch).
-func (p *promServer) query(ctx context.Context, q string, evalMs int64) (string, []promSample, error) {
+// query runs an instant query at evalMs (milliseconds since the epoch): the
+// samples of a vector or matrix result, or the one value of a scalar result.
+func (p *promServer) query(ctx context.Context, q string, evalMs int64) ([]promSample, error) {
 	u := fmt.Sprintf("http://127.0.0.1:%d/api/v1/query?query=%s&time=%s",
 		p.port, url.QueryEscape(q), msToAPITime(evalMs))
 	body, _, err := get(ctx, u, "application/json")
 	if err != nil {
-		return "", nil, err
+		return nil, err
 	}
 	var resp promResponse
 	if err := json.Unmarshal(body, &resp); err != nil {
-		return "", nil, fmt.Errorf("%s: %w: %s", q, err, body)
+		return nil, fmt.Errorf("%s: %w: %s", q, err, body)
 	}
 	if resp.Status != "success" {
-		return "", nil, fmt.Errorf("%s: %s: %s", q, resp.ErrorType, resp.Error)
+		return nil, fmt.Errorf("%s: %s: %s", q, resp.ErrorType, resp.Error)
 	}
 	var out []promSample
 	switch resp.Data.ResultType {
 	case "vector", "matrix":
 		if err := json.Unmarshal(resp.Data.Result, &out); err != nil {
-			return "", nil, fmt.Errorf("%s: %w", q, err)
+			return nil, fmt.Errorf("%s: %w", q, err)
 		}
 	case "scalar":
 		var v [2]any
 		if err := json.Unmarshal(resp.Data.Result, &v); err != nil {
-			return "", nil, fmt.Errorf("%s: %w", q, err)
+			return nil, fmt.Errorf("%s: %w", q, err)
 		}
 		out = []promSample{{Value: v}}
 	}
-	return resp.Data.ResultType, out, nil
+	return out, nil
 }
 
 func msToAPITime(ms int64) string { return fmt.Sprintf("%d.%03d", ms/1000, ms%1000) }
@@ -186,7 +187,7 @@ func pointMs(p [2]any) (int64, float64, error) {
 // lastScrapeMs returns the timestamp of the latest stored scrape of the collector
 // (the `up` sample), or 0 if there is none yet or it failed.
 func (p *promServer) lastScrapeMs(ctx context.Context) (int64, error) {
-	_, res, err := p.query(ctx, fmt.Sprintf(`up{job=%q}[5s]`, promJob), time.Now().UnixMilli())
+	res, err := p.query(ctx, fmt.Sprintf(`up{job=%q}[5s]`, promJob), time.Now().UnixMilli())
 	if err != nil || len(res) == 0 || len(res[0].Values) == 0 {
 		return 0, err
 	}
@@ -264,7 +265,7 @@ func TestPrometheusQueries(t *testing.T) {
 		"llm_requests_total", "llm_prompt_tokens_total", "llm_completion_tokens_total",
 		"llm_errors_total", "llm_request_duration_seconds_bucket", "llm_time_to_first_token_seconds_bucket",
 	} {
-		_, res, err := prom.query(ctx, sel+"["+promRange+"]", evalMs)
+		res, err := prom.query(ctx, sel+"["+promRange+"]", evalMs)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -277,10 +278,10 @@ func TestPrometheusQueries(t *testing.T) {
 				continue
 			}
 			_, first, _ := pointMs(s.Values[0])
-			lastTs, _, _ := pointMs(s.Values[len(s.Values)-1])
-			if first != 0 || lastTs != evalMs {
+			lastTS, _, _ := pointMs(s.Values[len(s.Values)-1])
+			if first != 0 || lastTS != evalMs {
 				t.Errorf("%s%v: first sample %v (want 0, the created-timestamp sample), last at %d (want %d): %v",
-					sel, s.Metric, first, lastTs, evalMs, s.Values)
+					sel, s.Metric, first, lastTS, evalMs, s.Values)
 			}
 		}
 	}
@@ -361,7 +362,7 @@ func TestPrometheusQueries(t *testing.T) {
 		{"native histograms: request rate by model", `histogram_count(sum by (model) (rate(llm_request_duration_seconds[1m])))`, "model", requestRate, exact},
 	}
 	for _, q := range queries {
-		_, res, err := prom.query(ctx, q.q, evalMs)
+		res, err := prom.query(ctx, q.q, evalMs)
 		if err != nil {
 			t.Errorf("%s: %v", q.name, err)
 			continue

@@ -34,7 +34,7 @@ const protocolJobConfig = `
 // lastJobScrapeMs returns the timestamp of the latest successful scrape of job
 // (its `up` sample), 0 if there is none yet; a failed scrape is an error.
 func (p *promServer) lastJobScrapeMs(ctx context.Context, job string) (int64, error) {
-	_, res, err := p.query(ctx, fmt.Sprintf(`up{job=%q}[5s]`, job), time.Now().UnixMilli())
+	res, err := p.query(ctx, fmt.Sprintf(`up{job=%q}[5s]`, job), time.Now().UnixMilli())
 	if err != nil || len(res) == 0 || len(res[0].Values) == 0 {
 		return 0, err
 	}
@@ -58,13 +58,12 @@ func TestPrometheusScrapeProtocols(t *testing.T) {
 	defer cancel()
 
 	c := startCollector(t)
-	config := "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n  evaluation_interval: 1s\nscrape_configs:"
-	var configSb61 strings.Builder
+	var config strings.Builder
+	config.WriteString("global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n  evaluation_interval: 1s\nscrape_configs:")
 	for _, sp := range scrapeProtocols {
-		configSb61.WriteString(fmt.Sprintf(protocolJobConfig, sp.job, sp.protocol, c.metricsPort))
+		fmt.Fprintf(&config, protocolJobConfig, sp.job, sp.protocol, c.metricsPort)
 	}
-	config += configSb61.String()
-	prom := startPrometheusWithConfig(t, config)
+	prom := startPrometheusWithConfig(t, config.String())
 
 	sendGRPC(ctx, t, c.grpcPort, buildTraces(0, time.Now().Add(-10*time.Minute)))
 	sentMs := time.Now().UnixMilli()
@@ -115,7 +114,7 @@ func TestPrometheusScrapeProtocols(t *testing.T) {
 				}{"histogram_count(sum(llm_request_duration_seconds" + sel + "))", total})
 			}
 			for _, q := range queries {
-				_, res, err := prom.query(ctx, q.q, evalMs)
+				res, err := prom.query(ctx, q.q, evalMs)
 				if err != nil {
 					t.Errorf("%s: %v", q.q, err)
 					continue

@@ -523,7 +523,7 @@ func TestSecureConfig(t *testing.T) {
 		}
 		poll(t, 30*time.Second, 250*time.Millisecond, "Prometheus scrapes over TLS with the token", func() (bool, error) {
 			for q, w := range want {
-				_, res, err := prom.query(ctx, q, time.Now().UnixMilli())
+				res, err := prom.query(ctx, q, time.Now().UnixMilli())
 				if err != nil {
 					return false, err
 				}

@@ -29,7 +29,7 @@ const (
 
 // releaseHeading is a released section: "## v" and a version without
 // pre-release or build suffix (the Unreleased section has its own heading).
-var releaseHeading = regexp.MustCompile(`^v(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$`)
+var releaseHeading = regexp.MustCompile(`^v(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$`)
 
 // newestRelease returns the version of the first release section of a
 // changelog, which must come right after its "## Unreleased" section.

@@ -273,7 +273,8 @@ func (b *builder) histogram(labels []*dto.LabelPair, h *histogram) *dto.Metric {
 
 	bounds := h.shape.bounds
 	// The +Inf bucket is implied by the count unless it carries an exemplar.
-	infEx := h.exemplars != nil && h.exemplars[len(bounds)].ok
+	// h.exemplars is nil or has one slot per bucket, +Inf included.
+	infEx := len(h.exemplars) > len(bounds) && h.exemplars[len(bounds)].ok
 	n := len(bounds)
 	if infEx {
 		n++
@@ -287,7 +288,7 @@ func (b *builder) histogram(labels []*dto.LabelPair, h *histogram) *dto.Metric {
 		cums[i] = cum
 		bk := &bks[i]
 		bk.CumulativeCount, bk.UpperBound = &cums[i], &bounds[i]
-		if h.exemplars != nil && h.exemplars[i].ok {
+		if i < len(h.exemplars) && h.exemplars[i].ok {
 			bk.Exemplar = b.exemplar(&h.exemplars[i])
 		}
 		out.Bucket[i] = bk

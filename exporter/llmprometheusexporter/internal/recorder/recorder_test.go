@@ -39,9 +39,10 @@ func testSettings() Settings {
 	}
 }
 
-func newTestRecorder(t testing.TB, set Settings) (*Recorder, prometheus.Gatherer) {
+func newTestRecorder(tb testing.TB, set Settings) (*Recorder, prometheus.Gatherer) {
+	tb.Helper()
 	r, err := New(set)
-	require.NoError(t, err)
+	require.NoError(tb, err)
 	return r, r
 }
 
