@@ -47,7 +47,7 @@ COMPONENT_DIRS = $(sort $(dir $(shell find $(CURDIR) -name metadata.yaml \
 
 E2E_TIMEOUT ?= 15m
 
-.PHONY: build run tools generate generate-check lint lint-go tidy-check unit e2e test bench bench-long bench-stock bench-throughput bench-soak bench-spanbomb clean dashboards dashboards-test rules-test
+.PHONY: build run tools generate generate-check lint lint-go tidy-check license-check unit e2e test bench bench-long bench-stock bench-throughput bench-soak bench-spanbomb clean dashboards dashboards-test rules-test
 
 ## build: generate and compile _build/otelcol-llm with ocb from builder-config.yaml.
 build: $(BUILDER)
@@ -115,7 +115,7 @@ generate-check: $(MDATAGEN)
 ## files included (build tag e2e), then tidy-check. Every module is checked
 ## before it fails; `golangci-lint run --fix` and `golangci-lint fmt`, run in
 ## a module, fix what can be fixed automatically.
-lint: lint-go tidy-check
+lint: lint-go tidy-check license-check
 
 ## lint-go: golangci-lint on each module of MODULES that has Go packages.
 lint-go: $(GOLANGCI_LINT)
@@ -141,6 +141,11 @@ tidy-check:
 		exit 1; \
 	fi; \
 	echo "tidy-check: go.mod and go.sum of $(MODULES) are tidy"
+
+## license-check: every Go file (generated ones aside) starts with the
+## Copyright / SPDX-License-Identifier header (tools/spdx.sh adds it).
+license-check:
+	$(CURDIR)/tools/spdx.sh -check
 
 ## unit: unit tests with the race detector.
 unit:

@@ -1,3 +1,6 @@
+// Copyright The otelcol-llm Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // Package dashboards defines the otelcol-llm Grafana dashboards as Go data,
 // builds them with the Grafana foundation SDK and lists their PromQL queries.
 //

@@ -1,3 +1,6 @@
+// Copyright The otelcol-llm Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // Package pricing holds the model price tables of otelcol-llm: the shipped
 // default table (default.yaml), user tables and inline rows, how a row matches
 // a model, and what a call costs.

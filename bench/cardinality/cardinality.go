@@ -1,3 +1,6 @@
+// Copyright The otelcol-llm Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // Package cardinality runs the cardinality attack on the llm_prometheus
 // exporter: it first fills every allowed (model, template) pair, then sends
 // spans carrying N distinct new model values and N distinct new template

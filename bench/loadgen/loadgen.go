@@ -1,3 +1,6 @@
+// Copyright The otelcol-llm Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // Package loadgen sends OTLP/gRPC trace exports to a collector on the loopback
 // interface: one pre-built spangen batch, marshaled once, from N workers (one
 // gRPC connection each) for a bounded duration after a warm-up, optionally

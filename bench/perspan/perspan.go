@@ -1,3 +1,6 @@
+// Copyright The otelcol-llm Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // Package perspan builds the two sides of the per-span cost benchmark: our
 // llm_prometheus exporter (through its public factory, default config) and
 // contrib's spanmetrics connector configured with the closest equivalent

@@ -1,3 +1,6 @@
+// Copyright The otelcol-llm Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // Package throughput measures whole collectors as subprocesses fed over
 // OTLP/gRPC by package loadgen (issue 5, item 2): (a) otelcol-llm with otlp →
 // llm_prometheus, (b) the same binary with otlp → debug (basic, sampled down

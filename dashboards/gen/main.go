@@ -1,3 +1,6 @@
+// Copyright The otelcol-llm Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // Command gen writes the otelcol-llm Grafana dashboard and the list of its
 // queries: `make dashboards`, or `go run ./gen` in dashboards/.
 //

@@ -1,3 +1,6 @@
+// Copyright The otelcol-llm Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // Package batch extracts the LLM calls of a batch of spans, with the
 // nested-call rule (genai.Nested) when asked: the one path the llm_prometheus
 // exporter and the llm processor share.

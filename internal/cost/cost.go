@@ -1,3 +1,6 @@
+// Copyright The otelcol-llm Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // Package cost is the one cost rule of otelcol-llm and the price cache it
 // reads, shared by the llm_prometheus exporter and the llm processor (and any
 // later component that needs a call's cost).

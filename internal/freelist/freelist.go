@@ -1,3 +1,6 @@
+// Copyright The otelcol-llm Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // Package freelist keeps a few reusable values for concurrent callers.
 package freelist // import "github.com/otelcol-llm/otelcol-llm/internal/freelist"
 

@@ -1,3 +1,6 @@
+// Copyright The otelcol-llm Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // Package genai turns one span (and its resource) into one canonical Call.
 // It is the only package that knows how instrumentation libraries write LLM
 // calls; every dialect is described as data (ordered attribute sources) in

@@ -1,3 +1,6 @@
+// Copyright The otelcol-llm Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // Package llmconfig is the configuration block the llm_prometheus exporter
 // and the llm processor share: how calls are read from spans
 // (template_attributes), counted once when nested (deduplicate_nested_calls)

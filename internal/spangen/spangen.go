@@ -1,3 +1,6 @@
+// Copyright The otelcol-llm Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // Package spangen builds realistic batches of GenAI spans for benchmarks and
 // load tests: several models and templates, 10% errors, 30% streamed calls
 // with a time to first chunk, token counts and the everyday attributes real

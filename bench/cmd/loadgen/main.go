@@ -1,3 +1,6 @@
+// Copyright The otelcol-llm Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // Command loadgen sends a pre-built spangen batch over OTLP/gRPC to a collector
 // on the loopback interface and prints what was accepted (see package loadgen).
 //

@@ -1,3 +1,6 @@
+// Copyright The otelcol-llm Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // Command report runs the short side-by-side benchmarks and writes
 // BENCHMARKS.md: per-span cost of llm_prometheus vs contrib spanmetrics, the
 // cardinality attack, and what bench/results/ holds: the long attack, the

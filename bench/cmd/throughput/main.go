@@ -1,3 +1,6 @@
+// Copyright The otelcol-llm Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // Command throughput runs the whole-collector throughput comparison (issue 5,
 // item 2) and saves it to results/throughput.json, or, with -soak, runs the
 // soak of (a) and saves it to results/soak.json. cmd/report renders both in

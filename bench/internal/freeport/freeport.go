@@ -1,3 +1,6 @@
+// Copyright The otelcol-llm Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // Package freeport picks a free TCP port on the loopback interface.
 package freeport
 

@@ -1,3 +1,6 @@
+// Copyright The otelcol-llm Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // Package results holds the files of bench/results/: what was measured, where
 // and by which command. cmd/report renders them in BENCHMARKS.md.
 package results

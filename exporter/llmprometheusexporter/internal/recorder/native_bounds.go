@@ -1,3 +1,6 @@
+// Copyright The otelcol-llm Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // Code copied from github.com/prometheus/client_golang v1.24.1
 // (prometheus/histogram.go, nativeHistogramBounds), Copyright 2015 The
 // Prometheus Authors, Apache License 2.0. The exact float64 values matter:

@@ -1,3 +1,6 @@
+// Copyright The otelcol-llm Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // Package enrich writes a canonical genai.Call back onto its span as
 // attributes under the latest GenAI semantic convention names.
 package enrich // import "github.com/otelcol-llm/otelcol-llm/processor/llmprocessor/internal/enrich"

@@ -1,3 +1,6 @@
+// Copyright The otelcol-llm Authors
+// SPDX-License-Identifier: Apache-2.0
+
 // Package redact removes prompt and completion content from spans. What is
 // content is internal/genai's knowledge (genai.ContentMatcher,
 // genai.IsContentEvent); this package only removes it.
