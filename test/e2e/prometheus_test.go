@@ -188,9 +188,15 @@ func pointMs(p [2]any) (int64, float64, error) {
 }
 
 // lastScrapeMs returns the timestamp of the latest stored scrape of the collector
-// (the `up` sample), or 0 if there is none yet or it failed.
+// (the `up` sample of promJob), or 0 if there is none yet; a failed scrape is an error.
 func (p *promServer) lastScrapeMs(ctx context.Context) (int64, error) {
-	res, err := p.query(ctx, fmt.Sprintf(`up{job=%q}[5s]`, promJob), time.Now().UnixMilli())
+	return p.lastJobScrapeMs(ctx, promJob)
+}
+
+// lastJobScrapeMs returns the timestamp of the latest successful scrape of job
+// (its `up` sample), 0 if there is none yet; a failed scrape is an error.
+func (p *promServer) lastJobScrapeMs(ctx context.Context, job string) (int64, error) {
+	res, err := p.query(ctx, fmt.Sprintf(`up{job=%q}[5s]`, job), time.Now().UnixMilli())
 	if err != nil || len(res) == 0 || len(res[0].Values) == 0 {
 		return 0, err
 	}
@@ -199,7 +205,7 @@ func (p *promServer) lastScrapeMs(ctx context.Context) (int64, error) {
 		return 0, err
 	}
 	if v != 1 {
-		return 0, fmt.Errorf("last scrape of the collector failed (up=%v at %d)", v, ts)
+		return 0, fmt.Errorf("job %s: last scrape failed (up=%v at %d)", job, v, ts)
 	}
 	return ts, nil
 }

@@ -34,23 +34,6 @@ const protocolJobConfig = `
       - targets: ["127.0.0.1:%d"]
 `
 
-// lastJobScrapeMs returns the timestamp of the latest successful scrape of job
-// (its `up` sample), 0 if there is none yet; a failed scrape is an error.
-func (p *promServer) lastJobScrapeMs(ctx context.Context, job string) (int64, error) {
-	res, err := p.query(ctx, fmt.Sprintf(`up{job=%q}[5s]`, job), time.Now().UnixMilli())
-	if err != nil || len(res) == 0 || len(res[0].Values) == 0 {
-		return 0, err
-	}
-	ts, v, err := pointMs(res[0].Values[len(res[0].Values)-1])
-	if err != nil {
-		return 0, err
-	}
-	if v != 1 {
-		return 0, fmt.Errorf("job %s: last scrape failed (up=%v at %d)", job, v, ts)
-	}
-	return ts, nil
-}
-
 // TestPrometheusScrapeProtocols: a real Prometheus ingests /metrics in each of
 // its three scrape protocols (protobuf with native histograms, OpenMetrics
 // 1.0, text 0.0.4), gzip-compressed, and every job stores the scenario's
