@@ -13,6 +13,8 @@ import (
 
 	"go.opentelemetry.io/collector/pdata/ptrace/ptraceotlp"
 	"google.golang.org/grpc"
+
+	"github.com/otelcol-llm/otelcol-llm/bench/internal/freeport"
 )
 
 // server is an OTLP trace receiver that counts spans and rejects `reject`
@@ -36,7 +38,11 @@ func (s *server) Export(_ context.Context, req ptraceotlp.ExportRequest) (ptrace
 
 func start(t *testing.T, s *server) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, err := freeport.Addr()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}

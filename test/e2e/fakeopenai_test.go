@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -89,10 +88,7 @@ func fakeResponseModel(requested string) string {
 // startFakeOpenAI starts the server on a free loopback port; t.Cleanup stops it.
 func startFakeOpenAI(t *testing.T) *fakeOpenAI {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	l := listenLow(t)
 	f := &fakeOpenAI{url: fmt.Sprintf("http://%s/v1", l.Addr())}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/chat/completions", f.chat)

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -56,18 +57,41 @@ func prebuilt(t *testing.T, env, rel, makeTarget string) string {
 	return path
 }
 
-// freePorts returns n distinct free TCP ports on 127.0.0.1. The listeners are
-// closed before returning; another process could take a port in between, which
-// the start-up checks then report as a clear bind error.
+// Listener ports are taken from [lowPortMin, lowPortMax): below the kernel's
+// ephemeral range (ip_local_port_range starts at 32768), which other clients on
+// the machine use for their outgoing connections. A port from 127.0.0.1:0 lies in
+// that range and can be held by one of them by the time a child process binds it.
+const (
+	lowPortMin = 20000
+	lowPortMax = 32768
+)
+
+// listenLow listens on a free loopback port below 32768, trying random ports
+// (a bounded number of times: a port in use is skipped).
+func listenLow(t *testing.T) net.Listener {
+	t.Helper()
+	var lastErr error
+	for range 200 {
+		port := lowPortMin + rand.IntN(lowPortMax-lowPortMin)
+		l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+		if err == nil {
+			return l
+		}
+		lastErr = err
+	}
+	t.Fatalf("no free loopback port in [%d, %d) after 200 tries: %v", lowPortMin, lowPortMax, lastErr)
+	return nil
+}
+
+// freePorts returns n distinct free TCP ports on 127.0.0.1, below 32768. The
+// listeners are closed before returning; another process could take a port in
+// between, which the start-up checks then report as a clear bind error.
 func freePorts(t *testing.T, n int) []int {
 	t.Helper()
 	ports := make([]int, 0, n)
 	var ls []net.Listener
 	for range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
+		l := listenLow(t)
 		ls = append(ls, l)
 		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
 	}

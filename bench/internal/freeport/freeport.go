@@ -1,17 +1,34 @@
 // Copyright The otelcol-llm Authors
 // SPDX-License-Identifier: Apache-2.0
 
-// Package freeport picks a free TCP port on the loopback interface.
+// Package freeport picks a free TCP port on the loopback interface, below the
+// kernel's ephemeral range (32768 and up), which other clients on the machine
+// use for their outgoing connections.
 package freeport
 
-import "net"
+import (
+	"fmt"
+	"math/rand/v2"
+	"net"
+)
 
-// Addr returns "127.0.0.1:PORT" for a port that was free a moment ago.
+const (
+	minPort = 20000
+	maxPort = 32768
+)
+
+// Addr returns "127.0.0.1:PORT" for a port below 32768 that was free a moment
+// ago (random ports are tried, at most 200 times).
 func Addr() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
+	var lastErr error
+	for range 200 {
+		addr := fmt.Sprintf("127.0.0.1:%d", minPort+rand.IntN(maxPort-minPort))
+		ln, err := net.Listen("tcp", addr)
+		if err == nil {
+			_ = ln.Close()
+			return addr, nil
+		}
+		lastErr = err
 	}
-	defer ln.Close()
-	return ln.Addr().String(), nil
+	return "", fmt.Errorf("no free loopback port in [%d, %d): %w", minPort, maxPort, lastErr)
 }
