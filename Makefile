@@ -2,7 +2,10 @@
 #
 #   make build     ocb-built collector in _build/otelcol-llm
 #   make run       build, then run it with config/otelcol.yaml
-#   make test      everything CI runs: lint, generate-check, unit, e2e
+#   make test      everything CI runs: lint, generate-check, unit, e2e, image-test
+#   make image     container image otelcol-llm:<version> and :latest (Dockerfile, FROM scratch)
+#   make image-test  build the image, run it, send OTLP, check /metrics (starts a
+#                  private dockerd if no engine answers: tools/container-engine.sh)
 #   make bench     the Go benchmarks and BENCHMARKS.md (bench/)
 #   make bench-throughput / bench-soak / bench-spanbomb   whole-collector runs (bench/results/), then make bench
 #
@@ -47,7 +50,23 @@ COMPONENT_DIRS = $(sort $(dir $(shell find $(CURDIR) -name metadata.yaml \
 
 E2E_TIMEOUT ?= 15m
 
-.PHONY: build run tools generate generate-check lint lint-go tidy-check license-check unit e2e test bench bench-long bench-stock bench-throughput bench-soak bench-spanbomb clean dashboards dashboards-test rules-test
+# The container image (make image): otelcol-llm:<dist.version of
+# builder-config.yaml> and otelcol-llm:latest. IMAGE_NAME may name a registry
+# repository (make image IMAGE_NAME=registry.example.com/team/otelcol-llm).
+DIST_VERSION := $(shell awk '/^dist:/ {d = 1; next} /^[^ \t#]/ {d = 0} d && $$1 == "version:" {print $$2}' $(CURDIR)/builder-config.yaml)
+IMAGE_NAME ?= otelcol-llm
+IMAGE := $(IMAGE_NAME):$(DIST_VERSION)
+# org.opencontainers.image.source: the repository of the module path in go.mod.
+IMAGE_SOURCE := https://$(shell awk '$$1 == "module" {print $$2; exit}' $(CURDIR)/go.mod)
+# The image's file tree is staged here (the whole docker build context, see .dockerignore).
+IMAGE_ROOTFS := $(BUILD_DIR)/image/rootfs
+# The CA bundle copied into the image (Debian's ca-certificates package).
+CA_BUNDLE ?= /etc/ssl/certs/ca-certificates.crt
+DOCKER ?= docker
+CONTAINER_ENGINE := $(CURDIR)/tools/container-engine.sh
+IMAGE_TEST_TIMEOUT ?= 10m
+
+.PHONY: build run tools generate generate-check lint lint-go tidy-check license-check unit e2e image image-test image-e2e test bench bench-long bench-stock bench-throughput bench-soak bench-spanbomb clean dashboards dashboards-test rules-test
 
 ## build: generate and compile _build/otelcol-llm with ocb from builder-config.yaml.
 build: $(BUILDER)
@@ -156,7 +175,64 @@ unit:
 ## `npm ci --no-audit --no-fund` there itself when node_modules is not up to date.
 e2e: build tools
 	cd $(CURDIR) && OTELCOL_LLM_BINARY=$(OTELCOL) PROMETHEUS_BINARY=$(PROMETHEUS) \
-		$(GO) test -tags e2e -count=1 -v -timeout $(E2E_TIMEOUT) ./test/e2e/...
+		$(GO) test -tags e2e -count=1 -v -timeout $(E2E_TIMEOUT) -skip '^TestImage$$' ./test/e2e/...
+
+## image: the container image $(IMAGE_NAME):<version> and $(IMAGE_NAME):latest
+## (Dockerfile: FROM scratch, nothing pulled) from the binary of `make build`.
+## Stages the image's files in _build/image/rootfs (the binary, config/container.yaml
+## as /etc/otelcol-llm/config.yaml, the host's CA bundle, /etc/passwd and
+## /etc/group with otelcol-llm 10001:10001, /tmp), then runs docker build with the
+## OCI labels (version, revision, created, source). Uses the engine `docker info`
+## reaches; if none answers, tools/container-engine.sh starts a private dockerd
+## for the build (installing Debian docker.io if needed, as root) and stops it.
+image: build
+	rm -rf $(IMAGE_ROOTFS)
+	install -d -m 0755 $(IMAGE_ROOTFS)/etc/otelcol-llm $(IMAGE_ROOTFS)/etc/ssl/certs
+	install -d -m 1777 $(IMAGE_ROOTFS)/tmp
+	install -m 0755 $(OTELCOL) $(IMAGE_ROOTFS)/otelcol-llm
+	install -m 0644 $(CURDIR)/config/container.yaml $(IMAGE_ROOTFS)/etc/otelcol-llm/config.yaml
+	if [ ! -s $(CA_BUNDLE) ]; then \
+		echo "$(CA_BUNDLE) is missing: apt-get install ca-certificates" >&2; \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ca-certificates; \
+	fi
+	install -m 0644 $(CA_BUNDLE) $(IMAGE_ROOTFS)/etc/ssl/certs/ca-certificates.crt
+	printf '%s\n' 'root:x:0:0:root:/root:/sbin/nologin' \
+		'otelcol-llm:x:10001:10001:otelcol-llm:/nonexistent:/sbin/nologin' > $(IMAGE_ROOTFS)/etc/passwd
+	printf '%s\n' 'root:x:0:' 'otelcol-llm:x:10001:' > $(IMAGE_ROOTFS)/etc/group
+	chmod 0644 $(IMAGE_ROOTFS)/etc/passwd $(IMAGE_ROOTFS)/etc/group
+	cd $(CURDIR) && revision=unknown; \
+	if head=$$(git rev-parse HEAD 2>/dev/null); then \
+		revision=$$head; git diff --quiet HEAD -- || revision="$$head-dirty"; \
+	fi; \
+	$(CONTAINER_ENGINE) run $(DOCKER) build --file Dockerfile \
+		--build-arg VERSION=$(DIST_VERSION) \
+		--build-arg REVISION="$$revision" \
+		--build-arg CREATED="$$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
+		--build-arg SOURCE=$(IMAGE_SOURCE) \
+		--tag $(IMAGE) --tag $(IMAGE_NAME):latest .
+
+## image-test: make image, then test/e2e's TestImage runs the image: --version,
+## labels, files and user, the default config, and the pipeline on free loopback
+## ports below 32768 (docker run --network host): OTLP in, exact llm_* values on
+## /metrics. If no engine answers it starts a private dockerd (tools/container-engine.sh)
+## and stops it at the end; the test skips, loudly, only when no engine can be
+## had at all (not root and none running).
+image-test:
+	@skipfile=$$(mktemp); trap 'rm -f "$$skipfile"' EXIT; status=0; \
+	CONTAINER_ENGINE_SKIP_FILE=$$skipfile $(CONTAINER_ENGINE) run $(MAKE) --no-print-directory image-e2e || status=$$?; \
+	if [ $$status -eq 77 ]; then \
+		cd $(CURDIR) && OTELCOL_LLM_IMAGE_SKIP="$$(cat "$$skipfile")" \
+			$(GO) test -tags e2e -count=1 -v -run '^TestImage$$' ./test/e2e/; \
+	else \
+		exit $$status; \
+	fi
+
+# image-e2e: the image test against the engine `docker info` reaches (make
+# image-test provides one). Dangling images of earlier builds are removed.
+image-e2e: image
+	cd $(CURDIR) && OTELCOL_LLM_IMAGE=$(IMAGE) OTELCOL_LLM_BINARY=$(OTELCOL) OTELCOL_LLM_CA_BUNDLE=$(CA_BUNDLE) DOCKER=$(DOCKER) \
+		$(GO) test -tags e2e -count=1 -v -timeout $(IMAGE_TEST_TIMEOUT) -run '^TestImage$$' ./test/e2e/
+	$(DOCKER) image prune --force --filter label=org.opencontainers.image.title=otelcol-llm
 
 ## dashboards: regenerate dashboards/llm-overview.json and dashboards/queries.json
 ## (dashboards/ is its own Go module: it needs Prometheus' PromQL parser, which
@@ -176,7 +252,7 @@ rules-test: $(PROMTOOL)
 	cd $(CURDIR)/rules && $(PROMTOOL) test rules tests/*.yaml
 
 ## test: everything (installs what it needs).
-test: lint generate-check unit dashboards-test rules-test e2e
+test: lint generate-check unit dashboards-test rules-test e2e image-test
 
 ## bench: the Go benchmarks of the root module, then the side-by-side benchmarks
 ## of bench/ (its own Go module: per-span cost vs contrib spanmetrics, the

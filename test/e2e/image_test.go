@@ -1,0 +1,658 @@
+// Copyright The otelcol-llm Authors
+// SPDX-License-Identifier: Apache-2.0
+
+//go:build e2e
+
+package e2e
+
+import (
+	"archive/tar"
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Set by `make image-test` (see the Makefile).
+const (
+	// imageEnv names the image under test (otelcol-llm:<version>).
+	imageEnv = "OTELCOL_LLM_IMAGE"
+	// imageSkipEnv carries the "SKIPPED: no container engine: ..." message of
+	// tools/container-engine.sh when no engine can be had on this machine.
+	imageSkipEnv = "OTELCOL_LLM_IMAGE_SKIP"
+	// caBundleEnv is the CA bundle make image copied into the image.
+	caBundleEnv = "OTELCOL_LLM_CA_BUNDLE"
+)
+
+// What the Dockerfile promises (the interface the Kubernetes manifests and the
+// Helm chart rely on).
+const (
+	imageUID        = 10001
+	imageConfigPath = "/etc/otelcol-llm/config.yaml"
+	imageSource     = "https://github.com/otelcol-llm/otelcol-llm" // module path of go.mod
+	imagePasswd     = "root:x:0:0:root:/root:/sbin/nologin\notelcol-llm:x:10001:10001:otelcol-llm:/nonexistent:/sbin/nologin\n"
+	imageGroup      = "root:x:0:\notelcol-llm:x:10001:\n"
+	readyLogLine    = "Everything is ready. Begin running and processing data."
+)
+
+// imagePorts are the ports config/container.yaml listens on, all on 0.0.0.0:
+// OTLP gRPC, OTLP HTTP, the collector's telemetry, llm_* /metrics, health check.
+var imagePorts = []int{4317, 4318, 8888, 8889, 13133}
+
+// TestImage tests the container image `make image` built from _build/otelcol-llm:
+// its metadata and OCI labels, its exact file tree, --version, the default
+// configuration (validated, then run in a network namespace of its own: it
+// listens on its five ports on 0.0.0.0, as user 10001), and the pipeline end to
+// end: the image's own configuration with its listeners moved to free loopback
+// ports below 32768 (docker run --network host), OTLP over gRPC and HTTP in,
+// every llm_* series and the exporter's own counters exact on /metrics.
+// `make image-test` provides the engine (tools/container-engine.sh) and the image.
+func TestImage(t *testing.T) {
+	if msg := os.Getenv(imageSkipEnv); msg != "" {
+		t.Skip(msg)
+	}
+	image := os.Getenv(imageEnv)
+	if image == "" {
+		t.Fatalf("%s is not set: run `make image-test` (it builds the image, provides a container engine and sets %s)", imageEnv, imageEnv)
+	}
+	d := newDockerCLI(t)
+	root := repoRoot(t)
+	binary := prebuilt(t, "OTELCOL_LLM_BINARY", "_build/otelcol-llm", "build")
+
+	t.Run("metadata", func(t *testing.T) { testImageMetadata(t, d, root, image) })
+	t.Run("files", func(t *testing.T) { testImageFiles(t, d, root, binary, image) })
+	t.Run("version", func(t *testing.T) {
+		got := string(d.run(t, time.Minute, "run", "--rm", "--network", "none", image, "--version"))
+		if want := "otelcol-llm version " + builderVersion(t, root) + "\n"; got != want {
+			t.Errorf("--version printed %q, want %q", got, want)
+		}
+	})
+	t.Run("default config", func(t *testing.T) { testImageDefaultConfig(t, d, image) })
+	t.Run("pipeline", func(t *testing.T) { testImagePipeline(t, d, image) })
+}
+
+// dockerCLI runs the docker client ($DOCKER, default docker) against the engine
+// of DOCKER_HOST.
+type dockerCLI struct{ bin string }
+
+func newDockerCLI(t *testing.T) dockerCLI {
+	t.Helper()
+	name := os.Getenv("DOCKER")
+	if name == "" {
+		name = "docker"
+	}
+	bin, err := exec.LookPath(name)
+	if err != nil {
+		t.Fatalf("docker client: %v (make image-test installs it with the engine)", err)
+	}
+	return dockerCLI{bin: bin}
+}
+
+// exec runs docker with args within timeout and returns stdout, stderr and the error.
+func (d dockerCLI) exec(timeout time.Duration, args ...string) (stdout, stderr []byte, err error) {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, d.bin, args...)
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err = cmd.Run()
+	if ctx.Err() != nil {
+		err = fmt.Errorf("%w (timeout %s)", ctx.Err(), timeout)
+	}
+	return out.Bytes(), errOut.Bytes(), err
+}
+
+// run runs docker with args and returns its stdout; it fails the test when
+// docker fails.
+func (d dockerCLI) run(t *testing.T, timeout time.Duration, args ...string) []byte {
+	t.Helper()
+	out, errOut, err := d.exec(timeout, args...)
+	if err != nil {
+		t.Fatalf("docker %s: %v\n%s%s", strings.Join(args, " "), err, errOut, out)
+	}
+	return out
+}
+
+// containerState is the part of `docker inspect` .State the test reads.
+type containerState struct {
+	Status   string
+	Running  bool
+	Pid      int
+	ExitCode int
+}
+
+func (d dockerCLI) state(t *testing.T, name string) containerState {
+	t.Helper()
+	var s containerState
+	out := d.run(t, 30*time.Second, "inspect", "--format", "{{json .State}}", name)
+	if err := json.Unmarshal(out, &s); err != nil {
+		t.Fatalf("docker inspect %s: %v: %s", name, err, out)
+	}
+	return s
+}
+
+// logs returns the container's output (the collector logs to stderr).
+func (d dockerCLI) logs(name string) string {
+	out, errOut, err := d.exec(30*time.Second, "logs", name)
+	if err != nil {
+		return fmt.Sprintf("docker logs %s: %v\n%s", name, err, errOut)
+	}
+	return string(out) + string(errOut)
+}
+
+// startContainer runs `docker run -d` with args and registers its removal
+// (docker rm -f, the log printed first when the test failed).
+func (d dockerCLI) startContainer(t *testing.T, args ...string) string {
+	t.Helper()
+	name := fmt.Sprintf("otelcol-llm-e2e-%d-%08x", os.Getpid(), rand.Uint32())
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("---- container %s log ----\n%s", name, d.logs(name))
+		}
+		if _, errOut, err := d.exec(time.Minute, "rm", "--force", name); err != nil {
+			t.Errorf("docker rm --force %s: %v: %s", name, err, errOut)
+		}
+	})
+	d.run(t, time.Minute, append([]string{"run", "--detach", "--name", name}, args...)...)
+	return name
+}
+
+// stopContainer stops the container (SIGTERM) and requires a clean exit: the
+// collector shuts down gracefully with status 0.
+func (d dockerCLI) stopContainer(t *testing.T, name string) {
+	t.Helper()
+	d.run(t, time.Minute, "stop", "--time", "20", name)
+	if s := d.state(t, name); s.Running || s.ExitCode != 0 {
+		t.Errorf("after docker stop: container %s is %s with exit code %d, want exited with 0", name, s.Status, s.ExitCode)
+	}
+	if logs := d.logs(name); !strings.Contains(logs, "Shutdown complete.") {
+		t.Errorf("container %s did not log \"Shutdown complete.\" on SIGTERM:\n%s", name, logs)
+	}
+}
+
+// waitContainer polls check until it returns nil, failing the test when the
+// container stops running or the deadline passes.
+func (d dockerCLI) waitContainer(t *testing.T, name, what string, timeout time.Duration, check func() error) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	var last error
+	for {
+		if last = check(); last == nil {
+			return
+		}
+		if s := d.state(t, name); !s.Running {
+			t.Fatalf("container %s is %s (exit code %d) before %s: %v", name, s.Status, s.ExitCode, what, last)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("container %s: not %s within %s: %v", name, what, timeout, last)
+		}
+		<-time.After(100 * time.Millisecond)
+	}
+}
+
+// httpOK returns nil once url answers 200.
+func httpOK(url string) func() error {
+	client := &http.Client{Timeout: time.Second}
+	return func() error {
+		resp, err := client.Get(url)
+		if err != nil {
+			return err
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		_ = resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("%s: %s", url, resp.Status)
+		}
+		return nil
+	}
+}
+
+// assertRunsAsImageUser reads /proc/<pid>/status of the container's process:
+// real, effective, saved and filesystem uid and gid are 10001, and the only
+// group is 10001 (docker lists the primary group as supplementary too).
+func assertRunsAsImageUser(t *testing.T, pid int) {
+	t.Helper()
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		t.Fatalf("status of the container's process: %v", err)
+	}
+	ids := fmt.Sprintf("%d\t%d\t%d\t%d", imageUID, imageUID, imageUID, imageUID)
+	want := map[string]string{"Uid": ids, "Gid": ids, "Groups": strconv.Itoa(imageUID)}
+	for _, line := range strings.Split(string(data), "\n") {
+		k, v, ok := strings.Cut(line, ":")
+		if w, found := want[k]; ok && found {
+			if got := strings.TrimSpace(v); got != w {
+				t.Errorf("container process %d: %s: %q, want %q", pid, k, got, w)
+			}
+			delete(want, k)
+		}
+	}
+	for k := range want {
+		t.Errorf("container process %d: no %s: line in /proc/%d/status", pid, k, pid)
+	}
+}
+
+// builderVersion is dist.version of builder-config.yaml: the version the binary
+// reports and the image is tagged and labelled with.
+func builderVersion(t *testing.T, root string) string {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(root, "builder-config.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var manifest struct {
+		Dist struct {
+			Version string `yaml:"version"`
+		} `yaml:"dist"`
+	}
+	if err := yaml.Unmarshal(raw, &manifest); err != nil {
+		t.Fatalf("builder-config.yaml: %v", err)
+	}
+	if manifest.Dist.Version == "" {
+		t.Fatal("builder-config.yaml: dist.version is not set")
+	}
+	return manifest.Dist.Version
+}
+
+// gitRevision is the revision make image labels the image with: the commit of
+// HEAD, "-dirty" when tracked files differ from it, "unknown" outside git.
+func gitRevision(t *testing.T, root string) string {
+	t.Helper()
+	out, err := exec.Command("git", "-C", root, "rev-parse", "HEAD").Output()
+	if err != nil {
+		return "unknown"
+	}
+	rev := strings.TrimSpace(string(out))
+	if err := exec.Command("git", "-C", root, "diff", "--quiet", "HEAD", "--").Run(); err != nil {
+		rev += "-dirty"
+	}
+	return rev
+}
+
+func testImageMetadata(t *testing.T, d dockerCLI, root, image string) {
+	repo, _, ok := strings.Cut(image, ":")
+	if !ok || strings.Contains(image, "@") {
+		t.Fatalf("%s=%q is not a name:tag reference", imageEnv, image)
+	}
+	latest := repo + ":latest"
+	var images []struct {
+		ID           string `json:"Id"`
+		Os           string
+		Architecture string
+		Size         int64
+		Config       struct {
+			User         string
+			Entrypoint   []string
+			Cmd          []string
+			WorkingDir   string
+			ExposedPorts map[string]struct{}
+			Labels       map[string]string
+		}
+	}
+	out := d.run(t, time.Minute, "image", "inspect", image, latest)
+	if err := json.Unmarshal(out, &images); err != nil || len(images) != 2 {
+		t.Fatalf("docker image inspect %s %s: %v (%d images)", image, latest, err, len(images))
+	}
+	img := images[0]
+	if images[1].ID != img.ID {
+		t.Errorf("%s is image %s, %s is %s: want one image with both tags", image, img.ID, latest, images[1].ID)
+	}
+	version := builderVersion(t, root)
+	if want := repo + ":" + version; image != want {
+		t.Errorf("image tag %s, want %s (dist.version of builder-config.yaml)", image, want)
+	}
+	if img.Os != "linux" || img.Architecture != runtime.GOARCH {
+		t.Errorf("platform %s/%s, want linux/%s", img.Os, img.Architecture, runtime.GOARCH)
+	}
+	c := img.Config
+	if want := fmt.Sprintf("%d:%d", imageUID, imageUID); c.User != want {
+		t.Errorf("User %q, want %q", c.User, want)
+	}
+	if want := []string{"/otelcol-llm"}; !slices.Equal(c.Entrypoint, want) {
+		t.Errorf("Entrypoint %q, want %q", c.Entrypoint, want)
+	}
+	if want := []string{"--config", imageConfigPath}; !slices.Equal(c.Cmd, want) {
+		t.Errorf("Cmd %q, want %q", c.Cmd, want)
+	}
+	if c.WorkingDir != "" {
+		t.Errorf("WorkingDir %q, want none", c.WorkingDir)
+	}
+	var exposed []string
+	for p := range c.ExposedPorts {
+		exposed = append(exposed, p)
+	}
+	slices.Sort(exposed)
+	var wantExposed []string
+	for _, p := range imagePorts {
+		wantExposed = append(wantExposed, fmt.Sprintf("%d/tcp", p))
+	}
+	slices.Sort(wantExposed)
+	if !slices.Equal(exposed, wantExposed) {
+		t.Errorf("ExposedPorts %v, want %v", exposed, wantExposed)
+	}
+
+	const label = "org.opencontainers.image."
+	created, err := time.Parse(time.RFC3339, c.Labels[label+"created"])
+	// make image-test builds the image right before the test.
+	if now := time.Now(); err != nil || created.After(now.Add(time.Minute)) || created.Before(now.Add(-30*time.Minute)) {
+		t.Errorf("label %screated = %q (%v): want the RFC 3339 time of the build, within the last 30 minutes", label, c.Labels[label+"created"], err)
+	}
+	want := map[string]string{
+		label + "title":       "otelcol-llm",
+		label + "description": "OpenTelemetry Collector distribution that turns LLM-call spans into llm_* Prometheus metrics",
+		label + "version":     version,
+		label + "revision":    gitRevision(t, root),
+		label + "created":     c.Labels[label+"created"],
+		label + "source":      imageSource,
+		label + "url":         imageSource,
+		label + "licenses":    "Apache-2.0",
+		label + "vendor":      "The otelcol-llm Authors",
+	}
+	for k, w := range want {
+		if got, ok := c.Labels[k]; !ok || got != w {
+			t.Errorf("label %s = %q, want %q", k, got, w)
+		}
+	}
+	for k, v := range c.Labels {
+		if _, ok := want[k]; !ok {
+			t.Errorf("unexpected label %s = %q", k, v)
+		}
+	}
+	t.Logf("image %s (%s): %.1f MB, labels version %s, revision %s", image, img.ID, float64(img.Size)/1e6,
+		c.Labels[label+"version"], c.Labels[label+"revision"])
+}
+
+// layerEntry is one file of the image's file system.
+type layerEntry struct {
+	typeflag byte
+	mode     int64 // permission bits, setuid/setgid/sticky included
+	uid, gid int
+	content  []byte
+}
+
+// imageFiles reads `docker save` of image: the layer tars named by its
+// manifest.json (docker's and the OCI layout's; plain or gzip), in order.
+func imageFiles(t *testing.T, d dockerCLI, image string) (entries map[string]layerEntry, layers int) {
+	t.Helper()
+	saved := d.run(t, 2*time.Minute, "image", "save", image)
+	blobs := map[string][]byte{}
+	tr := tar.NewReader(bytes.NewReader(saved))
+	for {
+		h, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatalf("docker image save %s: %v", image, err)
+		}
+		if h.Typeflag != tar.TypeReg {
+			continue
+		}
+		data, err := io.ReadAll(tr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		blobs[path.Clean(h.Name)] = data
+	}
+	var manifest []struct{ Layers []string }
+	if err := json.Unmarshal(blobs["manifest.json"], &manifest); err != nil || len(manifest) != 1 {
+		t.Fatalf("docker image save %s: manifest.json: %v (%d images)", image, err, len(manifest))
+	}
+	entries = map[string]layerEntry{}
+	for _, name := range manifest[0].Layers {
+		data, ok := blobs[path.Clean(name)]
+		if !ok {
+			t.Fatalf("docker image save %s: layer %s is missing", image, name)
+		}
+		var r io.Reader = bytes.NewReader(data)
+		if bytes.HasPrefix(data, []byte{0x1f, 0x8b}) {
+			zr, err := gzip.NewReader(r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r = zr
+		}
+		lr := tar.NewReader(r)
+		for {
+			h, err := lr.Next()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				t.Fatalf("layer %s: %v", name, err)
+			}
+			e := layerEntry{typeflag: h.Typeflag, mode: h.Mode & 0o7777, uid: h.Uid, gid: h.Gid}
+			if h.Typeflag == tar.TypeReg {
+				if e.content, err = io.ReadAll(lr); err != nil {
+					t.Fatal(err)
+				}
+			}
+			entries[strings.TrimPrefix(path.Clean("/"+h.Name), "/")] = e
+		}
+	}
+	return entries, len(manifest[0].Layers)
+}
+
+func testImageFiles(t *testing.T, d dockerCLI, root, binary, image string) {
+	entries, layers := imageFiles(t, d, image)
+	if layers != 1 {
+		t.Errorf("%d layers, want 1 (FROM scratch, one COPY)", layers)
+	}
+	read := func(p string) []byte {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return data
+	}
+	caBundle := os.Getenv(caBundleEnv)
+	if caBundle == "" {
+		caBundle = "/etc/ssl/certs/ca-certificates.crt"
+	}
+	dir := layerEntry{typeflag: tar.TypeDir, mode: 0o755}
+	file := func(mode int64, content []byte) layerEntry {
+		return layerEntry{typeflag: tar.TypeReg, mode: mode, content: content}
+	}
+	// Every file root-owned and read-only for the collector's user; /tmp is
+	// the only writable place.
+	want := map[string]layerEntry{
+		"otelcol-llm":                       file(0o755, read(binary)),
+		"etc":                               dir,
+		"etc/passwd":                        file(0o644, []byte(imagePasswd)),
+		"etc/group":                         file(0o644, []byte(imageGroup)),
+		"etc/otelcol-llm":                   dir,
+		"etc/otelcol-llm/config.yaml":       file(0o644, read(filepath.Join(root, "config", "container.yaml"))),
+		"etc/ssl":                           dir,
+		"etc/ssl/certs":                     dir,
+		"etc/ssl/certs/ca-certificates.crt": file(0o644, read(caBundle)),
+		"tmp":                               {typeflag: tar.TypeDir, mode: 0o1777},
+	}
+	for p, w := range want {
+		g, ok := entries[p]
+		switch {
+		case !ok:
+			t.Errorf("/%s is missing from the image", p)
+		case g.typeflag != w.typeflag || g.mode != w.mode || g.uid != 0 || g.gid != 0:
+			t.Errorf("/%s: type %q mode %04o owner %d:%d, want type %q mode %04o owner 0:0",
+				p, g.typeflag, g.mode, g.uid, g.gid, w.typeflag, w.mode)
+		case !bytes.Equal(g.content, w.content):
+			t.Errorf("/%s: content (%d bytes, sha256 %x) differs from its source (%d bytes, sha256 %x)",
+				p, len(g.content), sha256.Sum256(g.content), len(w.content), sha256.Sum256(w.content))
+		}
+	}
+	for p := range entries {
+		if _, ok := want[p]; !ok {
+			t.Errorf("unexpected file /%s in the image", p)
+		}
+	}
+
+	// The CA bundle is a real one: every PEM block a certificate Go parses.
+	bundle := entries["etc/ssl/certs/ca-certificates.crt"].content
+	var certs int
+	for rest := bundle; ; {
+		var block *pem.Block
+		block, rest = pem.Decode(rest)
+		if block == nil {
+			if len(bytes.TrimSpace(rest)) > 0 {
+				t.Errorf("CA bundle: %d bytes after the last certificate are not PEM", len(rest))
+			}
+			break
+		}
+		if block.Type != "CERTIFICATE" {
+			t.Errorf("CA bundle: PEM block %q, want CERTIFICATE", block.Type)
+			continue
+		}
+		if _, err := x509.ParseCertificate(block.Bytes); err != nil {
+			t.Errorf("CA bundle: certificate %d: %v", certs+1, err)
+		}
+		certs++
+	}
+	if certs < 100 {
+		t.Errorf("CA bundle /etc/ssl/certs/ca-certificates.crt holds %d certificates, want a full bundle (Debian's has over 100)", certs)
+	}
+	t.Logf("image files: %d entries, binary %d bytes, CA bundle %d certificates", len(entries), len(entries["otelcol-llm"].content), certs)
+}
+
+// listeningTCP returns the TCP listeners of the network namespace of pid as
+// "address:port" (IPv4 from /proc/<pid>/net/tcp, IPv6 from tcp6), with "*"
+// for the any-address of either family (0.0.0.0 is a dual-stack [::]
+// listener where the namespace has IPv6), "127.0.0.1", else the hex address.
+func listeningTCP(pid int) ([]string, error) {
+	var out []string
+	for _, file := range []string{"tcp", "tcp6"} {
+		f, err := os.Open(fmt.Sprintf("/proc/%d/net/%s", pid, file))
+		if err != nil {
+			return nil, err
+		}
+		sc := bufio.NewScanner(f)
+		sc.Scan() // header
+		for sc.Scan() {
+			fields := strings.Fields(sc.Text())
+			if len(fields) < 4 || fields[3] != "0A" { // 0A: TCP_LISTEN
+				continue
+			}
+			addr, portHex, _ := strings.Cut(fields[1], ":")
+			port, err := strconv.ParseUint(portHex, 16, 16)
+			if err != nil {
+				_ = f.Close()
+				return nil, fmt.Errorf("%s: %q: %w", file, fields[1], err)
+			}
+			switch addr {
+			case "00000000", "00000000000000000000000000000000":
+				addr = "*"
+			case "0100007F":
+				addr = "127.0.0.1"
+			}
+			out = append(out, fmt.Sprintf("%s:%d", addr, port))
+		}
+		err = sc.Err()
+		_ = f.Close()
+		if err != nil {
+			return nil, err
+		}
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+// testImageDefaultConfig: the in-image configuration validates, and the image
+// started with no argument (CMD) runs it: in a network namespace of its own
+// (--network none, so it can bind its fixed ports without touching the host's)
+// it listens on exactly its five ports on all interfaces, as user 10001,
+// and stops cleanly on SIGTERM.
+func testImageDefaultConfig(t *testing.T, d dockerCLI, image string) {
+	d.run(t, time.Minute, "run", "--rm", "--network", "none", image, "validate", "--config", imageConfigPath)
+
+	name := d.startContainer(t, "--network", "none", image)
+	var want []string
+	for _, p := range imagePorts {
+		want = append(want, fmt.Sprintf("*:%d", p))
+	}
+	slices.Sort(want)
+	pid := d.state(t, name).Pid
+	d.waitContainer(t, name, "listening on its ports", time.Minute, func() error {
+		got, err := listeningTCP(pid)
+		if err != nil {
+			return err
+		}
+		if !slices.Equal(got, want) {
+			return fmt.Errorf("listening on %v, want %v", got, want)
+		}
+		return nil
+	})
+	d.waitContainer(t, name, "ready", time.Minute, func() error {
+		if !strings.Contains(d.logs(name), readyLogLine) {
+			return fmt.Errorf("no %q in its log yet", readyLogLine)
+		}
+		return nil
+	})
+	assertRunsAsImageUser(t, pid)
+	d.stopContainer(t, name)
+}
+
+// testImagePipeline runs the image's own configuration (/etc/otelcol-llm/config.yaml)
+// with only its listeners moved to free loopback ports, as a user would
+// override them (--set, and a yaml: config source for the telemetry reader
+// list), on the host's network; sends the scenario over OTLP/gRPC, OTLP/HTTP
+// protobuf and JSON and checks every llm_* series and the exporter's own
+// counters exactly after each send.
+func testImagePipeline(t *testing.T, d dockerCLI, image string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	ports := freePorts(t, 5)
+	c := &collector{grpcPort: ports[0], httpPort: ports[1], metricsPort: ports[2], healthPort: ports[3], telemetryPort: ports[4]}
+	name := d.startContainer(t, "--network", "host", image,
+		"--config", imageConfigPath,
+		fmt.Sprintf("--set=receivers::otlp::protocols::grpc::endpoint=127.0.0.1:%d", c.grpcPort),
+		fmt.Sprintf("--set=receivers::otlp::protocols::http::endpoint=127.0.0.1:%d", c.httpPort),
+		fmt.Sprintf("--set=exporters::llm_prometheus::endpoint=127.0.0.1:%d", c.metricsPort),
+		fmt.Sprintf("--set=extensions::health_check::endpoint=127.0.0.1:%d", c.healthPort),
+		fmt.Sprintf("--config=yaml:service::telemetry::metrics::readers: [{pull: {exporter: {prometheus: "+
+			"{host: 127.0.0.1, port: %d, without_scope_info: true, without_units: true, without_type_suffix: true}}}}]", c.telemetryPort),
+	)
+	d.waitContainer(t, name, "healthy", time.Minute, httpOK(fmt.Sprintf("http://127.0.0.1:%d/", c.healthPort)))
+	d.waitContainer(t, name, "serving /metrics", 10*time.Second, httpOK(c.metricsURL()))
+	assertRunsAsImageUser(t, d.state(t, name).Pid)
+
+	base := time.Now().Add(-10 * time.Minute).Truncate(time.Second)
+	sends := []struct {
+		name string
+		send func(round int)
+	}{
+		{"OTLP/gRPC", func(r int) { sendGRPC(ctx, t, c.grpcPort, buildTraces(r, base)) }},
+		{"OTLP/HTTP protobuf", func(r int) { sendHTTP(ctx, t, c.httpPort, buildTraces(r, base), false) }},
+		{"OTLP/HTTP JSON", func(r int) { sendHTTP(ctx, t, c.httpPort, buildTraces(r, base), true) }},
+	}
+	for i, s := range sends {
+		rounds := i + 1
+		s.send(i)
+		assertLLMMetrics(t, scrapeText(ctx, t, c.metricsURL()), rounds)
+		assertTelemetry(t, scrapeText(ctx, t, c.telemetryURL()), rounds)
+		if t.Failed() {
+			t.Fatalf("after the %s send (round %d): the series above do not match the scenario", s.name, rounds)
+		}
+		t.Logf("after the %s send: every llm_* series and own counter of the container matches ×%d", s.name, rounds)
+	}
+	d.stopContainer(t, name)
+}
