@@ -51,7 +51,7 @@ const (
 	imageUID        = 10001
 	imageConfigPath = "/etc/otelcol-llm/config.yaml"
 	imageSource     = "https://github.com/otelcol-llm/otelcol-llm" // module path of go.mod
-	imagePasswd     = "root:x:0:0:root:/root:/sbin/nologin\notelcol-llm:x:10001:10001:otelcol-llm:/nonexistent:/sbin/nologin\n"
+	imageUserDB     = "root:x:0:0:root:/root:/sbin/nologin\notelcol-llm:x:10001:10001:otelcol-llm:/nonexistent:/sbin/nologin\n"
 	imageGroup      = "root:x:0:\notelcol-llm:x:10001:\n"
 	readyLogLine    = "Everything is ready. Begin running and processing data."
 )
@@ -254,7 +254,7 @@ func assertRunsAsImageUser(t *testing.T, pid int) {
 }
 
 // builderVersion is dist.version of builder-config.yaml: the version the binary
-// reports and the image is tagged and labelled with.
+// reports and the image is tagged and labeled with.
 func builderVersion(t *testing.T, root string) string {
 	t.Helper()
 	raw, err := os.ReadFile(filepath.Join(root, "builder-config.yaml"))
@@ -479,7 +479,7 @@ func testImageFiles(t *testing.T, d dockerCLI, root, binary, image string) {
 	want := map[string]layerEntry{
 		"otelcol-llm":                       file(0o755, read(binary)),
 		"etc":                               dir,
-		"etc/passwd":                        file(0o644, []byte(imagePasswd)),
+		"etc/passwd":                        file(0o644, []byte(imageUserDB)),
 		"etc/group":                         file(0o644, []byte(imageGroup)),
 		"etc/otelcol-llm":                   dir,
 		"etc/otelcol-llm/config.yaml":       file(0o644, read(filepath.Join(root, "config", "container.yaml"))),
@@ -553,10 +553,10 @@ func listeningTCP(pid int) ([]string, error) {
 				continue
 			}
 			addr, portHex, _ := strings.Cut(fields[1], ":")
-			port, err := strconv.ParseUint(portHex, 16, 16)
-			if err != nil {
+			port, perr := strconv.ParseUint(portHex, 16, 16)
+			if perr != nil {
 				_ = f.Close()
-				return nil, fmt.Errorf("%s: %q: %w", file, fields[1], err)
+				return nil, fmt.Errorf("%s: %q: %w", file, fields[1], perr)
 			}
 			switch addr {
 			case "00000000", "00000000000000000000000000000000":
