@@ -151,7 +151,10 @@ start_private() {
 
 stop_private() {
 	local pid
-	pid="$(private_pid)" || return 0
+	if ! pid="$(private_pid)"; then
+		unmount_leftovers
+		return 0
+	fi
 	log "stopping dockerd (pid $pid)"
 	kill -TERM "$pid"
 	local deadline=$((SECONDS + 30))
@@ -164,6 +167,17 @@ stop_private() {
 		sleep 0.2
 	done
 	rm -f "$pidfile"
+	unmount_leftovers
+}
+
+# unmount_leftovers: dockerd leaves its bind mount of the host's network
+# namespace behind when it stops; without it the state directory can be
+# deleted (rm -rf .tmp, git clean).
+unmount_leftovers() {
+	local ns="$exec_root/netns/default"
+	if [[ -e "$ns" ]] && mountpoint -q "$ns"; then
+		umount "$ns" || log "could not unmount $ns"
+	fi
 }
 
 # ensure: make an engine answer; prints the DOCKER_HOST to use ("" = the
