@@ -187,7 +187,8 @@ e2e: build tools
 ## for the build (installing Debian docker.io if needed, as root) and stops it.
 image: build
 	rm -rf $(IMAGE_ROOTFS)
-	install -d -m 0755 $(IMAGE_ROOTFS)/etc/otelcol-llm $(IMAGE_ROOTFS)/etc/ssl/certs
+	install -d -m 0755 $(IMAGE_ROOTFS) $(IMAGE_ROOTFS)/etc $(IMAGE_ROOTFS)/etc/otelcol-llm \
+		$(IMAGE_ROOTFS)/etc/ssl $(IMAGE_ROOTFS)/etc/ssl/certs
 	install -d -m 1777 $(IMAGE_ROOTFS)/tmp
 	install -m 0755 $(OTELCOL) $(IMAGE_ROOTFS)/otelcol-llm
 	install -m 0644 $(CURDIR)/config/container.yaml $(IMAGE_ROOTFS)/etc/otelcol-llm/config.yaml

@@ -633,7 +633,6 @@ func testImagePipeline(t *testing.T, d dockerCLI, image string) {
 	)
 	d.waitContainer(t, name, "healthy", time.Minute, httpOK(fmt.Sprintf("http://127.0.0.1:%d/", c.healthPort)))
 	d.waitContainer(t, name, "serving /metrics", 10*time.Second, httpOK(c.metricsURL()))
-	assertRunsAsImageUser(t, d.state(t, name).Pid)
 
 	base := time.Now().Add(-10 * time.Minute).Truncate(time.Second)
 	sends := []struct {
@@ -654,5 +653,6 @@ func testImagePipeline(t *testing.T, d dockerCLI, image string) {
 		}
 		t.Logf("after the %s send: every llm_* series and own counter of the container matches ×%d", s.name, rounds)
 	}
+	assertRunsAsImageUser(t, d.state(t, name).Pid)
 	d.stopContainer(t, name)
 }
