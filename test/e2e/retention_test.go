@@ -177,8 +177,10 @@ func checkRetentionFiles(t *testing.T, root, promtool string) {
 			t.Errorf("docs/deploy-retention.md does not show %s as shipped; its YAML (without the header comment) is:\n%s", f, body)
 		}
 	}
-	if !strings.Contains(string(doc), "--storage.tsdb.retention.time="+retentionTime) {
-		t.Errorf("docs/deploy-retention.md does not give the store's retention flag --storage.tsdb.retention.time=%s", retentionTime)
+	for _, flag := range append(slices.Clone(retentionStoreFlags), retentionAgentFlags...) {
+		if !strings.Contains(string(doc), flag) {
+			t.Errorf("docs/deploy-retention.md does not give the flag %s the test runs Prometheus with", flag)
+		}
 	}
 }
 
