@@ -174,7 +174,7 @@ unit:
 ## GenAI clients (test/e2e/clients, Node.js >= 20.6 and npm on PATH): the test runs
 ## `npm ci --no-audit --no-fund` there itself when node_modules is not up to date.
 e2e: build tools
-	cd $(CURDIR) && OTELCOL_LLM_BINARY=$(OTELCOL) PROMETHEUS_BINARY=$(PROMETHEUS) \
+	cd $(CURDIR) && OTELCOL_LLM_BINARY=$(OTELCOL) PROMETHEUS_BINARY=$(PROMETHEUS) PROMTOOL_BINARY=$(PROMTOOL) \
 		$(GO) test -tags e2e -count=1 -v -timeout $(E2E_TIMEOUT) -skip '^TestImage$$' ./test/e2e/...
 
 ## image: the container image $(IMAGE_NAME):<version> and $(IMAGE_NAME):latest
