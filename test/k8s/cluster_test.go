@@ -191,9 +191,11 @@ func (p *process) stop(t *testing.T) {
 	if p.exited() {
 		return
 	}
+	start := time.Now()
 	_ = p.cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case <-p.done:
+		t.Logf("%s stopped %s after SIGTERM", p.name, time.Since(start).Round(time.Millisecond))
 	case <-time.After(stopTimeout):
 		t.Errorf("%s did not stop within %s of SIGTERM; killing it", p.name, stopTimeout)
 		_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)

@@ -32,6 +32,11 @@ import (
 // them with its space-separated globs, each of which must match a file.
 var defaultManifests = []string{".tmp/k8s/rendered/*.yaml", "deploy/operator/*.yaml"}
 
+// missingHint says how to get the files of a default pattern.
+var missingHint = map[string]string{
+	".tmp/k8s/rendered/*.yaml": " (make k8s-render writes them)",
+}
+
 // fixtures are always validated: they must pass, with this many objects each.
 var fixtures = map[string]int{
 	"test/k8s/testdata/valid/collector.yaml":  6, // ServiceAccount, Role, RoleBinding, ConfigMap, Deployment, Service
@@ -72,8 +77,20 @@ func (d *document) String() string {
 	return fmt.Sprintf("%s:%d (%s %s)", d.file, d.line, d.Kind, name)
 }
 
-// yamlLine is the position in a YAML parser error.
-var yamlLine = regexp.MustCompile(`^yaml: line (\d+):`)
+// yamlLine is a position in a YAML parser error.
+var yamlLine = regexp.MustCompile(`line (\d+)`)
+
+// fileLines rewrites the "line N" of a YAML error, counted from the first
+// line of a document that starts at line start of its file, to the file's
+// line numbers, and drops the "yaml: " prefix.
+func fileLines(err error, start int) string {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	msg = strings.ReplaceAll(strings.TrimPrefix(msg, "unmarshal errors:\n  "), "\n  ", "; ")
+	return yamlLine.ReplaceAllStringFunc(msg, func(m string) string {
+		n, _ := strconv.Atoi(yamlLine.FindStringSubmatch(m)[1])
+		return fmt.Sprintf("line %d", start+n-1)
+	})
+}
 
 // readDocuments splits a multi-document YAML file as kubectl does (a line
 // starting with "---" followed by nothing but blanks or a comment separates
@@ -94,12 +111,7 @@ func readDocuments(root, rel string) ([]*document, error) {
 	flush := func(raw []byte, line int) {
 		var node yaml.Node
 		if err := yaml.Unmarshal(raw, &node); err != nil {
-			// yaml counts lines from the document's first line: count them in the file.
-			msg := yamlLine.ReplaceAllStringFunc(err.Error(), func(m string) string {
-				n, _ := strconv.Atoi(yamlLine.FindStringSubmatch(m)[1])
-				return fmt.Sprintf("line %d:", line+n-1)
-			})
-			errs = append(errs, fmt.Errorf("%s:%d: not YAML: %s", rel, line, msg))
+			errs = append(errs, fmt.Errorf("%s:%d: not YAML: %s", rel, line, fileLines(err, line)))
 			return
 		}
 		if len(node.Content) == 0 || (node.Content[0].Kind == yaml.ScalarNode && node.Content[0].Tag == "!!null") {
@@ -112,6 +124,13 @@ func readDocuments(root, rel string) ([]*document, error) {
 		}
 		if d.APIVersion == "" || d.Kind == "" {
 			errs = append(errs, fmt.Errorf("%s:%d: no apiVersion or kind: not a Kubernetes object", rel, d.line))
+			return
+		}
+		// kubectl keeps the last of two equal keys and the server never sees
+		// the first: a duplicate key would be lost silently.
+		var v any
+		if err := node.Decode(&v); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %s", d, fileLines(err, line)))
 			return
 		}
 		docs = append(docs, d)
@@ -182,7 +201,7 @@ func manifestFiles(t *testing.T, root string) []string {
 		case required:
 			t.Errorf("K8S_MANIFESTS pattern %q matches no manifest file", p)
 		default:
-			t.Logf("NOTE: no manifest file matches %s: not validated (make k8s-render writes .tmp/k8s/rendered)", p)
+			t.Logf("NOTE: no manifest file matches %s: not validated%s", p, missingHint[p])
 		}
 	}
 	for f := range fixtures {
@@ -445,8 +464,9 @@ func TestManifests(t *testing.T) {
 	}
 
 	c := startCluster(t)
+	crdStart := time.Now()
 	crds := installCRDs(t, c, root)
-	t.Logf("CRDs established and served: %s", strings.Join(crds, ", "))
+	t.Logf("CRDs established and served after %s: %s", time.Since(crdStart).Round(time.Millisecond), strings.Join(crds, ", "))
 	createNamespaces(t, c, append(slices.Clone(docs), invalid...))
 
 	t.Run("valid", func(t *testing.T) {

@@ -46,6 +46,13 @@ func TestReadDocuments(t *testing.T) {
 			wantErr: "in.yaml:4: not YAML: line 4: did not find expected node content",
 		},
 		{
+			name: "a duplicate key, which kubectl would drop silently",
+			input: "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\napiVersion: v1\nkind: Service\n" +
+				"metadata: {name: s}\nspec:\n  ports: [{port: 80}]\n  ports: [{port: 81}]\n",
+			want:    []string{"in.yaml:1 (ConfigMap a)"},
+			wantErr: `in.yaml:5 (Service s): line 10: mapping key "ports" already defined at line 9`,
+		},
+		{
 			name:    "no object at all",
 			input:   "# nothing\n---\n",
 			wantErr: "in.yaml: no Kubernetes object in the file",
