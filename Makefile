@@ -1,6 +1,6 @@
 # otelcol-llm: build, generate, lint and test.
 #
-#   make build     ocb-built collector in _build/otelcol-llm
+#   make build     ocb-built collectors: _build/otelcol-llm and the gateway _build/otelcol-llm-gateway
 #   make run       build, then run it with config/otelcol.yaml
 #   make test      everything CI runs: lint, generate-check, unit, e2e, image-test, k8s-validate
 #   make image     container image otelcol-llm:<version> and :latest (Dockerfile, FROM scratch)
@@ -22,6 +22,11 @@ GO ?= go
 BIN := $(CURDIR)/bin
 BUILD_DIR := $(CURDIR)/_build
 OTELCOL := $(BUILD_DIR)/otelcol-llm
+# The tier-1 gateway (builder-gateway.yaml): ocb writes its Go module into
+# GATEWAY_DIR (not _build, which holds otelcol-llm's), then the binary is
+# copied to GATEWAY.
+GATEWAY_DIR := $(BUILD_DIR)/gateway
+GATEWAY := $(BUILD_DIR)/otelcol-llm-gateway
 
 # Pinned versions (see DESIGN.md): keep ocb on the collector release of
 # builder-config.yaml. mdatagen's version is pinned in tools/go.mod.
@@ -92,9 +97,18 @@ IMAGE_TEST_TIMEOUT ?= 10m
 
 .PHONY: build run tools generate generate-check lint lint-go tidy-check license-check unit e2e image image-test image-e2e k8s-validate k8s-etcd test bench bench-long bench-stock bench-throughput bench-soak bench-spanbomb clean dashboards dashboards-test rules-test deploy-gen deploy-gen-check k8s-render helm-test
 
-## build: generate and compile _build/otelcol-llm with ocb from builder-config.yaml.
-build: $(BUILDER)
+## build: generate and compile _build/otelcol-llm with ocb from builder-config.yaml,
+## and _build/otelcol-llm-gateway from builder-gateway.yaml (only when that
+## manifest or ocb changed: ~1 min on 2 cores when otelcol-llm's packages are
+## compiled already, a few seconds otherwise).
+build: $(BUILDER) $(GATEWAY)
 	cd $(CURDIR) && $(BUILDER) --config builder-config.yaml
+
+# ocb creates output_path with a plain mkdir: its parent must exist.
+$(GATEWAY): $(CURDIR)/builder-gateway.yaml $(BUILDER)
+	mkdir -p $(GATEWAY_DIR)
+	cd $(CURDIR) && $(BUILDER) --config builder-gateway.yaml
+	cp -p $(GATEWAY_DIR)/otelcol-llm-gateway $@
 
 ## run: build, then run the collector with the default configuration.
 run: build
@@ -230,7 +244,8 @@ unit:
 ## GenAI clients (test/e2e/clients, Node.js >= 20.6 and npm on PATH): the test runs
 ## `npm ci --no-audit --no-fund` there itself when node_modules is not up to date.
 e2e: build tools
-	cd $(CURDIR) && OTELCOL_LLM_BINARY=$(OTELCOL) PROMETHEUS_BINARY=$(PROMETHEUS) PROMTOOL_BINARY=$(PROMTOOL) \
+	cd $(CURDIR) && OTELCOL_LLM_BINARY=$(OTELCOL) OTELCOL_LLM_GATEWAY_BINARY=$(GATEWAY) \
+		PROMETHEUS_BINARY=$(PROMETHEUS) PROMTOOL_BINARY=$(PROMTOOL) \
 		$(GO) test -tags e2e -count=1 -v -timeout $(E2E_TIMEOUT) -skip '^TestImage$$' ./test/e2e/...
 
 ## image: the container image $(IMAGE_NAME):<version> and $(IMAGE_NAME):latest
