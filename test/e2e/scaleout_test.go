@@ -163,7 +163,12 @@ func startPrometheusST(t *testing.T) *stProm {
 // reload writes the configuration and signals Prometheus to load it.
 func (p *stProm) reload(t *testing.T, cfg string) {
 	t.Helper()
-	if err := os.WriteFile(p.cfgPath, []byte(cfg), 0o600); err != nil {
+	// Write and rename: a reload still running never reads half a file.
+	tmp := p.cfgPath + ".new"
+	if err := os.WriteFile(tmp, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, p.cfgPath); err != nil {
 		t.Fatal(err)
 	}
 	if err := p.proc.cmd.Process.Signal(syscall.SIGHUP); err != nil {
@@ -644,7 +649,11 @@ func TestScaleOut(t *testing.T) {
 			}
 			missing++
 			mt := strings.SplitN(p, "\x00", 2)
-			one := afterGen.pairTrace(models[mt[0]], mt[1])
+			m, ok := models[mt[0]]
+			if !ok {
+				t.Fatalf("(d) %s counted model %q, which the traffic does not send", dead.name, mt[0])
+			}
+			one := afterGen.pairTrace(m, mt[1])
 			toGateway.send(ctx, t, one.requests[0])
 			after.add(one)
 		}
@@ -679,10 +688,10 @@ func TestScaleOut(t *testing.T) {
 	t.Logf("(d) %s: %d llm_requests_total series restarted at or above their value before the kill (a reset only the start timestamp shows)", dead.name, hidden)
 
 	// Every span the gateway counted sent since the restart reached a replica.
-	poll(t, 30*time.Second, 50*time.Millisecond, "spans sent after the restart at the replicas", func() (bool, error) {
-		got := spansReceived(ctx, t, replicas[0]) + spansReceived(ctx, t, replicas[1]) - live1 + spansReceived(ctx, t, dead)
-		return got == gw2.sent-gw1.sent, nil
-	})
+	if got := spansReceived(ctx, t, replicas[0]) + spansReceived(ctx, t, replicas[1]) - live1 + spansReceived(ctx, t, dead); got != gw2.sent-gw1.sent {
+		t.Errorf("(d) the replicas received %v spans since the restart, the gateway counted %v sent", got, gw2.sent-gw1.sent)
+	}
+	settledMs := time.Now().UnixMilli()
 
 	// increase() over the whole run, per replica, at that replica's latest
 	// scrape: exact (start timestamps in range, no extrapolation to the right),
@@ -695,19 +704,21 @@ func TestScaleOut(t *testing.T) {
 		if r == dead {
 			want += preKillCalls
 		}
-		var got float64
-		poll(t, 30*time.Second, 100*time.Millisecond, "increase() over the run for "+r.name, func() (bool, error) {
-			ts, err := prom.lastInstanceScrapeMs(ctx, jobRun, r.metricsTarget())
-			if err != nil || ts == 0 {
-				return false, err
-			}
-			v, err := prom.queryVector(ctx, fmt.Sprintf(`sum(increase(llm_requests_total{job=%q,instance=%q}[10m]))`, jobRun, r.metricsTarget()), ts)
-			if err != nil || len(v) != 1 {
-				return false, err
-			}
-			got = v[seriesKey("", map[string]string{})].flat["value"]
-			return sameFloat(got, want), nil
+		var ts int64
+		poll(t, 30*time.Second, 100*time.Millisecond, "a scrape of "+r.name+" after the traffic", func() (bool, error) {
+			var err error
+			ts, err = prom.lastInstanceScrapeMs(ctx, jobRun, r.metricsTarget())
+			return ts > settledMs, err
 		})
+		v, err := prom.queryVector(ctx, fmt.Sprintf(`sum(increase(llm_requests_total{job=%q,instance=%q}[10m]))`, jobRun, r.metricsTarget()), ts)
+		if err != nil || len(v) != 1 {
+			t.Fatalf("(d) increase() for %s: %v %v", r.name, v, err)
+		}
+		got := v[seriesKey("", map[string]string{})].flat["value"]
+		if !sameFloat(got, want) {
+			t.Errorf("(d) %s: increase(llm_requests_total[10m]) at its last scrape = %v, want %v (its calls%s)",
+				r.name, got, want, map[bool]string{true: ", before the kill and after the restart", false: ""}[r == dead])
+		}
 		t.Logf("(d) %s: increase(llm_requests_total[10m]) = %v", r.name, got)
 		total += got
 	}
