@@ -142,22 +142,43 @@ func startPrometheusST(t *testing.T) *stProm {
 	t.Helper()
 	bin := prebuilt(t, "PROMETHEUS_BINARY", "bin/prometheus", "tools")
 	dir := t.TempDir()
-	p := &stProm{promServer: &promServer{port: freePorts(t, 1)[0]}, cfgPath: filepath.Join(dir, "prometheus.yml")}
+	p := &stProm{promServer: &promServer{}, cfgPath: filepath.Join(dir, "prometheus.yml")}
 	if err := os.WriteFile(p.cfgPath, []byte(promConfigText(nil, nil)), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	p.proc = startProcess(t, "prometheus", bin,
-		"--config.file="+p.cfgPath,
-		"--storage.tsdb.path="+filepath.Join(dir, "data"),
-		fmt.Sprintf("--web.listen-address=127.0.0.1:%d", p.port),
-		"--enable-feature=st-storage,use-start-timestamps",
-		// New targets of a reloaded configuration start at once, not at the
-		// next 5s tick of the scrape manager.
-		"--scrape.discovery-reload-interval=100ms",
-		"--log.level=info",
-	)
-	waitHTTP(t, p.proc, fmt.Sprintf("http://127.0.0.1:%d/-/ready", p.port), 60*time.Second)
-	return p
+	// A port picked by freePorts can be taken by another process before
+	// Prometheus binds it: then start again on another (at most 3 times).
+	for attempt := 1; ; attempt++ {
+		p.port = freePorts(t, 1)[0]
+		p.proc = startProcess(t, "prometheus", bin,
+			"--config.file="+p.cfgPath,
+			"--storage.tsdb.path="+filepath.Join(dir, fmt.Sprintf("data-%d", attempt)),
+			fmt.Sprintf("--web.listen-address=127.0.0.1:%d", p.port),
+			"--enable-feature=st-storage,use-start-timestamps",
+			// New targets of a reloaded configuration start at once, not at the
+			// next 5s tick of the scrape manager.
+			"--scrape.discovery-reload-interval=100ms",
+			"--log.level=info",
+		)
+		ready := fmt.Sprintf("http://127.0.0.1:%d/-/ready", p.port)
+		var taken bool
+		poll(t, 60*time.Second, 50*time.Millisecond, "Prometheus ready", func() (bool, error) {
+			if p.proc.exited() {
+				data, _ := os.ReadFile(p.proc.logPath)
+				if taken = strings.Contains(string(data), "address already in use"); taken && attempt < 3 {
+					return true, nil
+				}
+				p.proc.dumpLog(t)
+				t.Fatalf("prometheus exited: %v", p.proc.waitErr)
+			}
+			_, _, err := get(context.Background(), ready, "")
+			return err == nil, err
+		})
+		if !taken {
+			return p
+		}
+		t.Logf("prometheus: port %d was taken by another process; starting it on another", p.port)
+	}
 }
 
 // reload writes the configuration and signals Prometheus to load it.
@@ -377,7 +398,8 @@ func TestScaleOut(t *testing.T) {
 	ref := newReplica(t, "reference", "otelcol.yaml")
 	gw := newGateway(t, "gateway", replicas, gatewayTestTimings...)
 	prom := startPrometheusST(t)
-	startAll(t, append(replicas, ref, gw)...)
+	startAll(t, append(replicas, ref)...)
+	startAll(t, gw)
 	toGateway, toReference := newOTLPClient(t, gw), newOTLPClient(t, ref)
 	t.Logf("gateway, 3 replicas, reference and Prometheus ready after %s", time.Since(began).Round(time.Millisecond))
 
@@ -620,8 +642,7 @@ func TestScaleOut(t *testing.T) {
 	// (d) Restart on the same ports; send traces until the restarted replica
 	// again has every (model, template) it had before the kill.
 	restarted := time.Now()
-	dead.start(t)
-	dead.waitReady(t)
+	dead.restart(t)
 	prePairs := map[string]bool{}
 	for _, m := range preKill["llm_requests_total"].GetMetric() {
 		l := labelsOf(m)
@@ -716,8 +737,8 @@ func TestScaleOut(t *testing.T) {
 		}
 		got := v[seriesKey("", map[string]string{})].flat["value"]
 		if !sameFloat(got, want) {
-			t.Errorf("(d) %s: increase(llm_requests_total[10m]) at its last scrape = %v, want %v (its calls%s)",
-				r.name, got, want, map[bool]string{true: ", before the kill and after the restart", false: ""}[r == dead])
+			t.Errorf("(d) %s: increase(llm_requests_total[10m]) at its last scrape = %v, want %v (its calls; for %s, before the kill and after the restart)",
+				r.name, got, want, dead.name)
 		}
 		t.Logf("(d) %s: increase(llm_requests_total[10m]) = %v", r.name, got)
 		total += got
@@ -784,7 +805,8 @@ func TestScaleOutGroupByTrace(t *testing.T) {
 	}
 	ref := newReplica(t, "gbt-reference", "otelcol-groupbytrace.yaml")
 	gw := newGateway(t, "gateway", replicas)
-	startAll(t, append(replicas, ref, gw)...)
+	startAll(t, append(replicas, ref)...)
+	startAll(t, gw)
 	toGateway, toReference := newOTLPClient(t, gw), newOTLPClient(t, ref)
 
 	gen := newTrafficGen(20261205, 4)
@@ -869,7 +891,8 @@ func TestGatewayTopLevelRetryResends(t *testing.T) {
 		"exporters::load_balancing::retry_on_failure::max_elapsed_time=1s",
 		"exporters::load_balancing::protocol::otlp::retry_on_failure::enabled=false",
 	)
-	startAll(t, live[0], live[1], shipped, topRetry)
+	startAll(t, live...)
+	startAll(t, shipped, topRetry)
 
 	req := newTrafficGen(20261206, 5).mixedTraces(60, 60)
 	if len(req.requests) != 1 {

@@ -8,6 +8,9 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"io"
+	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -35,6 +38,8 @@ type otelNode struct {
 	grpcPort, httpPort, metricsPort, healthPort, telemetryPort int
 	proc                                                       *process
 	started                                                    time.Time
+	// layout picks free ports and writes args for them.
+	layout func(t *testing.T)
 }
 
 func (n *otelNode) addr() string { return fmt.Sprintf("127.0.0.1:%d", n.grpcPort) }
@@ -58,74 +63,134 @@ func telemetrySet(port int) string {
 		"{host: 127.0.0.1, port: %d, without_scope_info: true, without_units: true, without_type_suffix: true}}}}]", port)
 }
 
-// newReplica prepares an otelcol-llm started with config/<configFile> on free
-// loopback ports.
+// newReplica prepares an otelcol-llm started with config/<configFile>; its
+// loopback ports are picked when it starts (startAll).
 func newReplica(t *testing.T, name, configFile string) *otelNode {
 	t.Helper()
-	bin := prebuilt(t, "OTELCOL_LLM_BINARY", "_build/otelcol-llm", "build")
-	p := freePorts(t, 5)
-	n := &otelNode{name: name, bin: bin, grpcPort: p[0], httpPort: p[1], metricsPort: p[2], healthPort: p[3], telemetryPort: p[4]}
-	n.args = []string{
-		"--config", filepath.Join(repoRoot(t), "config", configFile),
-		"--set", fmt.Sprintf("receivers::otlp::protocols::grpc::endpoint=127.0.0.1:%d", n.grpcPort),
-		"--set", fmt.Sprintf("receivers::otlp::protocols::http::endpoint=127.0.0.1:%d", n.httpPort),
-		"--set", fmt.Sprintf("exporters::llm_prometheus::endpoint=127.0.0.1:%d", n.metricsPort),
-		"--set", fmt.Sprintf("extensions::health_check::endpoint=127.0.0.1:%d", n.healthPort),
-		"--set", telemetrySet(n.telemetryPort),
+	n := &otelNode{name: name, bin: prebuilt(t, "OTELCOL_LLM_BINARY", "_build/otelcol-llm", "build")}
+	config := filepath.Join(repoRoot(t), "config", configFile)
+	n.layout = func(t *testing.T) {
+		p := freePorts(t, 5)
+		n.grpcPort, n.httpPort, n.metricsPort, n.healthPort, n.telemetryPort = p[0], p[1], p[2], p[3], p[4]
+		n.args = []string{
+			"--config", config,
+			"--set", fmt.Sprintf("receivers::otlp::protocols::grpc::endpoint=127.0.0.1:%d", n.grpcPort),
+			"--set", fmt.Sprintf("receivers::otlp::protocols::http::endpoint=127.0.0.1:%d", n.httpPort),
+			"--set", fmt.Sprintf("exporters::llm_prometheus::endpoint=127.0.0.1:%d", n.metricsPort),
+			"--set", fmt.Sprintf("extensions::health_check::endpoint=127.0.0.1:%d", n.healthPort),
+			"--set", telemetrySet(n.telemetryPort),
+		}
 	}
 	return n
 }
 
 // newGateway prepares an otelcol-llm-gateway started with config/gateway.yaml,
-// its static resolver pointed at the replicas; extra are more --set values.
+// its static resolver pointed at the replicas (start it after them, with a
+// later startAll); extra are more --set values.
 func newGateway(t *testing.T, name string, replicas []*otelNode, extra ...string) *otelNode {
 	t.Helper()
-	bin := prebuilt(t, "OTELCOL_LLM_GATEWAY_BINARY", "_build/otelcol-llm-gateway", "build")
-	p := freePorts(t, 4)
-	n := &otelNode{name: name, bin: bin, grpcPort: p[0], httpPort: p[1], healthPort: p[2], telemetryPort: p[3]}
-	hosts := make([]string, len(replicas))
-	for i, r := range replicas {
-		hosts[i] = r.addr()
-	}
-	n.args = []string{
-		"--config", filepath.Join(repoRoot(t), "config", "gateway.yaml"),
-		"--set", fmt.Sprintf("receivers::otlp::protocols::grpc::endpoint=127.0.0.1:%d", n.grpcPort),
-		"--set", fmt.Sprintf("receivers::otlp::protocols::http::endpoint=127.0.0.1:%d", n.httpPort),
-		"--set", fmt.Sprintf("extensions::health_check::endpoint=127.0.0.1:%d", n.healthPort),
-		"--set", telemetrySet(n.telemetryPort),
-		"--set", "exporters::load_balancing::resolver::static::hostnames=[" + strings.Join(hosts, ", ") + "]",
-	}
-	for _, s := range extra {
-		n.args = append(n.args, "--set", s)
+	n := &otelNode{name: name, bin: prebuilt(t, "OTELCOL_LLM_GATEWAY_BINARY", "_build/otelcol-llm-gateway", "build")}
+	config := filepath.Join(repoRoot(t), "config", "gateway.yaml")
+	n.layout = func(t *testing.T) {
+		p := freePorts(t, 4)
+		n.grpcPort, n.httpPort, n.healthPort, n.telemetryPort = p[0], p[1], p[2], p[3]
+		hosts := make([]string, len(replicas))
+		for i, r := range replicas {
+			if r.grpcPort == 0 {
+				t.Fatalf("gateway %s: replica %s has no port yet: start the replicas first", name, r.name)
+			}
+			hosts[i] = r.addr()
+		}
+		n.args = []string{
+			"--config", config,
+			"--set", fmt.Sprintf("receivers::otlp::protocols::grpc::endpoint=127.0.0.1:%d", n.grpcPort),
+			"--set", fmt.Sprintf("receivers::otlp::protocols::http::endpoint=127.0.0.1:%d", n.httpPort),
+			"--set", fmt.Sprintf("extensions::health_check::endpoint=127.0.0.1:%d", n.healthPort),
+			"--set", telemetrySet(n.telemetryPort),
+			"--set", "exporters::load_balancing::resolver::static::hostnames=[" + strings.Join(hosts, ", ") + "]",
+		}
+		for _, s := range extra {
+			n.args = append(n.args, "--set", s)
+		}
 	}
 	return n
 }
 
-// start starts the process without waiting for it (see waitReady).
+// start starts the process on the node's current ports without waiting for it.
 func (n *otelNode) start(t *testing.T) {
 	t.Helper()
 	n.started = time.Now()
 	n.proc = startProcess(t, n.name, n.bin, n.args...)
 }
 
-// waitReady waits until health_check answers and, on a replica, /metrics.
-func (n *otelNode) waitReady(t *testing.T) {
+// waitReady waits until health_check, /metrics (on a replica) and the own
+// metrics endpoint answer; it reports portTaken when the process exited
+// because one of its ports was bound by another process after freePorts
+// picked it.
+func (n *otelNode) waitReady(t *testing.T) (portTaken bool) {
 	t.Helper()
-	waitHTTP(t, n.proc, fmt.Sprintf("http://127.0.0.1:%d/", n.healthPort), 60*time.Second)
+	urls := []string{fmt.Sprintf("http://127.0.0.1:%d/", n.healthPort), n.telemetryURL()}
 	if n.metricsPort != 0 {
-		waitHTTP(t, n.proc, n.metricsURL(), 10*time.Second)
+		urls = append(urls, n.metricsURL())
 	}
-	waitHTTP(t, n.proc, n.telemetryURL(), 10*time.Second)
+	client := &http.Client{Timeout: time.Second}
+	deadline := time.Now().Add(60 * time.Second)
+	for _, u := range urls {
+		for {
+			if n.proc.exited() {
+				if data, err := os.ReadFile(n.proc.logPath); err == nil && strings.Contains(string(data), "address already in use") {
+					return true
+				}
+				n.proc.dumpLog(t)
+				t.Fatalf("%s exited before %s answered: %v", n.name, u, n.proc.waitErr)
+			}
+			resp, err := client.Get(u)
+			if err == nil {
+				_, _ = io.Copy(io.Discard, resp.Body)
+				_ = resp.Body.Close()
+				if resp.StatusCode == http.StatusOK {
+					break
+				}
+			}
+			if time.Now().After(deadline) {
+				n.proc.dumpLog(t)
+				t.Fatalf("%s: %s did not answer 200 within 60s: %v", n.name, u, err)
+			}
+			time.Sleep(20 * time.Millisecond) // polling interval, bounded by the deadline above
+		}
+	}
+	return false
 }
 
-// startAll starts every node, then waits for each: the processes start in parallel.
+// startAll picks ports for every node and starts them, then waits for each
+// (the processes start in parallel). A node whose port was taken in between
+// is started again on new ports (at most 3 times).
 func startAll(t *testing.T, nodes ...*otelNode) {
 	t.Helper()
 	for _, n := range nodes {
+		n.layout(t)
 		n.start(t)
 	}
 	for _, n := range nodes {
-		n.waitReady(t)
+		for attempt := 1; n.waitReady(t); attempt++ {
+			if attempt == 3 {
+				n.proc.dumpLog(t)
+				t.Fatalf("%s: a port was taken by another process 3 times in a row", n.name)
+			}
+			t.Logf("%s: a port was taken by another process; starting it on new ports", n.name)
+			n.layout(t)
+			n.start(t)
+		}
+	}
+}
+
+// restart starts a stopped node again on the same ports and waits for it.
+func (n *otelNode) restart(t *testing.T) {
+	t.Helper()
+	n.start(t)
+	if n.waitReady(t) {
+		n.proc.dumpLog(t)
+		t.Fatalf("%s: a port was taken while it was down", n.name)
 	}
 }
 
