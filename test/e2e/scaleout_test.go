@@ -501,7 +501,9 @@ func TestScaleOut(t *testing.T) {
 		compareFlat(t, what, out[0], out[1])
 	}
 
-	// Every llm_* family, summed without instance.
+	// Every llm_* family, summed without instance. last_over_time: a stopped
+	// job's series end with a staleness marker, which an instant selector
+	// would return as no data.
 	var names []string
 	for name, mf := range refScrape {
 		if !strings.HasPrefix(name, "llm_") {
