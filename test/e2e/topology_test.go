@@ -37,7 +37,6 @@ type otelNode struct {
 	// Loopback ports; metricsPort is 0 for the gateway (no llm_prometheus).
 	grpcPort, httpPort, metricsPort, healthPort, telemetryPort int
 	proc                                                       *process
-	started                                                    time.Time
 	// layout picks free ports and writes args for them.
 	layout func(t *testing.T)
 }
@@ -119,7 +118,6 @@ func newGateway(t *testing.T, name string, replicas []*otelNode, extra ...string
 // start starts the process on the node's current ports without waiting for it.
 func (n *otelNode) start(t *testing.T) {
 	t.Helper()
-	n.started = time.Now()
 	n.proc = startProcess(t, n.name, n.bin, n.args...)
 }
 
