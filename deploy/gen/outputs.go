@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"sort"
+	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -278,9 +279,9 @@ func firstDiff(a, b any, path string) (string, bool) {
 	if okA && okB {
 		for i := 0; i < len(la) || i < len(lb); i++ {
 			if i >= len(la) || i >= len(lb) {
-				return at(fmt.Sprint(i)), true
+				return at(strconv.Itoa(i)), true
 			}
-			if p, ok := firstDiff(la[i], lb[i], at(fmt.Sprint(i))); ok {
+			if p, ok := firstDiff(la[i], lb[i], at(strconv.Itoa(i))); ok {
 				return p, true
 			}
 		}

@@ -171,14 +171,20 @@ func TestGatewayConfigsDifferingBeyondTheResolverAreAnError(t *testing.T) {
 	const lb = "exporters:\n  load_balancing:\n    timeout: 30s\n"
 	for _, tc := range []struct{ name, dns, k8s, want string }{
 		{"same but resolver", lb + "    resolver: {dns: {hostname: a}}\n", lb + "    resolver: {k8s: {service: a.b}}\n", ""},
-		{"value", lb + "    resolver: {dns: {}}\n", "exporters:\n  load_balancing:\n    timeout: 10s\n    resolver: {k8s: {}}\n",
+		{
+			"value", lb + "    resolver: {dns: {}}\n", "exporters:\n  load_balancing:\n    timeout: 10s\n    resolver: {k8s: {}}\n",
 			"config/gateway-dns.yaml and config/gateway-k8s.yaml differ at exporters::load_balancing::timeout: " +
-				"keep them the same apart from exporters::load_balancing::resolver"},
-		{"key only in one", lb + "    resolver: {dns: {}}\n", lb + "    resolver: {k8s: {}}\n    retry_on_failure: {enabled: true}\n",
-			"differ at exporters::load_balancing::retry_on_failure:"},
-		{"list item", lb + "    resolver: {dns: {}}\nservice: {pipelines: {traces: {receivers: [otlp]}}}\n",
+				"keep them the same apart from exporters::load_balancing::resolver",
+		},
+		{
+			"key only in one", lb + "    resolver: {dns: {}}\n", lb + "    resolver: {k8s: {}}\n    retry_on_failure: {enabled: true}\n",
+			"differ at exporters::load_balancing::retry_on_failure:",
+		},
+		{
+			"list item", lb + "    resolver: {dns: {}}\nservice: {pipelines: {traces: {receivers: [otlp]}}}\n",
 			lb + "    resolver: {k8s: {}}\nservice: {pipelines: {traces: {receivers: [otlp, zipkin]}}}\n",
-			"differ at service::pipelines::traces::receivers::1:"},
+			"differ at service::pipelines::traces::receivers::1:",
+		},
 		{"no resolver", lb, lb + "    resolver: {k8s: {}}\n", "config/gateway-dns.yaml: no exporters::load_balancing::resolver"},
 		{"no load_balancing", lb + "    resolver: {dns: {}}\n", "exporters: {otlp: {}}\n", "config/gateway-k8s.yaml: no exporters::load_balancing mapping"},
 	} {
