@@ -356,11 +356,12 @@ rules-test: $(PROMTOOL)
 	cd $(CURDIR)/rules && $(PROMTOOL) test rules tests/*.yaml
 
 ## deploy-gen: rewrite the copies that deploy/ holds of config/container.yaml,
-## rules/*.yaml, dashboards/llm-overview.json and the gateway's Kubernetes
-## configuration (kustomize and Helm read no file outside their folder):
-## deploy/kubernetes base config, PrometheusRule, dashboard ConfigMap and
-## gateway-k8s config; the chart's files/ and the config blocks of its
-## values.yaml; spec.config of the Operator example.
+## config/gateway-dns.yaml, config/gateway-k8s.yaml, rules/*.yaml and
+## dashboards/llm-overview.json (kustomize and Helm read no file outside their
+## folder): deploy/kubernetes base config, gateway and gateway-k8s configs,
+## PrometheusRule and dashboard ConfigMap; the chart's files/ and the config
+## blocks of its values.yaml; spec.config of the Operator example. Fails when
+## the two gateway configurations differ in more than their resolver.
 deploy-gen:
 	cd $(CURDIR) && $(GO) run ./deploy/gen
 
@@ -377,7 +378,8 @@ k8s-render: $(HELM) $(KUSTOMIZE)
 
 ## helm-test: bad chart values (negative replicaCount, unknown keys at any
 ## depth, wrong types, both monitors on, ...) must fail helm template / lint
-## with the field named.
+## with the field named; the gateway's configuration as rendered for each
+## resolver.
 helm-test: $(HELM)
 	$(CURDIR)/deploy/helm/helm-test.sh $(HELM)
 

@@ -13,9 +13,13 @@
 //	                               the chart's files/
 //	dashboards/llm-overview.json -> the ConfigMap of deploy/kubernetes/components/dashboard,
 //	                               the chart's files/
-//	deploy/kubernetes/overlays/gateway/gateway-config.yaml
-//	                            -> the same with the k8s resolver (overlays/gateway-k8s),
+//	config/gateway-dns.yaml     -> deploy/kubernetes/overlays/gateway/gateway-config.yaml,
 //	                               the gateway.config block of the chart's values.yaml
+//	config/gateway-k8s.yaml     -> deploy/kubernetes/overlays/gateway-k8s/gateway-config.yaml,
+//	                               the chart's files/ (its resolver, for gateway.resolver k8s)
+//
+// The two gateway configurations must differ in their resolver only (the
+// chart swaps just that): the generator fails otherwise, naming the setting.
 //
 // With -check it writes nothing and fails, naming the files, when a committed
 // copy differs from what it would write (`make deploy-gen-check`).

@@ -8,7 +8,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
+	"sort"
+	"strconv"
 	"strings"
+
+	"go.yaml.in/yaml/v3"
 )
 
 // Source files (relative to the repository root).
@@ -17,7 +22,8 @@ const (
 	recordingRules  = "rules/llm-recording.yaml"
 	alertingRules   = "rules/llm-alerts.yaml"
 	dashboard       = "dashboards/llm-overview.json"
-	gatewayConfig   = "deploy/kubernetes/overlays/gateway/gateway-config.yaml"
+	gatewayDNS      = "config/gateway-dns.yaml"
+	gatewayK8s      = "config/gateway-k8s.yaml"
 )
 
 // Generated files and files with generated blocks.
@@ -25,9 +31,11 @@ const (
 	baseConfig       = "deploy/kubernetes/base/config.yaml"
 	prometheusRule   = "deploy/kubernetes/components/prometheusrule/prometheusrule.yaml"
 	dashboardMap     = "deploy/kubernetes/components/dashboard/dashboard.yaml"
+	gatewayDNSConfig = "deploy/kubernetes/overlays/gateway/gateway-config.yaml"
 	gatewayK8sConfig = "deploy/kubernetes/overlays/gateway-k8s/gateway-config.yaml"
 	chartDir         = "deploy/helm/otelcol-llm"
 	chartValues      = chartDir + "/values.yaml"
+	chartGatewayK8s  = chartDir + "/files/gateway-k8s.yaml"
 	operatorExample  = "deploy/operator/opentelemetrycollector.yaml"
 )
 
@@ -45,7 +53,7 @@ func Outputs(root string) (map[string][]byte, error) {
 		return b, nil
 	}
 	src := map[string][]byte{}
-	for _, name := range []string{containerConfig, recordingRules, alertingRules, dashboard, gatewayConfig, chartValues, operatorExample} {
+	for _, name := range []string{containerConfig, recordingRules, alertingRules, dashboard, gatewayDNS, gatewayK8s, chartValues, operatorExample} {
 		b, err := read(name)
 		if err != nil {
 			return nil, err
@@ -58,17 +66,22 @@ func Outputs(root string) (map[string][]byte, error) {
 		chartDir + "/files/llm-recording.yaml": src[recordingRules],
 		chartDir + "/files/llm-alerts.yaml":    src[alertingRules],
 		chartDir + "/files/llm-overview.json":  src[dashboard],
+		// The chart's gateway.config is config/gateway-dns.yaml; with
+		// gateway.resolver k8s the chart takes the resolver from this copy.
+		chartGatewayK8s:  src[gatewayK8s],
+		gatewayDNSConfig: GeneratedCopy(gatewayDNS, src[gatewayDNS]),
+		gatewayK8sConfig: GeneratedCopy(gatewayK8s, src[gatewayK8s]),
+	}
+	if err := SameButResolver(src[gatewayDNS], src[gatewayK8s]); err != nil {
+		return nil, err
 	}
 	var err error
 	if outs[prometheusRule], err = PrometheusRule(src[recordingRules], src[alertingRules]); err != nil {
 		return nil, err
 	}
 	outs[dashboardMap] = DashboardConfigMap(src[dashboard])
-	if outs[gatewayK8sConfig], err = GatewayK8sConfig(src[gatewayConfig]); err != nil {
-		return nil, err
-	}
 	values := src[chartValues]
-	for _, block := range []string{containerConfig, gatewayConfig} {
+	for _, block := range []string{containerConfig, gatewayDNS} {
 		if values, err = Splice(chartValues, values, block, src[block]); err != nil {
 			return nil, err
 		}
@@ -172,59 +185,115 @@ data:
 	return []byte(b.String())
 }
 
-// k8sResolver replaces the dns resolver block of the gateway configuration.
-const k8sResolver = `    resolver:
-      # The replicas: the ready endpoints of their headless Service, read
-      # from the Kubernetes API (EndpointSlices; the ServiceAccount's Role
-      # allows get, list and watch).
-      k8s:
-        service: otelcol-llm-headless.${env:POD_NAMESPACE}
-        ports: [4317]
-        timeout: 1m
-`
+// GeneratedCopy returns the file source (its content) unchanged under the
+// generated-file header: the collector reads the copy exactly as the source.
+func GeneratedCopy(source string, content []byte) []byte {
+	return append([]byte(generatedHeader(source)), content...)
+}
 
-// GatewayK8sConfig returns the gateway configuration with the k8s resolver
-// instead of the dns one: the resolver block (the "    resolver:" line and
-// the lines indented deeper) is replaced, and the header says so.
-func GatewayK8sConfig(dns []byte) ([]byte, error) {
-	lines := strings.SplitAfter(string(dns), "\n")
-	body := 0
-	for body < len(lines) && (strings.HasPrefix(lines[body], "#") || strings.TrimSpace(lines[body]) == "") {
-		body++
-	}
-	start := -1
-	for i := body; i < len(lines); i++ {
-		if lines[i] == "    resolver:\n" {
-			if start >= 0 {
-				return nil, fmt.Errorf("%s: two resolver: blocks", gatewayConfig)
-			}
-			start = i
+// SameButResolver returns an error naming the first setting in which the two
+// gateway configurations differ, other than the load_balancing exporter's
+// resolver. The Helm chart relies on it: its gateway.config is the DNS
+// configuration, and with gateway.resolver k8s only the resolver is swapped.
+func SameButResolver(dns, k8s []byte) error {
+	parse := func(name string, b []byte) (map[string]any, error) {
+		var v map[string]any
+		if err := yaml.Unmarshal(b, &v); err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
 		}
+		lb, ok := dig(v, "exporters", "load_balancing").(map[string]any)
+		if !ok {
+			return nil, fmt.Errorf("%s: no exporters::load_balancing mapping", name)
+		}
+		if _, ok := lb["resolver"]; !ok {
+			return nil, fmt.Errorf("%s: no exporters::load_balancing::resolver", name)
+		}
+		delete(lb, "resolver")
+		return v, nil
 	}
-	if start < 0 {
-		return nil, fmt.Errorf("%s: no \"    resolver:\" line (the load_balancing exporter's resolver)", gatewayConfig)
+	a, err := parse(gatewayDNS, dns)
+	if err != nil {
+		return err
 	}
-	end := start + 1
-	for end < len(lines) && (strings.HasPrefix(lines[end], "      ") || strings.TrimSpace(lines[end]) == "") {
-		end++
+	b, err := parse(gatewayK8s, k8s)
+	if err != nil {
+		return err
 	}
-	for end > start+1 && strings.TrimSpace(lines[end-1]) == "" {
-		end-- // blank lines after the block stay
+	if path, ok := firstDiff(a, b, ""); ok {
+		return fmt.Errorf("%s and %s differ at %s: keep them the same apart from exporters::load_balancing::resolver "+
+			"(the Helm chart's gateway.config is the first, with the resolver of the second for gateway.resolver k8s)",
+			gatewayDNS, gatewayK8s, path)
 	}
-	var b strings.Builder
-	b.WriteString(generatedHeader(gatewayConfig))
-	b.WriteString(`#
-# Configuration of the otelcol-llm-gateway (tier 1) in Kubernetes with the
-# load_balancing exporter's k8s resolver: as ../gateway/gateway-config.yaml,
-# but the replicas are the endpoints of the headless Service
-# otelcol-llm-headless, watched through the Kubernetes API. POD_NAMESPACE is
-# set by the gateway's Deployment.
+	return nil
+}
 
-`)
-	b.WriteString(strings.Join(lines[body:start], ""))
-	b.WriteString(k8sResolver)
-	b.WriteString(strings.Join(lines[end:], ""))
-	return []byte(b.String()), nil
+// dig walks a parsed YAML document along keys; nil when a key is missing.
+func dig(v any, keys ...string) any {
+	for _, k := range keys {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil
+		}
+		v = m[k]
+	}
+	return v
+}
+
+// firstDiff returns the path (keys joined by "::", the collector's --set
+// notation; list indexes as numbers) of the first place where a and b differ,
+// in sorted key order.
+func firstDiff(a, b any, path string) (string, bool) {
+	at := func(k string) string {
+		if path == "" {
+			return k
+		}
+		return path + "::" + k
+	}
+	ma, okA := a.(map[string]any)
+	mb, okB := b.(map[string]any)
+	if okA && okB {
+		keys := make([]string, 0, len(ma)+len(mb))
+		for k := range ma {
+			keys = append(keys, k)
+		}
+		for k := range mb {
+			if _, ok := ma[k]; !ok {
+				keys = append(keys, k)
+			}
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			va, inA := ma[k]
+			vb, inB := mb[k]
+			if inA != inB {
+				return at(k), true
+			}
+			if p, ok := firstDiff(va, vb, at(k)); ok {
+				return p, true
+			}
+		}
+		return "", false
+	}
+	la, okA := a.([]any)
+	lb, okB := b.([]any)
+	if okA && okB {
+		for i := 0; i < len(la) || i < len(lb); i++ {
+			if i >= len(la) || i >= len(lb) {
+				return at(strconv.Itoa(i)), true
+			}
+			if p, ok := firstDiff(la[i], lb[i], at(strconv.Itoa(i))); ok {
+				return p, true
+			}
+		}
+		return "", false
+	}
+	if !reflect.DeepEqual(a, b) {
+		if path == "" {
+			return "the top level", true
+		}
+		return path, true
+	}
+	return "", false
 }
 
 // Markers of a generated block inside a hand-written file: the source path

@@ -5,7 +5,9 @@
 # Negative cases of the otelcol-llm chart (`make helm-test`): each bad value
 # must make `helm template` (and, for the first ones, `helm lint --strict`)
 # fail with an error that names the field. A case passes only when helm
-# exits non-zero AND its output holds the expected text.
+# exits non-zero AND its output holds the expected text. Then the gateway
+# configuration the chart renders for each resolver (the template's one piece
+# of logic on it: with resolver k8s, the resolver of files/gateway-k8s.yaml).
 #
 # Usage: deploy/helm/helm-test.sh HELM
 set -euo pipefail
@@ -69,6 +71,54 @@ expect_fail "price table without the llm_prometheus exporter" template \
 expect_fail "k8s resolver without the load_balancing exporter" template \
 	"gateway.resolver: gateway.config.exporters has no load_balancing exporter" \
 	--set gateway.enabled=true --set gateway.resolver=k8s --set gateway.config.exporters.load_balancing=null
+
+# expect_render NAME WANT [ARGS...]: helm template of the gateway (enabled)
+# must succeed and its output hold WANT, lines and indentation included.
+expect_render() {
+	local name=$1 want=$2
+	shift 2
+	local out rc=0
+	out=$("$helm" template t "$chart" --namespace otelcol-llm --show-only templates/gateway.yaml \
+		--set gateway.enabled=true "$@" 2>&1) || rc=$?
+	if [ "$rc" -ne 0 ]; then
+		echo "FAIL $name: helm template failed"
+		echo "$out" | sed 's/^/    /'
+		failed=$((failed + 1))
+	elif [[ "$out" != *"$want"* ]]; then
+		echo "FAIL $name: the output does not hold:"
+		echo "$want" | sed 's/^/    /'
+		failed=$((failed + 1))
+	else
+		echo "ok   $name"
+		passed=$((passed + 1))
+	fi
+}
+
+# The load_balancing exporter as config/gateway-dns.yaml (gateway.config) and
+# config/gateway-k8s.yaml set it: no retry of whole requests at its level.
+dns_resolver='        resolver:
+          dns:
+            hostname: ${env:OTELCOL_LLM_BACKENDS:-otelcol-llm-headless.otelcol-llm.svc.cluster.local}
+            interval: 5s
+            port: "4317"
+            timeout: 1s
+        retry_on_failure:
+          enabled: false'
+k8s_resolver='        resolver:
+          k8s:
+            ports:
+            - 4317
+            service: ${env:OTELCOL_LLM_BACKENDS:-otelcol-llm-headless.otelcol-llm}
+            timeout: 1m
+        retry_on_failure:
+          enabled: false'
+backends='            - name: OTELCOL_LLM_BACKENDS
+              value: t-otelcol-llm-headless.$(POD_NAMESPACE).svc.cluster.local'
+expect_render "gateway, resolver dns: config/gateway-dns.yaml" "$dns_resolver"
+expect_render "gateway, resolver k8s: the resolver of config/gateway-k8s.yaml" "$k8s_resolver" --set gateway.resolver=k8s
+expect_render "gateway, resolver k8s: the rest is gateway.config" "        timeout: 20s" \
+	--set gateway.resolver=k8s --set gateway.config.exporters.load_balancing.timeout=20s
+expect_render "gateway: OTELCOL_LLM_BACKENDS is the release's headless Service" "$backends"
 
 echo "helm-test: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -58,12 +58,24 @@ func TestGatewayConfigs(t *testing.T) {
 	gateway := prebuilt(t, "OTELCOL_LLM_GATEWAY_BINARY", "_build/otelcol-llm-gateway", "build")
 	otelcol := prebuilt(t, "OTELCOL_LLM_BINARY", "_build/otelcol-llm", "build")
 	root := repoRoot(t)
-	validate := func(bin string, args ...string) (string, error) {
+	// validateEnv runs `validate` with OTELCOL_LLM_BACKENDS set to backends,
+	// or unset when backends is nil.
+	validateEnv := func(backends *string, bin string, args ...string) (string, error) {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
-		out, err := exec.CommandContext(ctx, bin, append([]string{"validate"}, args...)...).CombinedOutput()
+		cmd := exec.CommandContext(ctx, bin, append([]string{"validate"}, args...)...)
+		for _, kv := range os.Environ() {
+			if !strings.HasPrefix(kv, "OTELCOL_LLM_BACKENDS=") {
+				cmd.Env = append(cmd.Env, kv)
+			}
+		}
+		if backends != nil {
+			cmd.Env = append(cmd.Env, "OTELCOL_LLM_BACKENDS="+*backends)
+		}
+		out, err := cmd.CombinedOutput()
 		return string(out), err
 	}
+	validate := func(bin string, args ...string) (string, error) { return validateEnv(nil, bin, args...) }
 	configs, err := filepath.Glob(filepath.Join(root, "config", "gateway*.yaml"))
 	if err != nil || len(configs) < 3 {
 		t.Fatalf("config/gateway*.yaml: %v %v, want gateway.yaml, gateway-dns.yaml and gateway-k8s.yaml", configs, err)
@@ -73,6 +85,30 @@ func TestGatewayConfigs(t *testing.T) {
 			t.Errorf("otelcol-llm-gateway validate --config %s: %v\n%s", c, err, out)
 		}
 	}
+	// The Kubernetes copies (make deploy-gen) of gateway-dns.yaml and
+	// gateway-k8s.yaml, with OTELCOL_LLM_BACKENDS as the manifests set it;
+	// the variable reaches the resolver: a name the resolver refuses fails.
+	inCluster := "otelcol-llm-headless.otelcol-llm.svc.cluster.local"
+	for _, c := range []string{"gateway", "gateway-k8s"} {
+		copied := filepath.Join(root, "deploy", "kubernetes", "overlays", c, "gateway-config.yaml")
+		if out, err := validateEnv(&inCluster, gateway, "--config", copied); err != nil {
+			t.Errorf("OTELCOL_LLM_BACKENDS=%s otelcol-llm-gateway validate --config %s: %v\n%s", inCluster, copied, err, out)
+		}
+	}
+	for _, bad := range []struct {
+		config, backends, want string
+	}{
+		{"gateway-dns.yaml", "", "no hostname specified to resolve the backends"},
+		{"gateway-k8s.yaml", "", "no service specified to resolve the backends"},
+		{"gateway-k8s.yaml", "otelcol-llm-headless.otelcol-llm.svc", `missing cluster domain in "otelcol-llm-headless.otelcol-llm.svc"`},
+	} {
+		out, err := validateEnv(&bad.backends, gateway, "--config", filepath.Join(root, "config", bad.config))
+		if err == nil || !strings.Contains(out, bad.want) {
+			t.Errorf("OTELCOL_LLM_BACKENDS=%q validate --config config/%s: %v, want an error containing %q\n%s",
+				bad.backends, bad.config, err, bad.want, out)
+		}
+	}
+
 	if out, err := validate(otelcol, "--config", filepath.Join(root, "config", "otelcol-groupbytrace.yaml")); err != nil {
 		t.Errorf("otelcol-llm validate --config config/otelcol-groupbytrace.yaml: %v\n%s", err, out)
 	}

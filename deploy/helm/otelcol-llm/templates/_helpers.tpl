@@ -94,8 +94,11 @@ mounted table. */}}
 {{- toYaml $config }}
 {{- end }}
 
-{{/* The gateway configuration as YAML: .Values.gateway.config, and with
-resolver k8s the load_balancing exporter's resolver replaced. */}}
+{{/* The gateway configuration as YAML: .Values.gateway.config (by default
+config/gateway-dns.yaml), and with resolver k8s the load_balancing exporter's
+resolver replaced by that of files/gateway-k8s.yaml, a copy of
+config/gateway-k8s.yaml (which differs from config/gateway-dns.yaml in that
+resolver only; make deploy-gen checks it). */}}
 {{- define "otelcol-llm.gatewayConfig" -}}
 {{- $config := deepCopy .Values.gateway.config }}
 {{- if eq .Values.gateway.resolver "k8s" }}
@@ -103,9 +106,14 @@ resolver k8s the load_balancing exporter's resolver replaced. */}}
 {{- if not (hasKey $exporters "load_balancing") }}
 {{- fail "gateway.resolver: gateway.config.exporters has no load_balancing exporter whose resolver could be set" }}
 {{- end }}
+{{- $resolver := dig "exporters" "load_balancing" "resolver" "" (.Files.Get "files/gateway-k8s.yaml" | fromYaml) }}
+{{- if not $resolver }}
+{{- fail "gateway.resolver: the chart's files/gateway-k8s.yaml has no exporters.load_balancing.resolver (run make deploy-gen)" }}
+{{- end }}
 {{- $lb := default (dict) (get $exporters "load_balancing") }}
-{{- $k8s := dict "service" (printf "%s.%s" (include "otelcol-llm.headlessName" .) .Release.Namespace) "ports" (list 4317) "timeout" "1m" }}
-{{- $_ := set $lb "resolver" (dict "k8s" $k8s) }}
+{{- $_ := set $lb "resolver" $resolver }}
+{{- $_ := set $exporters "load_balancing" $lb }}
+{{- $_ := set $config "exporters" $exporters }}
 {{- end }}
 {{- toYaml $config }}
 {{- end }}
