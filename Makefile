@@ -3,9 +3,11 @@
 #   make build     ocb-built collectors: _build/otelcol-llm and the gateway _build/otelcol-llm-gateway
 #   make run       build, then run it with config/otelcol.yaml
 #   make test      everything CI runs: lint, generate-check, unit, e2e, image-test, k8s-validate
-#   make image     container image otelcol-llm:<version> and :latest (Dockerfile, FROM scratch)
-#   make image-test  build the image, run it, send OTLP, check /metrics (starts a
-#                  private dockerd if no engine answers: tools/container-engine.sh)
+#   make image     container images otelcol-llm:<version> and otelcol-llm-gateway:<version>,
+#                  each also :latest (Dockerfile, FROM scratch, one stage each)
+#   make image-test  build both images and run them: OTLP in (straight, and through a
+#                  gateway container), exact llm_* on /metrics (starts a private
+#                  dockerd if no engine answers: tools/container-engine.sh)
 #   make bench     the Go benchmarks and BENCHMARKS.md (bench/)
 #   make bench-throughput / bench-soak / bench-spanbomb   whole-collector runs (bench/results/), then make bench
 #   make deploy-gen   rewrite deploy/'s copies of config/, rules/ and dashboards/
@@ -79,23 +81,32 @@ K8S_VALIDATE_TIMEOUT ?= 10m
 # etcd of k8s-validate: set ETCD=/path/to/etcd, else etcd from PATH (see k8s-etcd).
 ETCD ?=
 
-# The container image (make image): otelcol-llm:<dist.version of
-# builder-config.yaml> and otelcol-llm:latest. IMAGE_NAME may name a registry
-# repository (make image IMAGE_NAME=registry.example.com/team/otelcol-llm).
-DIST_VERSION := $(shell awk '/^dist:/ {d = 1; next} /^[^ \t#]/ {d = 0} d && $$1 == "version:" {print $$2}' $(CURDIR)/builder-config.yaml)
+# The container images (make image): otelcol-llm:<dist.version of
+# builder-config.yaml> and otelcol-llm-gateway:<dist.version of
+# builder-gateway.yaml>, each also tagged :latest. IMAGE_NAME may name a
+# registry repository (make image IMAGE_NAME=registry.example.com/team/otelcol-llm);
+# the gateway's is then registry.example.com/team/otelcol-llm-gateway.
+dist_version = $(shell awk '/^dist:/ {d = 1; next} /^[^ \t#]/ {d = 0} d && $$1 == "version:" {print $$2}' $(1))
+DIST_VERSION := $(call dist_version,$(CURDIR)/builder-config.yaml)
+GATEWAY_DIST_VERSION := $(call dist_version,$(CURDIR)/builder-gateway.yaml)
 IMAGE_NAME ?= otelcol-llm
 IMAGE := $(IMAGE_NAME):$(DIST_VERSION)
+GATEWAY_IMAGE_NAME ?= $(IMAGE_NAME)-gateway
+GATEWAY_IMAGE := $(GATEWAY_IMAGE_NAME):$(GATEWAY_DIST_VERSION)
 # org.opencontainers.image.source: the repository of the module path in go.mod.
 IMAGE_SOURCE := https://$(shell awk '$$1 == "module" {print $$2; exit}' $(CURDIR)/go.mod)
-# The image's file tree is staged here (the whole docker build context, see .dockerignore).
-IMAGE_ROOTFS := $(BUILD_DIR)/image/rootfs
+# Each image's file tree is staged in IMAGE_STAGE/<Dockerfile stage> (together
+# the whole docker build context, see .dockerignore).
+IMAGE_STAGE := $(BUILD_DIR)/image
 # The CA bundle copied into the image (Debian's ca-certificates package).
 CA_BUNDLE ?= /etc/ssl/certs/ca-certificates.crt
 DOCKER ?= docker
 CONTAINER_ENGINE := $(CURDIR)/tools/container-engine.sh
 IMAGE_TEST_TIMEOUT ?= 10m
+# The e2e tests that need the images (run by image-test, skipped by e2e).
+IMAGE_TESTS := ^(TestImage|TestGatewayImage)$$
 
-.PHONY: build run tools generate generate-check lint lint-go tidy-check license-check unit e2e image image-test image-e2e k8s-validate k8s-etcd test bench bench-long bench-stock bench-throughput bench-soak bench-spanbomb clean dashboards dashboards-test rules-test deploy-gen deploy-gen-check k8s-render helm-test
+.PHONY: build run tools generate generate-check lint lint-go tidy-check license-check unit e2e image image-build image-test image-e2e k8s-validate k8s-etcd test bench bench-long bench-stock bench-throughput bench-soak bench-spanbomb clean dashboards dashboards-test rules-test deploy-gen deploy-gen-check k8s-render helm-test
 
 ## build: generate and compile _build/otelcol-llm with ocb from builder-config.yaml,
 ## and _build/otelcol-llm-gateway from builder-gateway.yaml (only when that
@@ -246,55 +257,79 @@ unit:
 e2e: build tools
 	cd $(CURDIR) && OTELCOL_LLM_BINARY=$(OTELCOL) OTELCOL_LLM_GATEWAY_BINARY=$(GATEWAY) \
 		PROMETHEUS_BINARY=$(PROMETHEUS) PROMTOOL_BINARY=$(PROMTOOL) \
-		$(GO) test -tags e2e -count=1 -v -timeout $(E2E_TIMEOUT) -skip '^TestImage$$' ./test/e2e/...
+		$(GO) test -tags e2e -count=1 -v -timeout $(E2E_TIMEOUT) -skip '$(IMAGE_TESTS)' ./test/e2e/...
 
-## image: the container image $(IMAGE_NAME):<version> and $(IMAGE_NAME):latest
-## (Dockerfile: FROM scratch, nothing pulled) from the binary of `make build`.
-## Stages the image's files in _build/image/rootfs (the binary, config/container.yaml
-## as /etc/otelcol-llm/config.yaml, the host's CA bundle, /etc/passwd and
-## /etc/group with otelcol-llm 10001:10001, /tmp), then runs docker build with the
-## OCI labels (version, revision, created, source). Uses the engine `docker info`
-## reaches; if none answers, tools/container-engine.sh starts a private dockerd
-## for the build (installing Debian docker.io if needed, as root) and stops it.
+## image: the container images $(IMAGE_NAME):<version> and
+## $(GATEWAY_IMAGE_NAME):<version>, each also :latest (Dockerfile: FROM scratch,
+## nothing pulled, one stage per image) from the binaries of `make build`.
+## Stages each image's files in _build/image/<name> (the binary as /<name>, its
+## default configuration as /etc/<name>/config.yaml: config/container.yaml, for
+## the gateway config/gateway-dns.yaml; the host's CA bundle, /etc/passwd and
+## /etc/group with otelcol-llm 10001:10001, /tmp), then runs docker build for
+## both stages with the OCI labels (version, revision, created, source). Uses the
+## engine `docker info` reaches; if none answers, tools/container-engine.sh
+## starts a private dockerd for the builds (installing Debian docker.io if
+## needed, as root) and stops it.
 image: build
-	rm -rf $(IMAGE_ROOTFS)
-	install -d -m 0755 $(IMAGE_ROOTFS) $(IMAGE_ROOTFS)/etc $(IMAGE_ROOTFS)/etc/otelcol-llm \
-		$(IMAGE_ROOTFS)/etc/ssl $(IMAGE_ROOTFS)/etc/ssl/certs
-	install -d -m 1777 $(IMAGE_ROOTFS)/tmp
-	install -m 0755 $(OTELCOL) $(IMAGE_ROOTFS)/otelcol-llm
-	install -m 0644 $(CURDIR)/config/container.yaml $(IMAGE_ROOTFS)/etc/otelcol-llm/config.yaml
 	if [ ! -s $(CA_BUNDLE) ]; then \
 		echo "$(CA_BUNDLE) is missing: apt-get install ca-certificates" >&2; \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ca-certificates; \
 	fi
-	install -m 0644 $(CA_BUNDLE) $(IMAGE_ROOTFS)/etc/ssl/certs/ca-certificates.crt
-	printf '%s\n' 'root:x:0:0:root:/root:/sbin/nologin' \
-		'otelcol-llm:x:10001:10001:otelcol-llm:/nonexistent:/sbin/nologin' > $(IMAGE_ROOTFS)/etc/passwd
-	printf '%s\n' 'root:x:0:' 'otelcol-llm:x:10001:' > $(IMAGE_ROOTFS)/etc/group
-	chmod 0644 $(IMAGE_ROOTFS)/etc/passwd $(IMAGE_ROOTFS)/etc/group
+	rm -rf $(IMAGE_STAGE)
+	$(call stage-image,otelcol-llm,$(OTELCOL),$(CURDIR)/config/container.yaml)
+	$(call stage-image,otelcol-llm-gateway,$(GATEWAY),$(CURDIR)/config/gateway-dns.yaml)
 	cd $(CURDIR) && revision=unknown; \
 	if head=$$(git rev-parse HEAD 2>/dev/null); then \
 		revision=$$head; git diff --quiet HEAD -- || revision="$$head-dirty"; \
 	fi; \
-	$(CONTAINER_ENGINE) run $(DOCKER) build --file Dockerfile \
-		--build-arg VERSION=$(DIST_VERSION) \
-		--build-arg REVISION="$$revision" \
-		--build-arg CREATED="$$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
-		--build-arg SOURCE=$(IMAGE_SOURCE) \
-		--tag $(IMAGE) --tag $(IMAGE_NAME):latest .
+	$(CONTAINER_ENGINE) run $(MAKE) --no-print-directory image-build \
+		IMAGE_REVISION="$$revision" IMAGE_CREATED="$$(date -u +%Y-%m-%dT%H:%M:%SZ)"
 
-## image-test: make image, then test/e2e's TestImage runs the image: --version,
-## labels, files and user, the default config, and the pipeline on free loopback
-## ports below 32768 (docker run --network host): OTLP in, exact llm_* values on
-## /metrics. If no engine answers it starts a private dockerd (tools/container-engine.sh)
-## and stops it at the end; the test skips, loudly, only when no engine can be
+# stage-image NAME,BINARY,CONFIG: the file tree of the image of Dockerfile
+# stage NAME in $(IMAGE_STAGE)/NAME, every directory 0755 under any umask.
+define stage-image
+	install -d -m 0755 $(IMAGE_STAGE)/$(1) $(IMAGE_STAGE)/$(1)/etc $(IMAGE_STAGE)/$(1)/etc/$(1) \
+		$(IMAGE_STAGE)/$(1)/etc/ssl $(IMAGE_STAGE)/$(1)/etc/ssl/certs
+	install -d -m 1777 $(IMAGE_STAGE)/$(1)/tmp
+	install -m 0755 $(2) $(IMAGE_STAGE)/$(1)/$(1)
+	install -m 0644 $(3) $(IMAGE_STAGE)/$(1)/etc/$(1)/config.yaml
+	install -m 0644 $(CA_BUNDLE) $(IMAGE_STAGE)/$(1)/etc/ssl/certs/ca-certificates.crt
+	printf '%s\n' 'root:x:0:0:root:/root:/sbin/nologin' \
+		'otelcol-llm:x:10001:10001:otelcol-llm:/nonexistent:/sbin/nologin' > $(IMAGE_STAGE)/$(1)/etc/passwd
+	printf '%s\n' 'root:x:0:' 'otelcol-llm:x:10001:' > $(IMAGE_STAGE)/$(1)/etc/group
+	chmod 0644 $(IMAGE_STAGE)/$(1)/etc/passwd $(IMAGE_STAGE)/$(1)/etc/group
+endef
+
+# image-build: docker build of both stages of the Dockerfile from the trees
+# `make image` staged, against the engine of DOCKER_HOST (make image runs it
+# through tools/container-engine.sh, so that a private dockerd, if one is
+# needed, is started and stopped once for both).
+IMAGE_REVISION ?= unknown
+IMAGE_CREATED ?= unknown
+image-build:
+	cd $(CURDIR) && $(DOCKER) build --file Dockerfile --target otelcol-llm \
+		--build-arg VERSION=$(DIST_VERSION) --build-arg REVISION="$(IMAGE_REVISION)" \
+		--build-arg CREATED="$(IMAGE_CREATED)" --build-arg SOURCE=$(IMAGE_SOURCE) \
+		--tag $(IMAGE) --tag $(IMAGE_NAME):latest .
+	cd $(CURDIR) && $(DOCKER) build --file Dockerfile --target otelcol-llm-gateway \
+		--build-arg VERSION=$(GATEWAY_DIST_VERSION) --build-arg REVISION="$(IMAGE_REVISION)" \
+		--build-arg CREATED="$(IMAGE_CREATED)" --build-arg SOURCE=$(IMAGE_SOURCE) \
+		--tag $(GATEWAY_IMAGE) --tag $(GATEWAY_IMAGE_NAME):latest .
+
+## image-test: make image, then test/e2e's TestImage and TestGatewayImage run
+## the images: --version, labels, files and user, the default config, and the
+## pipeline on free loopback ports below 32768 (docker run --network host): OTLP
+## in, exact llm_* values on /metrics; for the gateway, OTLP into the gateway
+## container, exact llm_* values on the otelcol-llm container it forwards to.
+## If no engine answers it starts a private dockerd (tools/container-engine.sh)
+## and stops it at the end; the tests skip, loudly, only when no engine can be
 ## had at all (not root and none running).
 image-test:
 	@skipfile=$$(mktemp); trap 'rm -f "$$skipfile"' EXIT; status=0; \
 	CONTAINER_ENGINE_SKIP_FILE=$$skipfile $(CONTAINER_ENGINE) run $(MAKE) --no-print-directory image-e2e || status=$$?; \
 	if [ $$status -eq 77 ]; then \
 		cd $(CURDIR) && OTELCOL_LLM_IMAGE_SKIP="$$(cat "$$skipfile")" \
-			$(GO) test -tags e2e -count=1 -v -run '^TestImage$$' ./test/e2e/; \
+			$(GO) test -tags e2e -count=1 -v -run '$(IMAGE_TESTS)' ./test/e2e/; \
 	else \
 		exit $$status; \
 	fi
@@ -302,9 +337,11 @@ image-test:
 # image-e2e: the image test against the engine `docker info` reaches (make
 # image-test provides one). Dangling images of earlier builds are removed.
 image-e2e: image
-	cd $(CURDIR) && OTELCOL_LLM_IMAGE=$(IMAGE) OTELCOL_LLM_BINARY=$(OTELCOL) OTELCOL_LLM_CA_BUNDLE=$(CA_BUNDLE) DOCKER=$(DOCKER) \
-		$(GO) test -tags e2e -count=1 -v -timeout $(IMAGE_TEST_TIMEOUT) -run '^TestImage$$' ./test/e2e/
+	cd $(CURDIR) && OTELCOL_LLM_IMAGE=$(IMAGE) OTELCOL_LLM_GATEWAY_IMAGE=$(GATEWAY_IMAGE) \
+		OTELCOL_LLM_BINARY=$(OTELCOL) OTELCOL_LLM_GATEWAY_BINARY=$(GATEWAY) OTELCOL_LLM_CA_BUNDLE=$(CA_BUNDLE) DOCKER=$(DOCKER) \
+		$(GO) test -tags e2e -count=1 -v -timeout $(IMAGE_TEST_TIMEOUT) -run '$(IMAGE_TESTS)' ./test/e2e/
 	$(DOCKER) image prune --force --filter label=org.opencontainers.image.title=otelcol-llm
+	$(DOCKER) image prune --force --filter label=org.opencontainers.image.title=otelcol-llm-gateway
 
 ## k8s-validate: every Kubernetes manifest (the rendered sets in .tmp/k8s/rendered,
 ## deploy/operator, the fixtures of test/k8s) dry-run against a real

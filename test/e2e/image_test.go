@@ -24,6 +24,7 @@ import (
 	"os/exec"
 	"path"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"slices"
 	"strconv"
@@ -36,8 +37,6 @@ import (
 
 // Set by `make image-test` (see the Makefile).
 const (
-	// imageEnv names the image under test (otelcol-llm:<version>).
-	imageEnv = "OTELCOL_LLM_IMAGE"
 	// imageSkipEnv carries the "SKIPPED: no container engine: ..." message of
 	// tools/container-engine.sh when no engine can be had on this machine.
 	imageSkipEnv = "OTELCOL_LLM_IMAGE_SKIP"
@@ -45,20 +44,74 @@ const (
 	caBundleEnv = "OTELCOL_LLM_CA_BUNDLE"
 )
 
-// What the Dockerfile promises (the interface the Kubernetes manifests and the
-// Helm chart rely on).
+// What the Dockerfile promises for both images (the interface the Kubernetes
+// manifests and the Helm chart rely on).
 const (
-	imageUID        = 10001
-	imageConfigPath = "/etc/otelcol-llm/config.yaml"
-	imageSource     = "https://github.com/otelcol-llm/otelcol-llm" // module path of go.mod
-	imageUserDB     = "root:x:0:0:root:/root:/sbin/nologin\notelcol-llm:x:10001:10001:otelcol-llm:/nonexistent:/sbin/nologin\n"
-	imageGroup      = "root:x:0:\notelcol-llm:x:10001:\n"
-	readyLogLine    = "Everything is ready. Begin running and processing data."
+	imageUID     = 10001
+	imageSource  = "https://github.com/otelcol-llm/otelcol-llm" // module path of go.mod
+	imageUserDB  = "root:x:0:0:root:/root:/sbin/nologin\notelcol-llm:x:10001:10001:otelcol-llm:/nonexistent:/sbin/nologin\n"
+	imageGroup   = "root:x:0:\notelcol-llm:x:10001:\n"
+	readyLogLine = "Everything is ready. Begin running and processing data."
 )
 
-// imagePorts are the ports config/container.yaml listens on, all on 0.0.0.0:
-// OTLP gRPC, OTLP HTTP, the collector's telemetry, llm_* /metrics, health check.
-var imagePorts = []int{4317, 4318, 8888, 8889, 13133}
+// imageSpec is what the Dockerfile promises for one of its images (one build
+// stage each), and where the Kubernetes manifests use it.
+type imageSpec struct {
+	// name is the Dockerfile stage, the image repository, the binary /<name>,
+	// the title label and the configuration directory /etc/<name>.
+	name string
+	// env names the image under test (<name>:<version>), set by make image-test.
+	env string
+	// binaryEnv and binaryRel locate the binary `make build` produced.
+	binaryEnv, binaryRel string
+	// manifest is the ocb manifest whose dist.version the binary reports and
+	// the image is tagged and labeled with.
+	manifest string
+	// config is the file of config/ shipped as /etc/<name>/config.yaml.
+	config      string
+	description string
+	// ports are the ports the default configuration listens on, all on
+	// 0.0.0.0, and the image exposes.
+	ports []int
+	// deployment is the kustomize Deployment and chartTemplate the Helm
+	// template that run the image; chartImage is the key path of its image in
+	// the chart's values.yaml.
+	deployment, chartTemplate string
+	chartImage                []string
+}
+
+// configPath is where the image's default configuration lies (its CMD).
+func (s imageSpec) configPath() string { return "/etc/" + s.name + "/config.yaml" }
+
+// collectorImage is otelcol-llm:<version>: OTLP gRPC, OTLP HTTP, the
+// collector's telemetry, llm_* /metrics, health check.
+var collectorImage = imageSpec{
+	name:          "otelcol-llm",
+	env:           "OTELCOL_LLM_IMAGE",
+	binaryEnv:     "OTELCOL_LLM_BINARY",
+	binaryRel:     "_build/otelcol-llm",
+	manifest:      "builder-config.yaml",
+	config:        "container.yaml",
+	description:   "OpenTelemetry Collector distribution that turns LLM-call spans into llm_* Prometheus metrics",
+	ports:         []int{4317, 4318, 8888, 8889, 13133},
+	deployment:    "deploy/kubernetes/base/deployment.yaml",
+	chartTemplate: "deployment.yaml",
+	chartImage:    []string{"image"},
+}
+
+// imageUnderTest skips the test with the message of tools/container-engine.sh
+// when no container engine can be had, and returns the image named by spec.env.
+func imageUnderTest(t *testing.T, spec imageSpec) string {
+	t.Helper()
+	if msg := os.Getenv(imageSkipEnv); msg != "" {
+		t.Skip(msg)
+	}
+	image := os.Getenv(spec.env)
+	if image == "" {
+		t.Fatalf("%s is not set: run `make image-test` (it builds the images, provides a container engine and sets %s)", spec.env, spec.env)
+	}
+	return image
+}
 
 // TestImage tests the container image `make image` built from _build/otelcol-llm:
 // its metadata and OCI labels, its exact file tree, --version, the default
@@ -69,26 +122,17 @@ var imagePorts = []int{4317, 4318, 8888, 8889, 13133}
 // every llm_* series and the exporter's own counters exact on /metrics.
 // `make image-test` provides the engine (tools/container-engine.sh) and the image.
 func TestImage(t *testing.T) {
-	if msg := os.Getenv(imageSkipEnv); msg != "" {
-		t.Skip(msg)
-	}
-	image := os.Getenv(imageEnv)
-	if image == "" {
-		t.Fatalf("%s is not set: run `make image-test` (it builds the image, provides a container engine and sets %s)", imageEnv, imageEnv)
-	}
+	spec := collectorImage
+	image := imageUnderTest(t, spec)
 	d := newDockerCLI(t)
 	root := repoRoot(t)
-	binary := prebuilt(t, "OTELCOL_LLM_BINARY", "_build/otelcol-llm", "build")
+	binary := prebuilt(t, spec.binaryEnv, spec.binaryRel, "build")
 
-	t.Run("metadata", func(t *testing.T) { testImageMetadata(t, d, root, image) })
-	t.Run("files", func(t *testing.T) { testImageFiles(t, d, root, binary, image) })
-	t.Run("version", func(t *testing.T) {
-		got := string(d.run(t, time.Minute, "run", "--rm", "--network", "none", image, "--version"))
-		if want := "otelcol-llm version " + builderVersion(t, root) + "\n"; got != want {
-			t.Errorf("--version printed %q, want %q", got, want)
-		}
-	})
-	t.Run("default config", func(t *testing.T) { testImageDefaultConfig(t, d, image) })
+	t.Run("metadata", func(t *testing.T) { testImageMetadata(t, d, root, spec, image) })
+	t.Run("files", func(t *testing.T) { testImageFiles(t, d, root, spec, binary, image) })
+	t.Run("version", func(t *testing.T) { testImageVersion(t, d, root, spec, image) })
+	t.Run("kubernetes", func(t *testing.T) { testImageManifests(t, root, spec) })
+	t.Run("default config", func(t *testing.T) { testImageDefaultConfig(t, d, spec, image) })
 	t.Run("pipeline", func(t *testing.T) { testImagePipeline(t, d, image) })
 }
 
@@ -253,11 +297,12 @@ func assertRunsAsImageUser(t *testing.T, pid int) {
 	}
 }
 
-// builderVersion is dist.version of builder-config.yaml: the version the binary
-// reports and the image is tagged and labeled with.
-func builderVersion(t *testing.T, root string) string {
+// builderVersion is dist.version of the ocb manifest (builder-config.yaml,
+// builder-gateway.yaml): the version the binary reports and the image is
+// tagged and labeled with.
+func builderVersion(t *testing.T, root, manifestFile string) string {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join(root, "builder-config.yaml"))
+	raw, err := os.ReadFile(filepath.Join(root, manifestFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -267,12 +312,20 @@ func builderVersion(t *testing.T, root string) string {
 		} `yaml:"dist"`
 	}
 	if err := yaml.Unmarshal(raw, &manifest); err != nil {
-		t.Fatalf("builder-config.yaml: %v", err)
+		t.Fatalf("%s: %v", manifestFile, err)
 	}
 	if manifest.Dist.Version == "" {
-		t.Fatal("builder-config.yaml: dist.version is not set")
+		t.Fatalf("%s: dist.version is not set", manifestFile)
 	}
 	return manifest.Dist.Version
+}
+
+// testImageVersion: the image's binary reports the version of its ocb manifest.
+func testImageVersion(t *testing.T, d dockerCLI, root string, spec imageSpec, image string) {
+	got := string(d.run(t, time.Minute, "run", "--rm", "--network", "none", image, "--version"))
+	if want := spec.name + " version " + builderVersion(t, root, spec.manifest) + "\n"; got != want {
+		t.Errorf("--version printed %q, want %q", got, want)
+	}
 }
 
 // gitRevision is the revision make image labels the image with: the commit of
@@ -290,10 +343,10 @@ func gitRevision(t *testing.T, root string) string {
 	return rev
 }
 
-func testImageMetadata(t *testing.T, d dockerCLI, root, image string) {
+func testImageMetadata(t *testing.T, d dockerCLI, root string, spec imageSpec, image string) {
 	repo, _, ok := strings.Cut(image, ":")
 	if !ok || strings.Contains(image, "@") {
-		t.Fatalf("%s=%q is not a name:tag reference", imageEnv, image)
+		t.Fatalf("%s=%q is not a name:tag reference", spec.env, image)
 	}
 	latest := repo + ":latest"
 	var images []struct {
@@ -318,9 +371,9 @@ func testImageMetadata(t *testing.T, d dockerCLI, root, image string) {
 	if images[1].ID != img.ID {
 		t.Errorf("%s is image %s, %s is %s: want one image with both tags", image, img.ID, latest, images[1].ID)
 	}
-	version := builderVersion(t, root)
+	version := builderVersion(t, root, spec.manifest)
 	if want := repo + ":" + version; image != want {
-		t.Errorf("image tag %s, want %s (dist.version of builder-config.yaml)", image, want)
+		t.Errorf("image tag %s, want %s (dist.version of %s)", image, want, spec.manifest)
 	}
 	if img.Os != "linux" || img.Architecture != runtime.GOARCH {
 		t.Errorf("platform %s/%s, want linux/%s", img.Os, img.Architecture, runtime.GOARCH)
@@ -329,10 +382,10 @@ func testImageMetadata(t *testing.T, d dockerCLI, root, image string) {
 	if want := fmt.Sprintf("%d:%d", imageUID, imageUID); c.User != want {
 		t.Errorf("User %q, want %q", c.User, want)
 	}
-	if want := []string{"/otelcol-llm"}; !slices.Equal(c.Entrypoint, want) {
+	if want := []string{"/" + spec.name}; !slices.Equal(c.Entrypoint, want) {
 		t.Errorf("Entrypoint %q, want %q", c.Entrypoint, want)
 	}
-	if want := []string{"--config", imageConfigPath}; !slices.Equal(c.Cmd, want) {
+	if want := []string{"--config", spec.configPath()}; !slices.Equal(c.Cmd, want) {
 		t.Errorf("Cmd %q, want %q", c.Cmd, want)
 	}
 	if c.WorkingDir != "" {
@@ -344,7 +397,7 @@ func testImageMetadata(t *testing.T, d dockerCLI, root, image string) {
 	}
 	slices.Sort(exposed)
 	var wantExposed []string
-	for _, p := range imagePorts {
+	for _, p := range spec.ports {
 		wantExposed = append(wantExposed, fmt.Sprintf("%d/tcp", p))
 	}
 	slices.Sort(wantExposed)
@@ -359,8 +412,8 @@ func testImageMetadata(t *testing.T, d dockerCLI, root, image string) {
 		t.Errorf("label %screated = %q (%v): want the RFC 3339 time of the build, within the last 30 minutes", label, c.Labels[label+"created"], err)
 	}
 	want := map[string]string{
-		label + "title":       "otelcol-llm",
-		label + "description": "OpenTelemetry Collector distribution that turns LLM-call spans into llm_* Prometheus metrics",
+		label + "title":       spec.name,
+		label + "description": spec.description,
 		label + "version":     version,
 		label + "revision":    gitRevision(t, root),
 		label + "created":     c.Labels[label+"created"],
@@ -454,7 +507,7 @@ func imageFiles(t *testing.T, d dockerCLI, image string) (entries map[string]lay
 	return entries, len(manifest[0].Layers)
 }
 
-func testImageFiles(t *testing.T, d dockerCLI, root, binary, image string) {
+func testImageFiles(t *testing.T, d dockerCLI, root string, spec imageSpec, binary, image string) {
 	entries, layers := imageFiles(t, d, image)
 	if layers != 1 {
 		t.Errorf("%d layers, want 1 (FROM scratch, one COPY)", layers)
@@ -477,12 +530,12 @@ func testImageFiles(t *testing.T, d dockerCLI, root, binary, image string) {
 	// Every file root-owned and read-only for the collector's user; /tmp is
 	// the only writable place.
 	want := map[string]layerEntry{
-		"otelcol-llm":                       file(0o755, read(binary)),
+		spec.name:                           file(0o755, read(binary)),
 		"etc":                               dir,
 		"etc/passwd":                        file(0o644, []byte(imageUserDB)),
 		"etc/group":                         file(0o644, []byte(imageGroup)),
-		"etc/otelcol-llm":                   dir,
-		"etc/otelcol-llm/config.yaml":       file(0o644, read(filepath.Join(root, "config", "container.yaml"))),
+		"etc/" + spec.name:                  dir,
+		"etc/" + spec.name + "/config.yaml": file(0o644, read(filepath.Join(root, "config", spec.config))),
 		"etc/ssl":                           dir,
 		"etc/ssl/certs":                     dir,
 		"etc/ssl/certs/ca-certificates.crt": file(0o644, read(caBundle)),
@@ -531,7 +584,7 @@ func testImageFiles(t *testing.T, d dockerCLI, root, binary, image string) {
 	if certs < 100 {
 		t.Errorf("CA bundle /etc/ssl/certs/ca-certificates.crt holds %d certificates, want a full bundle (Debian's has over 100)", certs)
 	}
-	t.Logf("image files: %d entries, binary %d bytes, CA bundle %d certificates", len(entries), len(entries["otelcol-llm"].content), certs)
+	t.Logf("image files: %d entries, binary %d bytes, CA bundle %d certificates", len(entries), len(entries[spec.name].content), certs)
 }
 
 // listeningTCP returns the TCP listeners of the network namespace of pid as
@@ -579,14 +632,14 @@ func listeningTCP(pid int) ([]string, error) {
 // testImageDefaultConfig: the in-image configuration validates, and the image
 // started with no argument (CMD) runs it: in a network namespace of its own
 // (--network none, so it can bind its fixed ports without touching the host's)
-// it listens on exactly its five ports on all interfaces, as user 10001,
+// it listens on exactly its ports on all interfaces, as user 10001,
 // and stops cleanly on SIGTERM.
-func testImageDefaultConfig(t *testing.T, d dockerCLI, image string) {
-	d.run(t, time.Minute, "run", "--rm", "--network", "none", image, "validate", "--config", imageConfigPath)
+func testImageDefaultConfig(t *testing.T, d dockerCLI, spec imageSpec, image string) {
+	d.run(t, time.Minute, "run", "--rm", "--network", "none", image, "validate", "--config", spec.configPath())
 
 	name := d.startContainer(t, "--network", "none", image)
 	var want []string
-	for _, p := range imagePorts {
+	for _, p := range spec.ports {
 		want = append(want, fmt.Sprintf("*:%d", p))
 	}
 	slices.Sort(want)
@@ -611,28 +664,44 @@ func testImageDefaultConfig(t *testing.T, d dockerCLI, image string) {
 	d.stopContainer(t, name)
 }
 
-// testImagePipeline runs the image's own configuration (/etc/otelcol-llm/config.yaml)
-// with only its listeners moved to free loopback ports, as a user would
-// override them (--set, and a yaml: config source for the telemetry reader
-// list), on the host's network; sends the scenario over OTLP/gRPC, OTLP/HTTP
+// startCollectorContainer runs the otelcol-llm image's own configuration
+// (/etc/otelcol-llm/config.yaml) with only its listeners moved to free
+// loopback ports below 32768, as a user would override them (--set, and a
+// yaml: config source for the telemetry reader list), on the host's network,
+// and waits until it is healthy and serves /metrics.
+func startCollectorContainer(t *testing.T, d dockerCLI, image string) (c *collector, name string) {
+	t.Helper()
+	ports := freePorts(t, 5)
+	c = &collector{grpcPort: ports[0], httpPort: ports[1], metricsPort: ports[2], healthPort: ports[3], telemetryPort: ports[4]}
+	name = d.startContainer(t, "--network", "host", image,
+		"--config", collectorImage.configPath(),
+		fmt.Sprintf("--set=receivers::otlp::protocols::grpc::endpoint=127.0.0.1:%d", c.grpcPort),
+		fmt.Sprintf("--set=receivers::otlp::protocols::http::endpoint=127.0.0.1:%d", c.httpPort),
+		fmt.Sprintf("--set=exporters::llm_prometheus::endpoint=127.0.0.1:%d", c.metricsPort),
+		fmt.Sprintf("--set=extensions::health_check::endpoint=127.0.0.1:%d", c.healthPort),
+		telemetryConfigSource(c.telemetryPort),
+	)
+	d.waitContainer(t, name, "healthy", time.Minute, httpOK(fmt.Sprintf("http://127.0.0.1:%d/", c.healthPort)))
+	d.waitContainer(t, name, "serving /metrics", 10*time.Second, httpOK(c.metricsURL()))
+	return c, name
+}
+
+// telemetryConfigSource is the --config=yaml: argument that moves the
+// collector's own metrics endpoint to 127.0.0.1:port (a list cannot be
+// changed element by element, so the whole readers list is given).
+func telemetryConfigSource(port int) string {
+	return fmt.Sprintf("--config=yaml:service::telemetry::metrics::readers: [{pull: {exporter: {prometheus: "+
+		"{host: 127.0.0.1, port: %d, without_scope_info: true, without_units: true, without_type_suffix: true}}}}]", port)
+}
+
+// testImagePipeline runs the image's own configuration on free loopback ports
+// (startCollectorContainer), sends the scenario over OTLP/gRPC, OTLP/HTTP
 // protobuf and JSON and checks every llm_* series and the exporter's own
 // counters exactly after each send.
 func testImagePipeline(t *testing.T, d dockerCLI, image string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	ports := freePorts(t, 5)
-	c := &collector{grpcPort: ports[0], httpPort: ports[1], metricsPort: ports[2], healthPort: ports[3], telemetryPort: ports[4]}
-	name := d.startContainer(t, "--network", "host", image,
-		"--config", imageConfigPath,
-		fmt.Sprintf("--set=receivers::otlp::protocols::grpc::endpoint=127.0.0.1:%d", c.grpcPort),
-		fmt.Sprintf("--set=receivers::otlp::protocols::http::endpoint=127.0.0.1:%d", c.httpPort),
-		fmt.Sprintf("--set=exporters::llm_prometheus::endpoint=127.0.0.1:%d", c.metricsPort),
-		fmt.Sprintf("--set=extensions::health_check::endpoint=127.0.0.1:%d", c.healthPort),
-		fmt.Sprintf("--config=yaml:service::telemetry::metrics::readers: [{pull: {exporter: {prometheus: "+
-			"{host: 127.0.0.1, port: %d, without_scope_info: true, without_units: true, without_type_suffix: true}}}}]", c.telemetryPort),
-	)
-	d.waitContainer(t, name, "healthy", time.Minute, httpOK(fmt.Sprintf("http://127.0.0.1:%d/", c.healthPort)))
-	d.waitContainer(t, name, "serving /metrics", 10*time.Second, httpOK(c.metricsURL()))
+	c, name := startCollectorContainer(t, d, image)
 
 	base := time.Now().Add(-10 * time.Minute).Truncate(time.Second)
 	sends := []struct {
@@ -655,4 +724,138 @@ func testImagePipeline(t *testing.T, d dockerCLI, image string) {
 	}
 	assertRunsAsImageUser(t, d.state(t, name).Pid)
 	d.stopContainer(t, name)
+}
+
+type k8sVolumeMount struct {
+	MountPath string `yaml:"mountPath"`
+}
+
+// k8sContainer is the part of a Deployment's container the image test reads.
+type k8sContainer struct {
+	Name  string   `yaml:"name"`
+	Image string   `yaml:"image"`
+	Args  []string `yaml:"args"`
+	Ports []struct {
+		ContainerPort int `yaml:"containerPort"`
+	} `yaml:"ports"`
+	VolumeMounts    []k8sVolumeMount `yaml:"volumeMounts"`
+	SecurityContext struct {
+		RunAsUser  int `yaml:"runAsUser"`
+		RunAsGroup int `yaml:"runAsGroup"`
+	} `yaml:"securityContext"`
+}
+
+// chartArgsRE and chartPortRE find the container's args and ports in a Helm
+// template of the chart (read as text: the values it uses are checked apart).
+var (
+	chartArgsRE = regexp.MustCompile(`(?m)^\s*args:\s*\n\s*- --config\s*\n\s*- (\S+)\s*$`)
+	chartPortRE = regexp.MustCompile(`(?m)^\s*containerPort: (\d+)\s*$`)
+)
+
+// testImageManifests: the Kubernetes manifests that run the image agree with
+// it: the kustomize Deployment names the image <name>:<version>, passes the
+// image's own CMD (--config at the path where the image has its default and
+// where the ConfigMap is mounted), declares exactly the exposed ports and runs
+// as the image's user; the Helm chart's template does the same with the
+// image of its values.yaml, tagged with the chart's appVersion by default.
+func testImageManifests(t *testing.T, root string, spec imageSpec) {
+	version := builderVersion(t, root, spec.manifest)
+	configDir := path.Dir(spec.configPath())
+	wantPorts := slices.Clone(spec.ports)
+	slices.Sort(wantPorts)
+
+	// readYAML decodes the file at path (relative to root) into v.
+	readYAML := func(rel string, v any) {
+		raw, err := os.ReadFile(filepath.Join(root, rel))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := yaml.Unmarshal(raw, v); err != nil {
+			t.Fatalf("%s: %v", rel, err)
+		}
+	}
+	var deployment struct {
+		Kind string `yaml:"kind"`
+		Spec struct {
+			Template struct {
+				Spec struct {
+					Containers []k8sContainer `yaml:"containers"`
+				} `yaml:"spec"`
+			} `yaml:"template"`
+		} `yaml:"spec"`
+	}
+	readYAML(spec.deployment, &deployment)
+	if deployment.Kind != "Deployment" || len(deployment.Spec.Template.Spec.Containers) != 1 {
+		t.Fatalf("%s: kind %q with %d containers, want a Deployment with one", spec.deployment,
+			deployment.Kind, len(deployment.Spec.Template.Spec.Containers))
+	}
+	c := deployment.Spec.Template.Spec.Containers[0]
+	if want := spec.name + ":" + version; c.Image != want {
+		t.Errorf("%s: image %q, want %q", spec.deployment, c.Image, want)
+	}
+	if want := []string{"--config", spec.configPath()}; !slices.Equal(c.Args, want) {
+		t.Errorf("%s: args %q, want the image's CMD %q", spec.deployment, c.Args, want)
+	}
+	var ports []int
+	for _, p := range c.Ports {
+		ports = append(ports, p.ContainerPort)
+	}
+	slices.Sort(ports)
+	if !slices.Equal(ports, wantPorts) {
+		t.Errorf("%s: containerPorts %v, want the image's %v", spec.deployment, ports, wantPorts)
+	}
+	if !slices.ContainsFunc(c.VolumeMounts, func(m k8sVolumeMount) bool { return m.MountPath == configDir }) {
+		t.Errorf("%s: no volume mounted on %s, the directory of the image's configuration", spec.deployment, configDir)
+	}
+	if c.SecurityContext.RunAsUser != imageUID || c.SecurityContext.RunAsGroup != imageUID {
+		t.Errorf("%s: runAsUser %d, runAsGroup %d, want the image's %d", spec.deployment,
+			c.SecurityContext.RunAsUser, c.SecurityContext.RunAsGroup, imageUID)
+	}
+
+	const chart = "deploy/helm/otelcol-llm"
+	var meta struct {
+		AppVersion string `yaml:"appVersion"`
+	}
+	readYAML(chart+"/Chart.yaml", &meta)
+	var values map[string]any
+	readYAML(chart+"/values.yaml", &values)
+	img := values
+	for _, k := range spec.chartImage {
+		next, ok := img[k].(map[string]any)
+		if !ok {
+			t.Fatalf("chart values.yaml: no mapping %s", strings.Join(spec.chartImage, "."))
+		}
+		img = next
+	}
+	tag, _ := img["tag"].(string)
+	if tag == "" {
+		tag = meta.AppVersion
+	}
+	if got, want := fmt.Sprintf("%v:%s", img["repository"], tag), spec.name+":"+version; got != want {
+		t.Errorf("chart: %s is %s (repository, tag or the chart's appVersion), want %s",
+			strings.Join(spec.chartImage, "."), got, want)
+	}
+	raw, err := os.ReadFile(filepath.Join(root, chart, "templates", spec.chartTemplate))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var configs []string
+	for _, m := range chartArgsRE.FindAllSubmatch(raw, -1) {
+		configs = append(configs, string(m[1]))
+	}
+	if want := []string{spec.configPath()}; !slices.Equal(configs, want) {
+		t.Errorf("chart template %s: args --config %q, want %q (one container)", spec.chartTemplate, configs, want)
+	}
+	ports = nil
+	for _, m := range chartPortRE.FindAllSubmatch(raw, -1) {
+		p, _ := strconv.Atoi(string(m[1]))
+		ports = append(ports, p)
+	}
+	slices.Sort(ports)
+	if !slices.Equal(ports, wantPorts) {
+		t.Errorf("chart template %s: containerPorts %v, want the image's %v", spec.chartTemplate, ports, wantPorts)
+	}
+	if !regexp.MustCompile(`(?m)^\s*mountPath: ` + regexp.QuoteMeta(configDir) + `\s*$`).Match(raw) {
+		t.Errorf("chart template %s: no volume mounted on %s, the directory of the image's configuration", spec.chartTemplate, configDir)
+	}
 }
