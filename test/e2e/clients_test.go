@@ -22,6 +22,8 @@ import (
 	"time"
 
 	dto "github.com/prometheus/client_model/go"
+
+	"github.com/otelcol-llm/otelcol-llm/test/internal/testproc"
 )
 
 // clientsDir is the npm project of the real clients, relative to the repository root.
@@ -385,7 +387,7 @@ var clientProjects = []string{".", "vercel-v7"}
 func TestRealClients(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
-	dir := filepath.Join(repoRoot(t), clientsDir)
+	dir := filepath.Join(testproc.RepoRoot(t), clientsDir)
 	for _, p := range clientProjects {
 		npmCI(ctx, t, filepath.Join(dir, p))
 	}

@@ -15,10 +15,10 @@ import (
 	"time"
 )
 
-// TestCollectorMetrics sends the scenario over OTLP/gRPC, then OTLP/HTTP
-// protobuf, then OTLP/HTTP JSON, and after each send asserts every llm_* series
-// exactly (values ×1, ×2, ×3). The default pipeline has no batch processor, so
-// the metrics must be there as soon as the export call returns: no polling.
+// TestCollectorMetrics requires no llm_* series before any span, then sends
+// the scenario over OTLP/gRPC, OTLP/HTTP protobuf and OTLP/HTTP JSON with
+// every llm_* series asserted exactly after each send (sendScenarioChecked),
+// then checks the created timestamps, native histograms and exemplars.
 func TestCollectorMetrics(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
@@ -35,6 +35,20 @@ func TestCollectorMetrics(t *testing.T) {
 		}
 	}
 
+	sends := sendScenarioChecked(ctx, t, c, "the collector")
+
+	assertCreatedAndNative(t, scrapeProto(ctx, t, c.metricsURL()), started.Add(-time.Second))
+	assertExemplars(ctx, t, c.metricsURL(), sends)
+}
+
+// sendScenarioChecked sends the scenario to c over OTLP/gRPC, then OTLP/HTTP
+// protobuf, then OTLP/HTTP JSON, and after each send asserts every llm_*
+// series and own counter of c exactly (values ×1, ×2, ×3); what names c in
+// the log. The pipeline has no batch processor, so the metrics must be there
+// as soon as the export call returns: no polling. It returns the number of
+// sends.
+func sendScenarioChecked(ctx context.Context, t *testing.T, c *collector, what string) int {
+	t.Helper()
 	base := time.Now().Add(-10 * time.Minute).Truncate(time.Second)
 	sends := []struct {
 		name string
@@ -52,9 +66,7 @@ func TestCollectorMetrics(t *testing.T) {
 		if t.Failed() {
 			t.Fatalf("after the %s send (round %d): the series above do not match the scenario", s.name, rounds)
 		}
-		t.Logf("after the %s send: every llm_* series and own counter matches ×%d", s.name, rounds)
+		t.Logf("after the %s send: every llm_* series and own counter of %s matches ×%d", s.name, what, rounds)
 	}
-
-	assertCreatedAndNative(t, scrapeProto(ctx, t, c.metricsURL()), started.Add(-time.Second))
-	assertExemplars(ctx, t, c.metricsURL(), len(sends))
+	return len(sends)
 }

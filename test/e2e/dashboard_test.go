@@ -16,6 +16,8 @@ import (
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/otelcol-llm/otelcol-llm/test/internal/testproc"
 )
 
 // dashboardQueries is dashboards/queries.json: every panel query of the
@@ -26,6 +28,25 @@ type dashboardQueries struct {
 		RefID      string `json:"ref_id"`
 		Expr       string
 	}
+}
+
+// readDashboardQueries reads dashboards/queries.json of the repository at
+// root; it fails the test if the file lists fewer than 15 queries (the
+// dashboard has more panels).
+func readDashboardQueries(t *testing.T, root string) dashboardQueries {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(root, "dashboards", "queries.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dq dashboardQueries
+	if err := json.Unmarshal(raw, &dq); err != nil {
+		t.Fatalf("dashboards/queries.json: %v", err)
+	}
+	if len(dq.Queries) < 15 {
+		t.Fatalf("dashboards/queries.json lists %d queries, want every panel's", len(dq.Queries))
+	}
+	return dq
 }
 
 // dashboardExtraSpans adds to the scenario what only some panels show: a model
@@ -68,18 +89,8 @@ func TestDashboardQueries(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 
-	root := repoRoot(t)
-	raw, err := os.ReadFile(filepath.Join(root, "dashboards", "queries.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var dq dashboardQueries
-	if err := json.Unmarshal(raw, &dq); err != nil {
-		t.Fatal(err)
-	}
-	if len(dq.Queries) < 15 {
-		t.Fatalf("dashboards/queries.json lists %d queries, want every panel's", len(dq.Queries))
-	}
+	root := testproc.RepoRoot(t)
+	dq := readDashboardQueries(t, root)
 
 	c := startCollector(t)
 	config := fmt.Sprintf(prometheusConfig, c.metricsPort) +

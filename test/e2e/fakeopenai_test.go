@@ -17,6 +17,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/otelcol-llm/otelcol-llm/test/internal/testproc"
 )
 
 // fakeOpenAI is the project's own OpenAI-compatible server for the real-client
@@ -88,7 +90,7 @@ func fakeResponseModel(requested string) string {
 // startFakeOpenAI starts the server on a free loopback port; t.Cleanup stops it.
 func startFakeOpenAI(t *testing.T) *fakeOpenAI {
 	t.Helper()
-	l := listenLow(t)
+	l := testproc.ListenLow(t)
 	f := &fakeOpenAI{url: fmt.Sprintf("http://%s/v1", l.Addr())}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/chat/completions", f.chat)

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	dto "github.com/prometheus/client_model/go"
+	"github.com/otelcol-llm/otelcol-llm/test/internal/testproc"
 )
 
 // gatewayImage is otelcol-llm-gateway:<version>, the tier-1 gateway: OTLP
@@ -49,40 +49,8 @@ func TestGatewayImage(t *testing.T) {
 	image := imageUnderTest(t, spec)
 	replicaImage := imageUnderTest(t, collectorImage)
 	d := newDockerCLI(t)
-	root := repoRoot(t)
-	binary := prebuilt(t, spec.binaryEnv, spec.binaryRel, "build")
-
-	t.Run("metadata", func(t *testing.T) { testImageMetadata(t, d, root, spec, image) })
-	t.Run("files", func(t *testing.T) { testImageFiles(t, d, root, spec, binary, image) })
-	t.Run("version", func(t *testing.T) { testImageVersion(t, d, root, spec, image) })
-	t.Run("kubernetes", func(t *testing.T) { testImageManifests(t, root, spec) })
-	t.Run("default config", func(t *testing.T) { testImageDefaultConfig(t, d, spec, image) })
+	testImageCommon(t, d, spec, image)
 	t.Run("pipeline", func(t *testing.T) { testGatewayImagePipeline(t, d, image, replicaImage) })
-}
-
-// gatewayTelemetry are the gateway's own counters that account for spans.
-type gatewayTelemetry struct {
-	accepted, refused, sent, sendFailed, enqueueFailed, queueSize float64
-	// outcome counts the exports per replica: "endpoint success" → exports.
-	outcome map[string]float64
-}
-
-func readGatewayTelemetry(mfs map[string]*dto.MetricFamily) gatewayTelemetry {
-	lb := map[string]string{"exporter": "load_balancing"}
-	g := gatewayTelemetry{
-		accepted:      sampleSum(mfs, "otelcol_receiver_accepted_spans", nil),
-		refused:       sampleSum(mfs, "otelcol_receiver_refused_spans", nil),
-		sent:          sampleSum(mfs, "otelcol_exporter_sent_spans", lb),
-		sendFailed:    sampleSum(mfs, "otelcol_exporter_send_failed_spans", lb),
-		enqueueFailed: sampleSum(mfs, "otelcol_exporter_enqueue_failed_spans", lb),
-		queueSize:     sampleSum(mfs, "otelcol_exporter_queue_size", lb),
-		outcome:       map[string]float64{},
-	}
-	for _, m := range mfs["otelcol_loadbalancer_backend_outcome"].GetMetric() {
-		l := labelsOf(m)
-		g.outcome[l["endpoint"]+" "+l["success"]] += m.GetCounter().GetValue()
-	}
-	return g
 }
 
 // testGatewayImagePipeline: an otelcol-llm container (startCollectorContainer)
@@ -100,7 +68,7 @@ func testGatewayImagePipeline(t *testing.T, d dockerCLI, image, replicaImage str
 	replica, replicaName := startCollectorContainer(t, d, replicaImage)
 	backend := fmt.Sprintf("127.0.0.1:%d", replica.grpcPort)
 
-	ports := freePorts(t, 4)
+	ports := testproc.FreePorts(t, 4)
 	gw := &collector{grpcPort: ports[0], httpPort: ports[1], healthPort: ports[2], telemetryPort: ports[3]}
 	name := d.startContainer(t, "--network", "host", image,
 		"--config", gatewayImage.configPath(),
@@ -111,8 +79,8 @@ func testGatewayImagePipeline(t *testing.T, d dockerCLI, image, replicaImage str
 		"--set=exporters::load_balancing::resolver::dns::enabled=false",
 		"--config=yaml:exporters::load_balancing::resolver::static::hostnames: ["+backend+"]",
 	)
-	d.waitContainer(t, name, "healthy", time.Minute, httpOK(fmt.Sprintf("http://127.0.0.1:%d/", gw.healthPort)))
-	d.waitContainer(t, name, "serving its own metrics", 10*time.Second, httpOK(gw.telemetryURL()))
+	d.waitContainer(t, name, "healthy", time.Minute, testproc.HTTPOK(fmt.Sprintf("http://127.0.0.1:%d/", gw.healthPort)))
+	d.waitContainer(t, name, "serving its own metrics", 10*time.Second, testproc.HTTPOK(gw.telemetryURL()))
 
 	received, _, _ := scenarioCounts()
 	base := time.Now().Add(-10 * time.Minute).Truncate(time.Second)
@@ -155,18 +123,18 @@ func testGatewayImagePipeline(t *testing.T, d dockerCLI, image, replicaImage str
 
 		// The exporter counts a request as sent once the replica answered,
 		// just after the replica counted it: wait for that, then all exact.
-		var g gatewayTelemetry
+		var g gatewayCounts
 		poll(t, 10*time.Second, 50*time.Millisecond, "the gateway to count the spans sent", func() (bool, error) {
-			g = readGatewayTelemetry(scrapeText(ctx, t, gw.telemetryURL()))
+			g = gatewayCountsOf(scrapeText(ctx, t, gw.telemetryURL()))
 			return g.sent >= float64(spans), nil
 		})
-		if g.accepted != float64(spans) || g.sent != float64(spans) || g.refused != 0 || g.sendFailed != 0 ||
-			g.enqueueFailed != 0 || g.queueSize != 0 {
+		if g.accepted != float64(spans) || g.sent != float64(spans) || g.refused != 0 || g.failed != 0 ||
+			g.enqueueFailed != 0 || g.queued != 0 {
 			t.Errorf("gateway telemetry: accepted %v, sent %v, refused %v, send failed %v, enqueue failed %v, queue size %v; "+
-				"want %d accepted and sent, nothing else", g.accepted, g.sent, g.refused, g.sendFailed, g.enqueueFailed, g.queueSize, spans)
+				"want %d accepted and sent, nothing else", g.accepted, g.sent, g.refused, g.failed, g.enqueueFailed, g.queued, spans)
 		}
 		// One export to the replica per request.
-		if want := map[string]float64{backend + " true": float64(rounds)}; !maps.Equal(g.outcome, want) {
+		if want := map[string]float64{backend + "/true": float64(rounds)}; !maps.Equal(g.outcome, want) {
 			t.Errorf("gateway otelcol_loadbalancer_backend_outcome %v, want %v", g.outcome, want)
 		}
 		if t.Failed() {

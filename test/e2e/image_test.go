@@ -19,7 +19,6 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"net/http"
 	"os"
 	"os/exec"
 	"path"
@@ -33,6 +32,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/otelcol-llm/otelcol-llm/test/internal/testproc"
 )
 
 // Set by `make image-test` (see the Makefile).
@@ -125,15 +126,23 @@ func TestImage(t *testing.T) {
 	spec := collectorImage
 	image := imageUnderTest(t, spec)
 	d := newDockerCLI(t)
-	root := repoRoot(t)
-	binary := prebuilt(t, spec.binaryEnv, spec.binaryRel, "build")
+	testImageCommon(t, d, spec, image)
+	t.Run("pipeline", func(t *testing.T) { testImagePipeline(t, d, image) })
+}
+
+// testImageCommon runs the subtests every image gets: metadata and OCI
+// labels, the exact file tree (its binary the one spec names), --version, the
+// Kubernetes manifests that run it, and its default configuration.
+func testImageCommon(t *testing.T, d dockerCLI, spec imageSpec, image string) {
+	t.Helper()
+	root := testproc.RepoRoot(t)
+	binary := testproc.Prebuilt(t, spec.binaryEnv, spec.binaryRel, "build")
 
 	t.Run("metadata", func(t *testing.T) { testImageMetadata(t, d, root, spec, image) })
 	t.Run("files", func(t *testing.T) { testImageFiles(t, d, root, spec, binary, image) })
 	t.Run("version", func(t *testing.T) { testImageVersion(t, d, root, spec, image) })
 	t.Run("kubernetes", func(t *testing.T) { testImageManifests(t, root, spec) })
 	t.Run("default config", func(t *testing.T) { testImageDefaultConfig(t, d, spec, image) })
-	t.Run("pipeline", func(t *testing.T) { testImagePipeline(t, d, image) })
 }
 
 // dockerCLI runs the docker client ($DOCKER, default docker) against the engine
@@ -252,23 +261,6 @@ func (d dockerCLI) waitContainer(t *testing.T, name, what string, timeout time.D
 			t.Fatalf("container %s: not %s within %s: %v", name, what, timeout, last)
 		}
 		<-time.After(100 * time.Millisecond)
-	}
-}
-
-// httpOK returns nil once url answers 200.
-func httpOK(url string) func() error {
-	client := &http.Client{Timeout: time.Second}
-	return func() error {
-		resp, err := client.Get(url)
-		if err != nil {
-			return err
-		}
-		_, _ = io.Copy(io.Discard, resp.Body)
-		_ = resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			return fmt.Errorf("%s: %s", url, resp.Status)
-		}
-		return nil
 	}
 }
 
@@ -671,7 +663,7 @@ func testImageDefaultConfig(t *testing.T, d dockerCLI, spec imageSpec, image str
 // and waits until it is healthy and serves /metrics.
 func startCollectorContainer(t *testing.T, d dockerCLI, image string) (c *collector, name string) {
 	t.Helper()
-	ports := freePorts(t, 5)
+	ports := testproc.FreePorts(t, 5)
 	c = &collector{grpcPort: ports[0], httpPort: ports[1], metricsPort: ports[2], healthPort: ports[3], telemetryPort: ports[4]}
 	name = d.startContainer(t, "--network", "host", image,
 		"--config", collectorImage.configPath(),
@@ -681,8 +673,8 @@ func startCollectorContainer(t *testing.T, d dockerCLI, image string) (c *collec
 		fmt.Sprintf("--set=extensions::health_check::endpoint=127.0.0.1:%d", c.healthPort),
 		telemetryConfigSource(c.telemetryPort),
 	)
-	d.waitContainer(t, name, "healthy", time.Minute, httpOK(fmt.Sprintf("http://127.0.0.1:%d/", c.healthPort)))
-	d.waitContainer(t, name, "serving /metrics", 10*time.Second, httpOK(c.metricsURL()))
+	d.waitContainer(t, name, "healthy", time.Minute, testproc.HTTPOK(fmt.Sprintf("http://127.0.0.1:%d/", c.healthPort)))
+	d.waitContainer(t, name, "serving /metrics", 10*time.Second, testproc.HTTPOK(c.metricsURL()))
 	return c, name
 }
 
@@ -703,25 +695,7 @@ func testImagePipeline(t *testing.T, d dockerCLI, image string) {
 	defer cancel()
 	c, name := startCollectorContainer(t, d, image)
 
-	base := time.Now().Add(-10 * time.Minute).Truncate(time.Second)
-	sends := []struct {
-		name string
-		send func(round int)
-	}{
-		{"OTLP/gRPC", func(r int) { sendGRPC(ctx, t, c.grpcPort, buildTraces(r, base)) }},
-		{"OTLP/HTTP protobuf", func(r int) { sendHTTP(ctx, t, c.httpPort, buildTraces(r, base), false) }},
-		{"OTLP/HTTP JSON", func(r int) { sendHTTP(ctx, t, c.httpPort, buildTraces(r, base), true) }},
-	}
-	for i, s := range sends {
-		rounds := i + 1
-		s.send(i)
-		assertLLMMetrics(t, scrapeText(ctx, t, c.metricsURL()), rounds)
-		assertTelemetry(t, scrapeText(ctx, t, c.telemetryURL()), rounds)
-		if t.Failed() {
-			t.Fatalf("after the %s send (round %d): the series above do not match the scenario", s.name, rounds)
-		}
-		t.Logf("after the %s send: every llm_* series and own counter of the container matches ×%d", s.name, rounds)
-	}
+	sendScenarioChecked(ctx, t, c, "the container")
 	assertRunsAsImageUser(t, d.state(t, name).Pid)
 	d.stopContainer(t, name)
 }

@@ -18,6 +18,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/otelcol-llm/otelcol-llm/test/internal/testproc"
 )
 
 // Prometheus (v0.316.0, built into ./bin by `make tools`) scrapes a fresh
@@ -90,7 +92,7 @@ const (
 )
 
 type promServer struct {
-	proc *process
+	proc *testproc.Process
 	port int
 }
 
@@ -102,14 +104,14 @@ func startPrometheus(t *testing.T, targetPort int) *promServer {
 // startPrometheusWithConfig starts Prometheus with the given configuration text.
 func startPrometheusWithConfig(t *testing.T, config string) *promServer {
 	t.Helper()
-	bin := prebuilt(t, "PROMETHEUS_BINARY", "bin/prometheus", "tools")
+	bin := testproc.Prebuilt(t, "PROMETHEUS_BINARY", "bin/prometheus", "tools")
 	dir := t.TempDir()
 	cfgPath := filepath.Join(dir, "prometheus.yml")
 	if err := os.WriteFile(cfgPath, []byte(config), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	p := &promServer{port: freePorts(t, 1)[0]}
-	p.proc = startProcess(t, "prometheus", bin,
+	p := &promServer{port: testproc.FreePorts(t, 1)[0]}
+	p.proc = testproc.Start(t, "prometheus", bin,
 		"--config.file="+cfgPath,
 		"--storage.tsdb.path="+filepath.Join(dir, "data"),
 		fmt.Sprintf("--web.listen-address=127.0.0.1:%d", p.port),
@@ -117,7 +119,7 @@ func startPrometheusWithConfig(t *testing.T, config string) *promServer {
 		"--no-scrape.adjust-timestamps",
 		"--log.level=info",
 	)
-	waitHTTP(t, p.proc, fmt.Sprintf("http://127.0.0.1:%d/-/ready", p.port), 60*time.Second)
+	p.proc.WaitHTTP(t, fmt.Sprintf("http://127.0.0.1:%d/-/ready", p.port), 60*time.Second)
 	return p
 }
 

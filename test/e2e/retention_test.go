@@ -27,6 +27,8 @@ import (
 	dto "github.com/prometheus/client_model/go"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/otelcol-llm/otelcol-llm/test/internal/testproc"
 )
 
 // Long retention (docs/deploy-retention.md): two otelcol-llm replicas, a
@@ -86,8 +88,8 @@ type retentionRW struct {
 }
 
 func TestLongRetention(t *testing.T) {
-	root := repoRoot(t)
-	promtool := prebuilt(t, "PROMTOOL_BINARY", "bin/promtool", "tools")
+	root := testproc.RepoRoot(t)
+	promtool := testproc.Prebuilt(t, "PROMTOOL_BINARY", "bin/promtool", "tools")
 	checkRetentionFiles(t, root, promtool)
 
 	for _, rw := range []retentionRW{
@@ -271,11 +273,11 @@ func retentionStoreDir(t *testing.T, root string, edit func(map[string]any)) str
 // and waits until it is ready.
 func startRetentionProm(t *testing.T, name string, args ...string) *promServer {
 	t.Helper()
-	bin := prebuilt(t, "PROMETHEUS_BINARY", "bin/prometheus", "tools")
-	p := &promServer{port: freePorts(t, 1)[0]}
+	bin := testproc.Prebuilt(t, "PROMETHEUS_BINARY", "bin/prometheus", "tools")
+	p := &promServer{port: testproc.FreePorts(t, 1)[0]}
 	args = append(args, fmt.Sprintf("--web.listen-address=127.0.0.1:%d", p.port), "--log.level=info")
-	p.proc = startProcess(t, name, bin, args...)
-	waitHTTP(t, p.proc, fmt.Sprintf("http://127.0.0.1:%d/-/ready", p.port), 60*time.Second)
+	p.proc = testproc.Start(t, name, bin, args...)
+	p.proc.WaitHTTP(t, fmt.Sprintf("http://127.0.0.1:%d/-/ready", p.port), 60*time.Second)
 	return p
 }
 
@@ -445,13 +447,13 @@ func runRetention(t *testing.T, root string, rw retentionRW) {
 	}
 
 	// Stop the agent and the collectors: from here on the store answers alone.
-	agent.proc.stop(t)
-	if agent.proc.waitErr != nil {
-		t.Errorf("the agent did not exit cleanly: %v", agent.proc.waitErr)
+	agent.proc.Stop(t)
+	if agent.proc.Err() != nil {
+		t.Errorf("the agent did not exit cleanly: %v", agent.proc.Err())
 	}
 	stoppedMs := time.Now().UnixMilli()
 	for _, c := range cs {
-		c.proc.stop(t)
+		c.proc.Stop(t)
 	}
 	// The agent kept a write-ahead log only, no TSDB blocks or head chunks.
 	entries, err := os.ReadDir(agentData)
@@ -1162,14 +1164,7 @@ func assertRetentionRules(ctx context.Context, t *testing.T, root string, store 
 		t.Errorf("store loaded %v rules, want %d recording rules and the alerts", counts, nRules)
 	}
 
-	raw, err := os.ReadFile(filepath.Join(root, "dashboards", "queries.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var dq dashboardQueries
-	if err := json.Unmarshal(raw, &dq); err != nil {
-		t.Fatal(err)
-	}
+	dq := readDashboardQueries(t, root)
 	for _, q := range dq.Queries {
 		res, err := store.query(ctx, q.Expr, evalMs)
 		if err != nil || len(res) == 0 {

@@ -7,7 +7,6 @@ package e2e
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -20,6 +19,8 @@ import (
 
 	dto "github.com/prometheus/client_model/go"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/otelcol-llm/otelcol-llm/test/internal/testproc"
 )
 
 // The scale-out topology of docs/deploy-gateway.md, on loopback:
@@ -55,9 +56,9 @@ var gatewayTestTimings = []string{
 // them (it builds every component, resolvers included); broken ones fail
 // with the offending field named.
 func TestGatewayConfigs(t *testing.T) {
-	gateway := prebuilt(t, "OTELCOL_LLM_GATEWAY_BINARY", "_build/otelcol-llm-gateway", "build")
-	otelcol := prebuilt(t, "OTELCOL_LLM_BINARY", "_build/otelcol-llm", "build")
-	root := repoRoot(t)
+	gateway := testproc.Prebuilt(t, "OTELCOL_LLM_GATEWAY_BINARY", "_build/otelcol-llm-gateway", "build")
+	otelcol := testproc.Prebuilt(t, "OTELCOL_LLM_BINARY", "_build/otelcol-llm", "build")
+	root := testproc.RepoRoot(t)
 	// validateEnv runs `validate` with OTELCOL_LLM_BACKENDS set to backends,
 	// or unset when backends is nil.
 	validateEnv := func(backends *string, bin string, args ...string) (string, error) {
@@ -176,17 +177,17 @@ func promConfigText(jobs []scrapeJob, ruleFiles []string) string {
 
 func startPrometheusST(t *testing.T) *stProm {
 	t.Helper()
-	bin := prebuilt(t, "PROMETHEUS_BINARY", "bin/prometheus", "tools")
+	bin := testproc.Prebuilt(t, "PROMETHEUS_BINARY", "bin/prometheus", "tools")
 	dir := t.TempDir()
 	p := &stProm{promServer: &promServer{}, cfgPath: filepath.Join(dir, "prometheus.yml")}
 	if err := os.WriteFile(p.cfgPath, []byte(promConfigText(nil, nil)), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	// A port picked by freePorts can be taken by another process before
+	// A port picked by testproc.FreePorts can be taken by another process before
 	// Prometheus binds it: then start again on another (at most 3 times).
 	for attempt := 1; ; attempt++ {
-		p.port = freePorts(t, 1)[0]
-		p.proc = startProcess(t, "prometheus", bin,
+		p.port = testproc.FreePorts(t, 1)[0]
+		p.proc = testproc.Start(t, "prometheus", bin,
 			"--config.file="+p.cfgPath,
 			"--storage.tsdb.path="+filepath.Join(dir, fmt.Sprintf("data-%d", attempt)),
 			fmt.Sprintf("--web.listen-address=127.0.0.1:%d", p.port),
@@ -199,13 +200,11 @@ func startPrometheusST(t *testing.T) *stProm {
 		ready := fmt.Sprintf("http://127.0.0.1:%d/-/ready", p.port)
 		var taken bool
 		poll(t, 60*time.Second, 50*time.Millisecond, "Prometheus ready", func() (bool, error) {
-			if p.proc.exited() {
-				data, _ := os.ReadFile(p.proc.logPath)
-				if taken = strings.Contains(string(data), "address already in use"); taken && attempt < 3 {
+			if p.proc.Exited() {
+				if taken = p.proc.LogContains("address already in use"); taken && attempt < 3 {
 					return true, nil
 				}
-				p.proc.dumpLog(t)
-				t.Fatalf("prometheus exited: %v", p.proc.waitErr)
+				t.Fatalf("prometheus exited: %v", p.proc.Err())
 			}
 			_, _, err := get(context.Background(), ready, "")
 			return err == nil, err
@@ -228,7 +227,7 @@ func (p *stProm) reload(t *testing.T, cfg string) {
 	if err := os.Rename(tmp, p.cfgPath); err != nil {
 		t.Fatal(err)
 	}
-	if err := p.proc.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+	if err := p.proc.Signal(syscall.SIGHUP); err != nil {
 		t.Fatalf("SIGHUP prometheus: %v", err)
 	}
 }
@@ -384,28 +383,37 @@ func intsToFloats(m map[string]int) map[string]float64 {
 
 // gatewayCounts are the gateway's own counters that account for spans.
 type gatewayCounts struct {
-	accepted, sent, failed, enqueueFailed, queued float64
-	outcome                                       map[string]float64 // "endpoint/success" → exports
+	accepted, refused, sent, failed, enqueueFailed, queued float64
+	outcome                                                map[string]float64 // "endpoint/success" → exports
 }
 
-func readGateway(ctx context.Context, t *testing.T, gw *otelNode) gatewayCounts {
-	t.Helper()
-	mfs := telemetry(ctx, t, gw)
+// gatewayCountsOf reads gatewayCounts from a scrape of the gateway's own
+// metrics (the load_balancing exporter's and the receivers').
+func gatewayCountsOf(mfs map[string]*dto.MetricFamily) gatewayCounts {
 	lb := map[string]string{"exporter": "load_balancing"}
 	c := gatewayCounts{
 		accepted:      sampleSum(mfs, "otelcol_receiver_accepted_spans", nil),
+		refused:       sampleSum(mfs, "otelcol_receiver_refused_spans", nil),
 		sent:          sampleSum(mfs, "otelcol_exporter_sent_spans", lb),
 		failed:        sampleSum(mfs, "otelcol_exporter_send_failed_spans", lb),
 		enqueueFailed: sampleSum(mfs, "otelcol_exporter_enqueue_failed_spans", lb),
 		queued:        sampleSum(mfs, "otelcol_exporter_queue_size", lb),
 		outcome:       map[string]float64{},
 	}
-	if refused := sampleSum(mfs, "otelcol_receiver_refused_spans", nil); refused != 0 {
-		t.Errorf("gateway refused %v spans", refused)
-	}
 	for _, m := range mfs["otelcol_loadbalancer_backend_outcome"].GetMetric() {
 		l := labelsOf(m)
 		c.outcome[l["endpoint"]+"/"+l["success"]] += m.GetCounter().GetValue()
+	}
+	return c
+}
+
+// readGateway scrapes the gateway's own metrics; the gateway must have
+// refused no span.
+func readGateway(ctx context.Context, t *testing.T, gw *otelNode) gatewayCounts {
+	t.Helper()
+	c := gatewayCountsOf(telemetry(ctx, t, gw))
+	if c.refused != 0 {
+		t.Errorf("gateway refused %v spans", c.refused)
 	}
 	return c
 }
@@ -424,7 +432,7 @@ func TestScaleOut(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	began := time.Now()
-	root := repoRoot(t)
+	root := testproc.RepoRoot(t)
 
 	replicas := []*otelNode{
 		newReplica(t, "replica-0", "otelcol.yaml"),
@@ -578,17 +586,7 @@ func TestScaleOut(t *testing.T) {
 	t.Logf("(b) %d recording rules: equal for both jobs", len(records))
 
 	// Every dashboard query.
-	raw, err := os.ReadFile(filepath.Join(root, "dashboards", "queries.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var dq dashboardQueries
-	if err := json.Unmarshal(raw, &dq); err != nil {
-		t.Fatal(err)
-	}
-	if len(dq.Queries) < 15 {
-		t.Fatalf("dashboards/queries.json lists %d queries, want every panel's", len(dq.Queries))
-	}
+	dq := readDashboardQueries(t, root)
 	for _, q := range dq.Queries {
 		if !strings.Contains(q.Expr, `job="otelcol-llm"`) {
 			t.Errorf("dashboard query %s / %s does not select job=\"otelcol-llm\": %s", q.Row, q.Panel, q.Expr)
@@ -919,7 +917,7 @@ func TestGatewayTopLevelRetryResends(t *testing.T) {
 	defer cancel()
 	live := []*otelNode{newReplica(t, "live-a", "otelcol.yaml"), newReplica(t, "live-b", "otelcol.yaml")}
 	// An address where nothing listens: a replica that is down.
-	deadNode := &otelNode{name: "dead", grpcPort: freePorts(t, 1)[0]}
+	deadNode := &otelNode{name: "dead", grpcPort: testproc.FreePorts(t, 1)[0]}
 	shipped := newGateway(t, "gateway-shipped", []*otelNode{live[0], deadNode}, gatewayTestTimings...)
 	topRetry := newGateway(t, "gateway-top-retry", []*otelNode{live[1], deadNode},
 		"exporters::load_balancing::timeout=2s",

@@ -8,19 +8,11 @@ package e2e
 import (
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/binary"
-	"encoding/hex"
-	"encoding/pem"
 	"fmt"
 	"io"
-	"math/big"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -41,6 +33,9 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
+
+	"github.com/otelcol-llm/otelcol-llm/test/internal/testpki"
+	"github.com/otelcol-llm/otelcol-llm/test/internal/testproc"
 )
 
 // secureSetup is what TestSecureConfig generates before starting the collector:
@@ -56,114 +51,26 @@ type secureSetup struct {
 	telemetryPort      int
 }
 
-// writePEM writes one PEM block to path with the given mode.
-func writePEM(t *testing.T, path, typ string, der []byte, mode os.FileMode) {
-	t.Helper()
-	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}), mode); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// genTestPKI writes ca.crt, server.crt and server.key (ECDSA P-256; the server
-// certificate is valid for IP 127.0.0.1 and localhost) into dir.
-func genTestPKI(t *testing.T, dir string) (pool *x509.CertPool, caFile, certFile, keyFile string) {
-	t.Helper()
-	serial := func() *big.Int {
-		n, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 62))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return n
-	}
-	now := time.Now()
-
-	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	caTmpl := &x509.Certificate{
-		SerialNumber:          serial(),
-		Subject:               pkix.Name{CommonName: "otelcol-llm e2e test CA"},
-		NotBefore:             now.Add(-time.Hour),
-		NotAfter:              now.Add(24 * time.Hour),
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-		MaxPathLenZero:        true,
-	}
-	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	caCert, err := x509.ParseCertificate(caDER)
-	if err != nil {
-		t.Fatal(err)
-	}
-
-	srvKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srvTmpl := &x509.Certificate{
-		SerialNumber: serial(),
-		Subject:      pkix.Name{CommonName: "127.0.0.1"},
-		NotBefore:    now.Add(-time.Hour),
-		NotAfter:     now.Add(24 * time.Hour),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		IPAddresses:  []net.IP{net.ParseIP("127.0.0.1")},
-		DNSNames:     []string{"localhost"},
-	}
-	srvDER, err := x509.CreateCertificate(rand.Reader, srvTmpl, caCert, &srvKey.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srvKeyDER, err := x509.MarshalPKCS8PrivateKey(srvKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-
-	caFile = filepath.Join(dir, "ca.crt")
-	certFile = filepath.Join(dir, "server.crt")
-	keyFile = filepath.Join(dir, "server.key")
-	writePEM(t, caFile, "CERTIFICATE", caDER, 0o644)
-	writePEM(t, certFile, "CERTIFICATE", srvDER, 0o644)
-	writePEM(t, keyFile, "PRIVATE KEY", srvKeyDER, 0o600)
-
-	pool = x509.NewCertPool()
-	pool.AddCert(caCert)
-	return pool, caFile, certFile, keyFile
-}
-
-// randomToken returns 32 random bytes, hex-encoded.
-func randomToken(t *testing.T) string {
-	t.Helper()
-	b := make([]byte, 32)
-	if _, err := rand.Read(b); err != nil {
-		t.Fatal(err)
-	}
-	return hex.EncodeToString(b)
-}
-
 // startSecureCollector starts the collector with the shipped
 // config/otelcol-secure.yaml (not a copy), its environment variables pointing at
 // the generated files and at free loopback ports, and waits until it is ready.
-func startSecureCollector(t *testing.T) (*process, *secureSetup) {
+func startSecureCollector(t *testing.T) (*testproc.Process, *secureSetup) {
 	t.Helper()
-	bin := prebuilt(t, "OTELCOL_LLM_BINARY", "_build/otelcol-llm", "build")
-	cfgPath := filepath.Join(repoRoot(t), "config", "otelcol-secure.yaml")
+	bin := testproc.Prebuilt(t, "OTELCOL_LLM_BINARY", "_build/otelcol-llm", "build")
+	cfgPath := filepath.Join(testproc.RepoRoot(t), "config", "otelcol-secure.yaml")
 
 	dir := t.TempDir()
-	s := &secureSetup{token: randomToken(t), tokenFile: filepath.Join(dir, "token")}
-	s.caPool, s.caFile, s.certFile, s.keyFile = genTestPKI(t, dir)
+	s := &secureSetup{token: testpki.Token(t), tokenFile: filepath.Join(dir, "token")}
+	pki := testpki.Write(t, dir, "otelcol-llm e2e test CA")
+	s.caPool, s.caFile, s.certFile, s.keyFile = pki.Pool, pki.CAFile, pki.CertFile, pki.KeyFile
 	// The token file format of bearertokenauth: first word of a line is a token.
 	if err := os.WriteFile(s.tokenFile, []byte(s.token+" # e2e test token\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	ports := freePorts(t, 5)
+	ports := testproc.FreePorts(t, 5)
 	s.grpcPort, s.httpPort, s.metricsPort, s.healthPort, s.telemetryPort = ports[0], ports[1], ports[2], ports[3], ports[4]
 
-	// startProcess inherits the test's environment; t.Setenv restores it afterwards.
+	// testproc.Start inherits the test's environment; t.Setenv restores it afterwards.
 	for k, v := range map[string]string{
 		"OTELCOL_LLM_TLS_CERT":           s.certFile,
 		"OTELCOL_LLM_TLS_KEY":            s.keyFile,
@@ -176,9 +83,9 @@ func startSecureCollector(t *testing.T) (*process, *secureSetup) {
 	} {
 		t.Setenv(k, v)
 	}
-	p := startProcess(t, "otelcol-llm-secure", bin, "--config", cfgPath)
-	waitHTTP(t, p, fmt.Sprintf("http://127.0.0.1:%d/", s.healthPort), 60*time.Second)
-	waitHTTP(t, p, fmt.Sprintf("http://127.0.0.1:%d/metrics", s.telemetryPort), 10*time.Second)
+	p := testproc.Start(t, "otelcol-llm-secure", bin, "--config", cfgPath)
+	p.WaitHTTP(t, fmt.Sprintf("http://127.0.0.1:%d/", s.healthPort), 60*time.Second)
+	p.WaitHTTP(t, fmt.Sprintf("http://127.0.0.1:%d/metrics", s.telemetryPort), 10*time.Second)
 	return p, s
 }
 
@@ -336,7 +243,7 @@ func TestSecureConfig(t *testing.T) {
 
 	p, s := startSecureCollector(t)
 	good := "Bearer " + s.token
-	wrong := "Bearer " + randomToken(t)
+	wrong := "Bearer " + testpki.Token(t)
 	tlsCreds := credentials.NewTLS(&tls.Config{RootCAs: s.caPool, MinVersion: tls.VersionTLS12})
 	httpsClient := s.tlsClient()
 	tracesURL := fmt.Sprintf("https://127.0.0.1:%d/v1/traces", s.httpPort)
@@ -349,7 +256,7 @@ func TestSecureConfig(t *testing.T) {
 		if err == nil && code == http.StatusOK {
 			break
 		}
-		if p.exited() || time.Now().After(deadline) {
+		if p.Exited() || time.Now().After(deadline) {
 			t.Fatalf("%s with the token did not answer 200 within 20s: code %d, %v", metricsURL, code, err)
 		}
 		time.Sleep(100 * time.Millisecond)

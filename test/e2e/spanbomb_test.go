@@ -24,6 +24,8 @@ import (
 
 	"go.opentelemetry.io/collector/pdata/ptrace/ptraceotlp"
 	"google.golang.org/protobuf/encoding/protowire"
+
+	"github.com/otelcol-llm/otelcol-llm/test/internal/testproc"
 )
 
 const (
@@ -168,17 +170,17 @@ type bombResult struct {
 // returns what it cost. The collector is stopped before it returns.
 func bombRun(ctx context.Context, t *testing.T, name, exporterYAML string, body []byte, check func(*collector)) bombResult {
 	t.Helper()
-	bin := prebuilt(t, "OTELCOL_LLM_BINARY", "_build/otelcol-llm", "build")
-	ports := freePorts(t, 3)
+	bin := testproc.Prebuilt(t, "OTELCOL_LLM_BINARY", "_build/otelcol-llm", "build")
+	ports := testproc.FreePorts(t, 3)
 	c := &collector{httpPort: ports[0], healthPort: ports[1], telemetryPort: ports[2]}
 	cfgPath := filepath.Join(t.TempDir(), name+".yaml")
 	cfg := fmt.Sprintf(bombConfig, c.httpPort, c.healthPort, c.telemetryPort, exporterYAML, name)
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	c.proc = startProcess(t, "otelcol-llm-"+name, bin, "--config", cfgPath)
-	waitHTTP(t, c.proc, fmt.Sprintf("http://127.0.0.1:%d/", c.healthPort), 60*time.Second)
-	idle := peakRSS(t, c.proc.cmd.Process.Pid)
+	c.proc = testproc.Start(t, "otelcol-llm-"+name, bin, "--config", cfgPath)
+	c.proc.WaitHTTP(t, fmt.Sprintf("http://127.0.0.1:%d/", c.healthPort), 60*time.Second)
+	idle := peakRSS(t, c.proc.Pid())
 	// A reading taken while the collector idles, after start-up.
 	allocBefore := totalAlloc(ctx, t, c, totalAlloc(ctx, t, c, -1))
 
@@ -200,11 +202,11 @@ func bombRun(ctx context.Context, t *testing.T, name, exporterYAML string, body 
 			t.Fatalf("%s: request %d: %s: %s", name, i+1, resp.Status, answer)
 		}
 	}
-	res := bombResult{peakRSS: peakRSS(t, c.proc.cmd.Process.Pid), allocated: totalAlloc(ctx, t, c, allocBefore) - allocBefore}
+	res := bombResult{peakRSS: peakRSS(t, c.proc.Pid()), allocated: totalAlloc(ctx, t, c, allocBefore) - allocBefore}
 	if check != nil {
 		check(c)
 	}
-	c.proc.stop(t)
+	c.proc.Stop(t)
 	t.Logf("%s: peak RSS %.1f MB after %d requests of %d empty spans (%.1f MB once started), %.1f MB allocated",
 		name, float64(res.peakRSS)/(1<<20), bombRequests, bombSpans, float64(idle)/(1<<20), res.allocated/(1<<20))
 	return res
@@ -246,7 +248,7 @@ func TestSpanBombMemory(t *testing.T) {
 	for range bombRuns {
 		debug = append(debug, bombRun(ctx, t, "debug", "  debug:\n    verbosity: basic\n", body, nil))
 		llm = append(llm, bombRun(ctx, t, "llm_prometheus", fmt.Sprintf(
-			"  llm_prometheus:\n    endpoint: 127.0.0.1:%d\n    deduplicate_nested_calls: true\n", freePorts(t, 1)[0]),
+			"  llm_prometheus:\n    endpoint: 127.0.0.1:%d\n    deduplicate_nested_calls: true\n", testproc.FreePorts(t, 1)[0]),
 			body, checkTelemetry))
 	}
 	lowest := func(rs []bombResult) bombResult {

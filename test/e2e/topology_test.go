@@ -8,9 +8,6 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"io"
-	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -22,6 +19,8 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace/ptraceotlp"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
+
+	"github.com/otelcol-llm/otelcol-llm/test/internal/testproc"
 )
 
 // The scale-out topology of docs/deploy-gateway.md on loopback: collectors
@@ -36,7 +35,7 @@ type otelNode struct {
 	args []string
 	// Loopback ports; metricsPort is 0 for the gateway (no llm_prometheus).
 	grpcPort, httpPort, metricsPort, healthPort, telemetryPort int
-	proc                                                       *process
+	proc                                                       *testproc.Process
 	// layout picks free ports and writes args for them.
 	layout func(t *testing.T)
 }
@@ -66,10 +65,10 @@ func telemetrySet(port int) string {
 // loopback ports are picked when it starts (startAll).
 func newReplica(t *testing.T, name, configFile string) *otelNode {
 	t.Helper()
-	n := &otelNode{name: name, bin: prebuilt(t, "OTELCOL_LLM_BINARY", "_build/otelcol-llm", "build")}
-	config := filepath.Join(repoRoot(t), "config", configFile)
+	n := &otelNode{name: name, bin: testproc.Prebuilt(t, "OTELCOL_LLM_BINARY", "_build/otelcol-llm", "build")}
+	config := filepath.Join(testproc.RepoRoot(t), "config", configFile)
 	n.layout = func(t *testing.T) {
-		p := freePorts(t, 5)
+		p := testproc.FreePorts(t, 5)
 		n.grpcPort, n.httpPort, n.metricsPort, n.healthPort, n.telemetryPort = p[0], p[1], p[2], p[3], p[4]
 		n.args = []string{
 			"--config", config,
@@ -88,10 +87,10 @@ func newReplica(t *testing.T, name, configFile string) *otelNode {
 // later startAll); extra are more --set values.
 func newGateway(t *testing.T, name string, replicas []*otelNode, extra ...string) *otelNode {
 	t.Helper()
-	n := &otelNode{name: name, bin: prebuilt(t, "OTELCOL_LLM_GATEWAY_BINARY", "_build/otelcol-llm-gateway", "build")}
-	config := filepath.Join(repoRoot(t), "config", "gateway.yaml")
+	n := &otelNode{name: name, bin: testproc.Prebuilt(t, "OTELCOL_LLM_GATEWAY_BINARY", "_build/otelcol-llm-gateway", "build")}
+	config := filepath.Join(testproc.RepoRoot(t), "config", "gateway.yaml")
 	n.layout = func(t *testing.T) {
-		p := freePorts(t, 4)
+		p := testproc.FreePorts(t, 4)
 		n.grpcPort, n.httpPort, n.healthPort, n.telemetryPort = p[0], p[1], p[2], p[3]
 		hosts := make([]string, len(replicas))
 		for i, r := range replicas {
@@ -118,40 +117,34 @@ func newGateway(t *testing.T, name string, replicas []*otelNode, extra ...string
 // start starts the process on the node's current ports without waiting for it.
 func (n *otelNode) start(t *testing.T) {
 	t.Helper()
-	n.proc = startProcess(t, n.name, n.bin, n.args...)
+	n.proc = testproc.Start(t, n.name, n.bin, n.args...)
 }
 
 // waitReady waits until health_check, /metrics (on a replica) and the own
 // metrics endpoint answer; it reports portTaken when the process exited
-// because one of its ports was bound by another process after freePorts
-// picked it.
+// because one of its ports was bound by another process after
+// testproc.FreePorts picked it.
 func (n *otelNode) waitReady(t *testing.T) (portTaken bool) {
 	t.Helper()
 	urls := []string{fmt.Sprintf("http://127.0.0.1:%d/", n.healthPort), n.telemetryURL()}
 	if n.metricsPort != 0 {
 		urls = append(urls, n.metricsURL())
 	}
-	client := &http.Client{Timeout: time.Second}
 	deadline := time.Now().Add(60 * time.Second)
 	for _, u := range urls {
+		ok := testproc.HTTPOK(u)
 		for {
-			if n.proc.exited() {
-				if data, err := os.ReadFile(n.proc.logPath); err == nil && strings.Contains(string(data), "address already in use") {
+			if n.proc.Exited() {
+				if n.proc.LogContains("address already in use") {
 					return true
 				}
-				n.proc.dumpLog(t)
-				t.Fatalf("%s exited before %s answered: %v", n.name, u, n.proc.waitErr)
+				t.Fatalf("%s exited before %s answered: %v", n.name, u, n.proc.Err())
 			}
-			resp, err := client.Get(u)
+			err := ok()
 			if err == nil {
-				_, _ = io.Copy(io.Discard, resp.Body)
-				_ = resp.Body.Close()
-				if resp.StatusCode == http.StatusOK {
-					break
-				}
+				break
 			}
 			if time.Now().After(deadline) {
-				n.proc.dumpLog(t)
 				t.Fatalf("%s: %s did not answer 200 within 60s: %v", n.name, u, err)
 			}
 			time.Sleep(20 * time.Millisecond) // polling interval, bounded by the deadline above
@@ -172,7 +165,6 @@ func startAll(t *testing.T, nodes ...*otelNode) {
 	for _, n := range nodes {
 		for attempt := 1; n.waitReady(t); attempt++ {
 			if attempt == 3 {
-				n.proc.dumpLog(t)
 				t.Fatalf("%s: a port was taken by another process 3 times in a row", n.name)
 			}
 			t.Logf("%s: a port was taken by another process; starting it on new ports", n.name)
@@ -187,7 +179,6 @@ func (n *otelNode) restart(t *testing.T) {
 	t.Helper()
 	n.start(t)
 	if n.waitReady(t) {
-		n.proc.dumpLog(t)
 		t.Fatalf("%s: a port was taken while it was down", n.name)
 	}
 }
@@ -195,11 +186,11 @@ func (n *otelNode) restart(t *testing.T) {
 // kill ends the process with SIGKILL (no shutdown, nothing flushed) and waits for it.
 func (n *otelNode) kill(t *testing.T) {
 	t.Helper()
-	if err := syscall.Kill(n.proc.cmd.Process.Pid, syscall.SIGKILL); err != nil {
+	if err := n.proc.Signal(syscall.SIGKILL); err != nil {
 		t.Fatalf("SIGKILL %s: %v", n.name, err)
 	}
 	select {
-	case <-n.proc.done:
+	case <-n.proc.Done():
 	case <-time.After(10 * time.Second):
 		t.Fatalf("%s did not exit within 10s of SIGKILL", n.name)
 	}

@@ -24,6 +24,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/otelcol-llm/otelcol-llm/test/internal/testproc"
 )
 
 // defaultManifests are the project's manifests that the test validates when
@@ -439,8 +441,8 @@ func ruleFileLines(raw []byte, root, key, groups *yaml.Node) ([]byte, int) {
 // dry-runs every document of the project's manifests and of the fixtures with
 // strict validation; then each invalid fixture must fail with its field named.
 func TestManifests(t *testing.T) {
-	root := repoRoot(t)
-	promtool := prebuilt(t, "PROMTOOL_BINARY", "bin/promtool", "tools")
+	root := testproc.RepoRoot(t)
+	promtool := testproc.Prebuilt(t, "PROMTOOL_BINARY", "bin/promtool", "tools")
 
 	var docs []*document
 	files := manifestFiles(t, root)
