@@ -2,7 +2,7 @@
 #
 #   make build     ocb-built collectors: _build/otelcol-llm and the gateway _build/otelcol-llm-gateway
 #   make run       build, then run it with config/otelcol.yaml
-#   make test      everything CI runs: lint, generate-check, unit, e2e, image-test, k8s-validate
+#   make test      everything CI runs: lint, generate checks, unit, e2e, image-test, k8s-validate
 #   make image     container images otelcol-llm:<version> and otelcol-llm-gateway:<version>,
 #                  each also :latest (Dockerfile, FROM scratch, one stage each)
 #   make image-test  build both images and run them: OTLP in (straight, and through a
