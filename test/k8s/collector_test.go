@@ -239,7 +239,7 @@ func (s *manifestSet) collectorConfigs(bins binaries, tmp string) (runs []*colle
 // collector: they are one run, named after the ConfigMap of the first.
 func (s *manifestSet) containerRun(d *document, pod *podSpec, c *container, bin, tmp string) (*collectorRun, []string, error) {
 	name := imageName(c.Image)
-	where := fmt.Sprintf("container %s", c.Name)
+	where := "container " + c.Name
 	args := slices.Clone(c.Args)
 	switch {
 	case len(c.Command) > 0:
@@ -349,8 +349,8 @@ func (s *manifestSet) operatorRun(d *document, bins binaries, tmp string) (*coll
 		return nil, "", err
 	}
 	local := filepath.Join(root, "config.yaml")
-	if err := os.WriteFile(local, config, 0o600); err != nil {
-		return nil, "", err
+	if werr := os.WriteFile(local, config, 0o600); werr != nil {
+		return nil, "", werr
 	}
 	r := &collectorRun{
 		doc: d, what: "spec.config", binary: bin, name: imageName(w.Spec.Image), workDir: root,
