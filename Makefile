@@ -347,12 +347,15 @@ image-e2e: image
 ## deploy/operator, the fixtures of test/k8s) dry-run against a real
 ## kube-apiserver + etcd on loopback, with strict validation (unknown fields and
 ## invalid values rejected, the field named) and the vendored CRDs installed;
-## the rules of every PrometheusRule through promtool. K8S_MANIFESTS='glob ...'
-## validates other files. The first run builds kube-apiserver and kubectl
-## (~7 min) and installs etcd (k8s-etcd).
-k8s-validate: k8s-render $(KUBE_APISERVER) $(KUBECTL) $(PROMTOOL) k8s-etcd
+## the rules of every PrometheusRule through promtool; every collector
+## configuration (ConfigMaps the collector and gateway Deployments mount,
+## OpenTelemetryCollector spec.config) through the binary's `validate`.
+## K8S_MANIFESTS='glob ...' validates other files. The first run builds
+## kube-apiserver and kubectl (~7 min) and installs etcd (k8s-etcd).
+k8s-validate: build k8s-render $(KUBE_APISERVER) $(KUBECTL) $(PROMTOOL) k8s-etcd
 	cd $(CURDIR) && K8S_MANIFESTS='$(K8S_MANIFESTS)' KUBE_APISERVER_BINARY=$(KUBE_APISERVER) KUBECTL_BINARY=$(KUBECTL) \
 		ETCD_BINARY="$(if $(ETCD),$(ETCD),$$(command -v etcd))" PROMTOOL_BINARY=$(PROMTOOL) K8S_VERSION=$(K8S_VERSION) \
+		OTELCOL_LLM_BINARY=$(OTELCOL) OTELCOL_LLM_GATEWAY_BINARY=$(GATEWAY) \
 		$(GO) test -tags e2e -count=1 -v -timeout $(K8S_VALIDATE_TIMEOUT) ./test/k8s/
 
 ## k8s-etcd: make sure k8s-validate has an etcd: $(ETCD) if set, else etcd on

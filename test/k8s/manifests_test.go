@@ -46,6 +46,23 @@ var fixtures = map[string]int{
 	"test/k8s/testdata/valid/operator.yaml":   1, // OpenTelemetryCollector
 }
 
+// collectorConfigs is how many collector configurations (test/k8s/collector_test.go)
+// each project manifest and fixture holds: each must be found and validated.
+var collectorConfigs = map[string]int{
+	".tmp/k8s/rendered/helm-all.yaml":               2, // collector (with pricing.file) and gateway
+	".tmp/k8s/rendered/helm-default.yaml":           1,
+	".tmp/k8s/rendered/helm-podmonitor.yaml":        2,
+	".tmp/k8s/rendered/kustomize-gateway-k8s.yaml":  2,
+	".tmp/k8s/rendered/kustomize-gateway.yaml":      2,
+	".tmp/k8s/rendered/kustomize-podmonitor.yaml":   1,
+	".tmp/k8s/rendered/kustomize-single.yaml":       1,
+	".tmp/k8s/rendered/opentelemetrycollector.yaml": 1,
+	"deploy/operator/opentelemetrycollector.yaml":   1,
+	"test/k8s/testdata/valid/collector.yaml":        1,
+	"test/k8s/testdata/valid/monitoring.yaml":       0,
+	"test/k8s/testdata/valid/operator.yaml":         1,
+}
+
 // errNoDocument marks a manifest file without any object.
 var errNoDocument = errors.New("no Kubernetes object in the file")
 
@@ -443,8 +460,13 @@ func ruleFileLines(raw []byte, root, key, groups *yaml.Node) ([]byte, int) {
 func TestManifests(t *testing.T) {
 	root := testproc.RepoRoot(t)
 	promtool := testproc.Prebuilt(t, "PROMTOOL_BINARY", "bin/promtool", "tools")
+	bins := binaries{
+		"otelcol-llm":         testproc.Prebuilt(t, "OTELCOL_LLM_BINARY", "_build/otelcol-llm", "build"),
+		"otelcol-llm-gateway": testproc.Prebuilt(t, "OTELCOL_LLM_GATEWAY_BINARY", "_build/otelcol-llm-gateway", "build"),
+	}
 
 	var docs []*document
+	byFile := map[string][]*document{}
 	files := manifestFiles(t, root)
 	for _, f := range files {
 		fd, err := readDocuments(root, f)
@@ -455,21 +477,43 @@ func TestManifests(t *testing.T) {
 			t.Errorf("%s: %d objects, want %d", f, len(fd), want)
 		}
 		docs = append(docs, fd...)
+		byFile[f] = fd
 	}
-	var invalid []*document
-	for _, tc := range invalidCases {
+	invalid := make([][]*document, len(invalidCases))
+	for i, tc := range invalidCases {
 		fd, err := readDocuments(root, tc.file)
-		if err != nil || len(fd) != 1 {
-			t.Fatalf("%s: want one object (%d): %v", tc.file, len(fd), err)
+		if err != nil || len(fd) != max(tc.objects, 1) {
+			t.Fatalf("%s: %d objects, want %d: %v", tc.file, len(fd), max(tc.objects, 1), err)
 		}
-		invalid = append(invalid, fd[0])
+		invalid[i] = fd
 	}
+
+	// The collector configurations need no cluster: checked first.
+	t.Run("collector-configs", func(t *testing.T) {
+		start := time.Now()
+		var total int
+		for _, f := range files {
+			n, notes, err := checkCollectorConfigs(bins, t.TempDir(), byFile[f])
+			for _, note := range notes {
+				t.Log("NOTE: " + note)
+			}
+			if err != nil {
+				t.Error(err)
+			}
+			if want, ok := collectorConfigs[f]; ok && n != want {
+				t.Errorf("%s: %d collector configurations found, want %d", f, n, want)
+			}
+			t.Logf("%s: %d collector configurations validated", f, n)
+			total += n
+		}
+		t.Logf("%d collector configurations of %d files validated in %s", total, len(files), time.Since(start).Round(time.Millisecond))
+	})
 
 	c := startCluster(t)
 	crdStart := time.Now()
 	crds := installCRDs(t, c, root)
 	t.Logf("CRDs established and served after %s: %s", time.Since(crdStart).Round(time.Millisecond), strings.Join(crds, ", "))
-	createNamespaces(t, c, append(slices.Clone(docs), invalid...))
+	createNamespaces(t, c, append(slices.Clone(docs), slices.Concat(invalid...)...))
 
 	t.Run("valid", func(t *testing.T) {
 		start := time.Now()
@@ -491,7 +535,12 @@ func TestManifests(t *testing.T) {
 	t.Run("invalid", func(t *testing.T) {
 		for i, tc := range invalidCases {
 			t.Run(strings.TrimSuffix(filepath.Base(tc.file), ".yaml"), func(t *testing.T) {
-				err := validate(c, promtool, invalid[i])
+				var errs []error
+				for _, d := range invalid[i] {
+					errs = append(errs, validate(c, promtool, d))
+				}
+				_, _, err := checkCollectorConfigs(bins, t.TempDir(), invalid[i])
+				err = errors.Join(append(errs, err)...)
 				if err == nil {
 					t.Fatalf("%s passed validation, want: %s", tc.file, tc.want)
 				}
@@ -503,11 +552,13 @@ func TestManifests(t *testing.T) {
 	})
 }
 
-// invalidCases are single-object fixtures, each wrong in one place, and the
-// whole error the validation must give (file, line, kind, name and field).
+// invalidCases are fixtures (one object unless objects says otherwise), each
+// wrong in one place, and the whole error the validation must give (file,
+// line, kind, name and field).
 var invalidCases = []struct {
-	file string
-	want string
+	file    string
+	objects int
+	want    string
 }{
 	{
 		file: "test/k8s/testdata/invalid/deployment-negative-replicas.yaml",
@@ -553,6 +604,25 @@ var invalidCases = []struct {
 			"promtool check rules (spec.groups): FAILED: test/k8s/testdata/invalid/prometheusrule-bad-promql.yaml:13:17: " +
 			`group "otelcol-llm.recording", rule 1, "model:llm_requests:rate5m": could not parse expression: 1:71: ` +
 			"parse error: unclosed left parenthesis" + exit1,
+	},
+	{
+		// The API server accepts any text in a ConfigMap: the collector's
+		// validate, on the file the Deployment's --config names, finds it.
+		file:    "test/k8s/testdata/invalid/collector-config-unknown-exporter-setting.yaml",
+		objects: 2,
+		want: "test/k8s/testdata/invalid/collector-config-unknown-exporter-setting.yaml:5 (ConfigMap otelcol-llm-fixture/otelcol-llm-config): " +
+			"key config.yaml (/etc/otelcol-llm/collector.yaml), read by Deployment otelcol-llm-fixture/otelcol-llm (container otelcol-llm): " +
+			"otelcol-llm validate: Error: failed to get config: cannot unmarshal the configuration: decoding failed due to the following error(s): " +
+			`'exporters' error reading configuration for "llm_prometheus": decoding failed due to the following error(s): ` +
+			"'llmprometheusexporter.Config' has invalid keys: namespaces" + exit1,
+	},
+	{
+		// The CRD accepts any spec.config: the collector's validate finds it.
+		file: "test/k8s/testdata/invalid/opentelemetrycollector-bad-processor-setting.yaml",
+		want: "test/k8s/testdata/invalid/opentelemetrycollector-bad-processor-setting.yaml:3 (OpenTelemetryCollector otelcol-llm-fixture/otelcol-llm): " +
+			"spec.config: otelcol-llm validate: Error: failed to get config: cannot unmarshal the configuration: decoding failed due to the following error(s): " +
+			`'processors' error reading configuration for "memory_limiter": decoding failed due to the following error(s): ` +
+			"'limit_mib' expected type 'uint32', got unconvertible type 'string'" + exit1,
 	},
 }
 

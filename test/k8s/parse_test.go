@@ -6,8 +6,10 @@
 package k8s
 
 import (
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"go.yaml.in/yaml/v3"
@@ -142,5 +144,67 @@ func TestUnnamedDecodeError(t *testing.T) {
 		if got != tt.want || ok != tt.ok {
 			t.Errorf("unnamedDecodeError(%q) = %q, %v; want %q, %v", tt.errText, got, ok, tt.want, tt.ok)
 		}
+	}
+}
+
+func TestImageName(t *testing.T) {
+	for image, want := range map[string]string{
+		"otelcol-llm:0.1.0": "otelcol-llm",
+		"registry.example:5000/team/otelcol-llm-gateway:1.2":  "otelcol-llm-gateway",
+		"registry.example:5000/otelcol-llm@sha256:0123abcdef": "otelcol-llm",
+		"otelcol-llm": "otelcol-llm",
+	} {
+		if got := imageName(image); got != want {
+			t.Errorf("imageName(%q) = %q, want %q", image, got, want)
+		}
+	}
+}
+
+func TestContainerEnv(t *testing.T) {
+	doc := "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings, namespace: obs}\ndata: {REGION: eu, MODE: fast}\n"
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "in.yaml"), []byte(doc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	docs, err := readDocuments(dir, "in.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, err := newManifestSet(docs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c container
+	if err = yaml.Unmarshal([]byte(`
+envFrom: [{configMapRef: {name: settings}, prefix: CFG_}]
+env:
+  - {name: NS, valueFrom: {fieldRef: {fieldPath: metadata.namespace}}}
+  - {name: BACKENDS, value: "svc.$(NS).cluster.local,$(LATER),$$(NS)"}
+  - {name: LATER, value: x}
+  - {name: MEM, valueFrom: {resourceFieldRef: {resource: limits.memory}}}
+  - {name: TOKEN, valueFrom: {secretKeyRef: {name: s, key: k}}}
+  - {name: ZONE, valueFrom: {configMapKeyRef: {name: settings, key: REGION}}}
+  - {name: GONE, valueFrom: {configMapKeyRef: {name: settings, key: NONE}}}
+`), &c); err != nil {
+		t.Fatal(err)
+	}
+	deploy := &document{file: "in.yaml", line: 1}
+	deploy.Kind, deploy.Metadata.Name, deploy.Metadata.Namespace = "Deployment", "gw", "obs"
+	env, unset, err := set.containerEnv(deploy, &podSpec{}, &c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(env)
+	wantEnv := []string{"BACKENDS=svc.obs.cluster.local,$(LATER),$(NS)", "CFG_MODE=fast", "CFG_REGION=eu", "LATER=x", "NS=obs", "ZONE=eu"}
+	if !slices.Equal(env, wantEnv) {
+		t.Errorf("env = %q, want %q", env, wantEnv)
+	}
+	wantUnset := map[string]string{
+		"MEM":   "resourceFieldRef",
+		"TOKEN": "Secret s",
+		"GONE":  "key NONE of ConfigMap settings, not in the file",
+	}
+	if !maps.Equal(unset, wantUnset) {
+		t.Errorf("unset = %q, want %q", unset, wantUnset)
 	}
 }
