@@ -11,7 +11,9 @@
 //
 //  1. Span: the cost the span carries (gen_ai.usage.cost and the other cost
 //     sources genai reads). A cost value genai refused (negative, NaN,
-//     absurd) is absent, so the next step applies.
+//     absurd) is absent, so the next step applies. A carried cost marked
+//     llm.cost_estimated (genai.Call.CostEstimated: the llm processor computed
+//     it from the table) counts as a Table cost of that value.
 //  2. Table: the price of the call's provider and model in the price table
 //     (pricing.Table.Lookup) times its token usage (pricing.Price.Cost: cache
 //     reads and writes at their own prices). A call that reports no tokens
@@ -19,13 +21,15 @@
 //  3. Unpriced: no cost is known; never read as $0.
 //
 // The llm_prometheus exporter adds Span and Table costs to llm_cost_usd_total
-// and counts Unpriced calls in llm_unpriced_requests_total. The llm processor
-// writes a Table cost onto the span as gen_ai.usage.cost when the call
-// reports tokens (a 0 for a call without token counts would claim a measured
-// cost) and the span holds no refused cost value (refused values stay as they
-// were). An exporter behind the processor reads the written cost back as a
-// Span cost of the same value, or computes the same Table cost where nothing
-// was written: its numbers are the same with or without the processor.
+// and counts Unpriced calls in llm_unpriced_requests_total; Span costs also
+// go to llm_cost_reported_usd_total. The llm processor writes a Table cost
+// onto the span as gen_ai.usage.cost, with llm.cost_estimated = true, when
+// the call reports tokens (a 0 for a call without token counts would claim a
+// measured cost) and the span holds no refused cost value (refused values
+// stay as they were). An exporter behind the processor reads the written
+// cost back as a Table cost of the same value, or computes the same Table
+// cost where nothing was written: its numbers are the same with or without
+// the processor.
 package cost // import "github.com/otelcol-llm/otelcol-llm/internal/cost"
 
 import (
@@ -102,6 +106,9 @@ func NewCache(p *pricing.Pricer) *Cache {
 // nothing: every call without a span cost is Unpriced.
 func (c *Cache) Of(call *genai.Call, memo *Memo) (float64, Source) {
 	if call.HasCost {
+		if call.CostEstimated {
+			return call.Cost, Table
+		}
 		return call.Cost, Span
 	}
 	price := c.price(call.Provider, call.Model(), memo)

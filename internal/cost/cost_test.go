@@ -47,6 +47,10 @@ func TestOf(t *testing.T) {
 	withCost.Cost, withCost.HasCost = 0.5, true
 	zeroCost := call("openai", "unknown-model", 1000, 100)
 	zeroCost.HasCost = true
+	// A cost the llm processor computed and marked: a Table cost of that
+	// value, even where the current table has no price.
+	estimated := call("openai", "unknown-model", 1000, 100)
+	estimated.Cost, estimated.HasCost, estimated.CostEstimated = 0.75, true, true
 	refused := call("openai", "gpt-4o", 1000, 100) // a negative gen_ai.usage.cost: absent
 	refused.Invalid = genai.InvalidCost
 	cached := call("openai", "gpt-4o", 1000, 100)
@@ -64,6 +68,7 @@ func TestOf(t *testing.T) {
 	}{
 		{"span cost wins over the table", withCost, 0.5, Span},
 		{"a span cost of 0 of an unlisted model", zeroCost, 0, Span},
+		{"a span cost marked estimated", estimated, 0.75, Table},
 		{"tokens times the price", call("openai", "gpt-4o", 1000, 100), (1000*2.5 + 100*10) / 1e6, Table},
 		{"a refused span cost: the table", refused, (1000*2.5 + 100*10) / 1e6, Table},
 		{"cache reads at their price", cached, (600*2.5 + 400*1.25 + 100*10) / 1e6, Table},

@@ -157,6 +157,9 @@ func (e *Extractor) Extract(span ptrace.Span, resource pcommon.Resource, call *C
 		if fs.has(fieldCost) {
 			if c, ok := fs.number(fieldCost); ok && c >= 0 && c <= maxCostUSD {
 				call.Cost, call.HasCost = c, true
+				if v, ok := span.Attributes().Get(KeyCostEstimated); ok && v.Type() == pcommon.ValueTypeBool && v.Bool() {
+					call.CostEstimated = true
+				}
 			} else {
 				call.Invalid |= InvalidCost
 			}

@@ -433,6 +433,38 @@ func TestExtractCost(t *testing.T) {
 	}
 }
 
+// llm.cost_estimated = true (bool) marks a carried cost as computed from a
+// price table; any other value, or the mark without a valid cost, marks
+// nothing.
+func TestExtractCostEstimated(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		attrs    map[string]any
+		cost     float64
+		has, est bool
+		invalid  bool
+	}{
+		{"marked", map[string]any{"gen_ai.usage.cost": 0.5, KeyCostEstimated: true}, 0.5, true, true, false},
+		{"not marked", map[string]any{"gen_ai.usage.cost": 0.5}, 0.5, true, false, false},
+		{"marked false", map[string]any{"gen_ai.usage.cost": 0.5, KeyCostEstimated: false}, 0.5, true, false, false},
+		{"a string is not the mark", map[string]any{"gen_ai.usage.cost": 0.5, KeyCostEstimated: "true"}, 0.5, true, false, false},
+		{"the mark without a cost", map[string]any{KeyCostEstimated: true}, 0, false, false, false},
+		{"the mark with a refused cost", map[string]any{"gen_ai.usage.cost": -1.0, KeyCostEstimated: true}, 0, false, false, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			span, res := mkSpan(chat(tc.attrs))
+			var c Call
+			require.True(t, NewExtractor(Options{}).Extract(span, res, &c))
+			assert.Equal(t, want(func(c *Call) {
+				c.Cost, c.HasCost, c.CostEstimated = tc.cost, tc.has, tc.est
+				if tc.invalid {
+					c.Invalid = InvalidCost
+				}
+			}), c)
+		})
+	}
+}
+
 func TestExtractSkipsNonLLMSpans(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
