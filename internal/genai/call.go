@@ -166,6 +166,9 @@ type Call struct {
 	// the timestamps are missing or inconsistent.
 	Duration    float64
 	HasDuration bool
+	// Time of the call in Unix nanoseconds: the span's end time, else its
+	// start time, else 0 (unknown). Dated prices are picked by it.
+	Time int64
 	// TTFT is the time to first token (chunk) in seconds, streamed calls only.
 	TTFT    float64
 	HasTTFT bool

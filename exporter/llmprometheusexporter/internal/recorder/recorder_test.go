@@ -331,6 +331,24 @@ llm_unpriced_requests_total{model="other"} 1
 	assert.InDelta(t, 0.006, costs["gpt-4o/mixed"]-value(t, r, "llm_cost_reported_usd_total", "model", "gpt-4o", "template", "mixed"), 1e-15)
 }
 
+// A price change (a dated row) applies to the calls from its day on: a call
+// that ended before it keeps the old price, whenever it is recorded.
+func TestRecordCostDatedPrices(t *testing.T) {
+	r, _, _ := pricedRecorder(t, `models:
+  - {model: gpt-4o, input: 2.5, output: 10}
+  - {model: gpt-4o, input: 2, output: 8, effective_from: "2026-03-15"}
+`, nil)
+	boundary := time.Date(2026, 3, 15, 0, 0, 0, 0, time.UTC).UnixNano()
+	for _, tm := range []int64{boundary - int64(time.Hour), boundary, boundary - 1, boundary + int64(time.Hour)} {
+		c := chat("gpt-4o", "t", 1, 1000, 100)
+		c.Time = tm
+		r.Record(&c, 0)
+	}
+	// Two calls at 2.5/10 (0.0035 each), two at 2/8 (0.0028 each).
+	assert.InDelta(t, 2*(1000*2.5+100*10)/1e6+2*(1000*2+100*8)/1e6, value(t, r, "llm_cost_usd_total", "model", "gpt-4o", "template", "t"), 1e-15)
+	assert.InDelta(t, 0.0126, value(t, r, "llm_cost_usd_total", "model", "gpt-4o", "template", "t"), 1e-15)
+}
+
 // Models folded into "other" are each priced by their own row, through the
 // recorder's bounded price cache, which a new price table empties.
 func TestRecordCostFoldedModels(t *testing.T) {
