@@ -12,9 +12,12 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
+	"time"
 
+	"go.opentelemetry.io/collector/confmap"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -51,7 +54,40 @@ type Row struct {
 	CacheWrite  *float64 `mapstructure:"cache_write"`  // prompt-cache creation; default Input
 	Reasoning   *float64 `mapstructure:"reasoning"`    // reasoning output tokens; default Output
 
-	re *regexp.Regexp
+	// EffectiveFrom (YYYY-MM-DD, UTC; optional) is the day from which the
+	// row's prices apply: see Table.
+	EffectiveFrom string `mapstructure:"effective_from"`
+
+	re   *regexp.Regexp
+	from int64 // EffectiveFrom in Unix nanoseconds; Always when not set
+}
+
+// Always is the effective time of a row without effective_from: before any call.
+const Always = math.MinInt64
+
+// dateLayout is the layout of effective_from; its years are bounded so that
+// the time fits Unix nanoseconds.
+const (
+	dateLayout = "2006-01-02"
+	minYear    = 1970
+	maxYear    = 2200
+)
+
+// Unmarshal reads a row of the collector's configuration. The collector's
+// YAML reads an unquoted date (effective_from: 2026-03-01) as a timestamp:
+// it is turned back into its text (a timestamp with a time of day into a
+// text Check refuses), so quoted and unquoted dates read the same.
+func (r *Row) Unmarshal(conf *confmap.Conf) error {
+	if t, ok := conf.Get("effective_from").(time.Time); ok {
+		text := t.Format(time.RFC3339Nano)
+		if t.Location() == time.UTC && t.Equal(t.Truncate(24*time.Hour)) {
+			text = t.Format(dateLayout)
+		}
+		if err := conf.Merge(confmap.NewFromStringMap(map[string]any{"effective_from": text})); err != nil {
+			return err
+		}
+	}
+	return conf.Unmarshal(r)
 }
 
 // Check checks one row; the error names the field and the value. (Not named
@@ -72,6 +108,17 @@ func (r *Row) Check() error {
 			return fmt.Errorf("regex: %q does not compile: %w", r.Regex, err)
 		}
 		r.re = re
+	}
+	r.from = Always
+	if r.EffectiveFrom != "" {
+		d, err := time.ParseInLocation(dateLayout, r.EffectiveFrom, time.UTC)
+		if err != nil {
+			return fmt.Errorf("effective_from: %q is not a date (YYYY-MM-DD, UTC)", r.EffectiveFrom)
+		}
+		if d.Year() < minYear || d.Year() > maxYear {
+			return fmt.Errorf("effective_from: %q must be in the years %d to %d", r.EffectiveFrom, minYear, maxYear)
+		}
+		r.from = d.UnixNano()
 	}
 	check := func(field string, v float64) error {
 		if math.IsNaN(v) || math.IsInf(v, 0) || v < 0 || v > maxPrice {
@@ -147,6 +194,15 @@ func clamp(v, hi int64) int64 {
 // Table matches models to prices. Layers are searched in order (inline rows,
 // then the user file, then the defaults); the first layer with a matching row
 // answers. It is immutable and safe for concurrent use.
+//
+// Rows of one layer with the same matcher (the same model, prefix or regex,
+// and provider) are the dated versions of one price: a call is priced by the
+// version in effect at its time (the latest effective_from not after it; a
+// row without effective_from is in effect from the beginning). A call before
+// every effective_from of its matcher skips that matcher, as if its rows did
+// not exist: the next matching row (in precedence order, then the next
+// layers) prices it, or none does. Two versions with the same effective_from:
+// the first counts.
 type Table struct {
 	layers []layer
 }
@@ -157,10 +213,35 @@ type layer struct {
 	regexes  []*entry            // file order, provider-specific first
 }
 
+// entry is one matcher of a layer and its dated versions.
 type entry struct {
-	row   *Row
-	key   string // lower-case model or prefix
+	row      *Row   // the first row of the matcher
+	key      string // lower-case model or prefix
+	versions []version
+}
+
+// version is a price and the time from which it applies.
+type version struct {
+	from  int64 // Unix nanoseconds; Always: from the beginning
 	price *Price
+}
+
+// matcher identifies the rows that are versions of one entry.
+type matcher struct {
+	kind          byte // 'm'odel, 'p'refix, 'r'egex
+	key, provider string
+}
+
+// first returns the time from which e applies at all.
+func (e *entry) first() int64 { return e.versions[0].from }
+
+// at returns the version of e in effect at t, nil before its first.
+func (e *entry) at(t int64) *Price {
+	i := sort.Search(len(e.versions), func(i int) bool { return e.versions[i].from > t })
+	if i == 0 {
+		return nil
+	}
+	return e.versions[i-1].price
 }
 
 // NewTable builds a table from validated rows, one slice per layer, highest
@@ -169,22 +250,41 @@ func NewTable(layers ...[]Row) (*Table, error) {
 	t := &Table{}
 	for li, rows := range layers {
 		l := layer{exact: map[string][]*entry{}}
+		byMatcher := map[matcher]*entry{}
 		for i := range rows {
 			r := rows[i]
 			if err := r.Check(); err != nil {
 				return nil, fmt.Errorf("layer %d, row %d: %w", li, i, err)
 			}
-			e := &entry{row: &r, price: r.price()}
+			m := matcher{kind: 'r', key: r.Regex, provider: strings.ToLower(r.Provider)}
 			switch {
 			case r.Model != "":
-				e.key = strings.ToLower(r.Model)
-				l.exact[e.key] = append(l.exact[e.key], e)
+				m.kind, m.key = 'm', strings.ToLower(r.Model)
 			case r.Prefix != "":
-				e.key = strings.ToLower(r.Prefix)
+				m.kind, m.key = 'p', strings.ToLower(r.Prefix)
+			}
+			v := version{from: r.from, price: r.price()}
+			if e := byMatcher[m]; e != nil {
+				e.versions = append(e.versions, v)
+				continue
+			}
+			e := &entry{row: &r, versions: []version{v}}
+			byMatcher[m] = e
+			switch m.kind {
+			case 'm':
+				e.key = m.key
+				l.exact[e.key] = append(l.exact[e.key], e)
+			case 'p':
+				e.key = m.key
 				l.prefixes = append(l.prefixes, e)
 			default:
 				l.regexes = append(l.regexes, e)
 			}
+		}
+		for _, e := range byMatcher {
+			// Sorted by time; of equal times the first row stays.
+			slices.SortStableFunc(e.versions, func(a, b version) int { return cmpInt64(a.from, b.from) })
+			e.versions = slices.CompactFunc(e.versions, func(a, b version) bool { return a.from == b.from })
 		}
 		for _, es := range l.exact {
 			sort.SliceStable(es, func(i, j int) bool { return es[i].row.Provider != "" && es[j].row.Provider == "" })
@@ -208,45 +308,142 @@ func NewTable(layers ...[]Row) (*Table, error) {
 // gpt-4o-2024-08-06, claude-sonnet-4-5-20250929, claude-sonnet-4-5@20250929.
 var datedSuffix = regexp.MustCompile(`[-@](\d{4}-\d{2}-\d{2}|\d{8})$`)
 
+func cmpInt64(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
 // Lookup returns the price of model for provider (both as the span names them;
-// provider normalized), or false when no row matches.
+// provider normalized) in effect now, or false when no row matches.
 func (t *Table) Lookup(provider, model string) (*Price, bool) {
+	p := t.Schedule(provider, model).At(time.Now().UnixNano())
+	return p, p != nil
+}
+
+// Schedule returns the prices of model for provider over time (nil when no
+// row matches at any time): the rows that match, in precedence order, up to
+// and including the first one in effect from the beginning (the rows after it
+// never price a call), resolved into steps.
+func (t *Table) Schedule(provider, model string) *Schedule {
 	if model == "" {
-		return nil, false
+		return nil
 	}
 	lower := strings.ToLower(model)
 	undated := datedSuffix.ReplaceAllString(lower, "")
+	var chain []*entry
 	for i := range t.layers {
-		if e := t.layers[i].match(provider, model, lower, undated); e != nil {
-			return e.price, true
+		if t.layers[i].match(provider, model, lower, undated, &chain) {
+			break
 		}
 	}
-	return nil, false
+	switch {
+	case len(chain) == 0:
+		return nil
+	case len(chain) == 1 && len(chain[0].versions) == 1:
+		return &Schedule{steps: []step{{from: chain[0].first(), price: chain[0].versions[0].price}}}
+	}
+	var times []int64
+	for _, e := range chain {
+		for _, v := range e.versions {
+			times = append(times, v.from)
+		}
+	}
+	slices.Sort(times)
+	times = slices.Compact(times)
+	s := &Schedule{}
+	for _, at := range times {
+		var p *Price
+		for _, e := range chain {
+			if p = e.at(at); p != nil {
+				break
+			}
+		}
+		if n := len(s.steps); n > 0 && s.steps[n-1].price == p {
+			continue
+		}
+		if p == nil && len(s.steps) == 0 {
+			continue // unpriced until the first step
+		}
+		s.steps = append(s.steps, step{from: at, price: p})
+	}
+	return s
+}
+
+// Schedule is the price of one (provider, model) over time: steps sorted by
+// the time from which they apply; before the first, and in a step without a
+// price, the model is unpriced. Immutable.
+type Schedule struct {
+	steps []step
+}
+
+type step struct {
+	from  int64
+	price *Price // nil: unpriced from here
+}
+
+// At returns the price in effect at t (Unix nanoseconds), nil when none is.
+// A nil Schedule prices nothing.
+func (s *Schedule) At(t int64) *Price {
+	if s == nil {
+		return nil
+	}
+	if len(s.steps) == 1 { // the usual case: one undated price
+		if t < s.steps[0].from {
+			return nil
+		}
+		return s.steps[0].price
+	}
+	i := sort.Search(len(s.steps), func(i int) bool { return s.steps[i].from > t })
+	if i == 0 {
+		return nil
+	}
+	return s.steps[i-1].price
+}
+
+// Dated reports whether the price depends on the time (more than one step, or
+// one that does not apply from the beginning).
+func (s *Schedule) Dated() bool {
+	return s != nil && (len(s.steps) > 1 || s.steps[0].from != Always)
 }
 
 func providerOK(e *entry, provider string) bool {
 	return e.row.Provider == "" || strings.EqualFold(e.row.Provider, provider)
 }
 
-func (l *layer) match(provider, model, lower, undated string) *entry {
-	for _, name := range []string{lower, undated} {
+// match appends the entries of l that match, in precedence order, to chain
+// and reports whether the last one is in effect from the beginning (no later
+// entry can then price a call).
+func (l *layer) match(provider, model, lower, undated string, chain *[]*entry) bool {
+	add := func(e *entry) bool {
+		*chain = append(*chain, e)
+		return e.first() == Always
+	}
+	for i, name := range []string{lower, undated} {
+		if i == 1 && name == lower {
+			break // no dated suffix: the same rows again
+		}
 		for _, e := range l.exact[name] {
-			if providerOK(e, provider) {
-				return e
+			if providerOK(e, provider) && add(e) {
+				return true
 			}
 		}
 	}
 	for _, e := range l.prefixes {
-		if strings.HasPrefix(lower, e.key) && providerOK(e, provider) {
-			return e
+		if strings.HasPrefix(lower, e.key) && providerOK(e, provider) && add(e) {
+			return true
 		}
 	}
 	for _, e := range l.regexes {
-		if providerOK(e, provider) && e.row.re.MatchString(model) {
-			return e
+		if providerOK(e, provider) && e.row.re.MatchString(model) && add(e) {
+			return true
 		}
 	}
-	return nil
+	return false
 }
 
 // Parse reads a price file: a YAML document with a `models` list of rows.
@@ -318,6 +515,13 @@ func parseRow(n *yaml.Node) (Row, error) {
 		case "reasoning":
 			r.Reasoning = new(float64)
 			err = v.Decode(r.Reasoning)
+		case "effective_from":
+			// An unquoted date is a YAML timestamp: read its text.
+			if v.Kind != yaml.ScalarNode {
+				err = errors.New("expected a date (YYYY-MM-DD)")
+			} else {
+				r.EffectiveFrom = v.Value
+			}
 		default:
 			return r, fmt.Errorf("line %d: unknown field %q", k.Line, k.Value)
 		}

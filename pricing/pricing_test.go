@@ -226,3 +226,112 @@ func TestNewPricerFailsOnBadFile(t *testing.T) {
 	_, err = NewPricer(Settings{File: filepath.Join(t.TempDir(), "missing.yaml")}, zap.NewNop())
 	require.ErrorContains(t, err, "pricing::file: open")
 }
+
+// day returns the Unix nanoseconds of a UTC date and time.
+func day(y int, m time.Month, d, h int) int64 {
+	return time.Date(y, m, d, h, 0, 0, 0, time.UTC).UnixNano()
+}
+
+// Rows with the same matcher are dated versions of one price: a call is
+// priced by the version in effect at its time; before every effective_from
+// of a matcher the next matching row prices it, as if the matcher's rows did
+// not exist.
+func TestEffectiveFrom(t *testing.T) {
+	rows, err := Parse([]byte(`models:
+  - {model: gpt-x, provider: openai, input: 2, output: 8}                              # undated: always
+  - {model: gpt-x, provider: openai, input: 1, output: 4, effective_from: 2026-03-01}  # unquoted date
+  - {model: gpt-x, provider: openai, input: 9, output: 9, effective_from: "2026-03-01"} # same day: the first counts
+  - {model: gpt-x, provider: openai, input: 0.5, output: 2, effective_from: "2026-06-15"}
+  - {model: new-y, input: 3, output: 6, effective_from: "2026-04-01"}                  # only dated rows
+  - {model: new-y, input: 4, output: 6, effective_from: "2026-05-01"}
+  - {prefix: new-, input: 10, output: 10, effective_from: "2026-04-15"}                # the next matching rule
+  - {regex: '^new-', input: 20, output: 20}                                            # and the one after
+`), "prices.yaml")
+	require.NoError(t, err)
+	require.Equal(t, "2026-03-01", rows[1].EffectiveFrom)
+	tbl, err := NewTable(rows)
+	require.NoError(t, err)
+	inputAt := func(provider, model string, at int64) float64 {
+		p := tbl.Schedule(provider, model).At(at)
+		if p == nil {
+			return -1
+		}
+		return p.Input * 1e6
+	}
+	for _, tc := range []struct {
+		name, provider, model string
+		at                    int64
+		input                 float64 // USD per million; -1: unpriced
+	}{
+		{"before every date: the undated row", "openai", "gpt-x", day(2026, 2, 28, 23), 2},
+		{"from the first second of the day (UTC)", "openai", "gpt-x", day(2026, 3, 1, 0), 1},
+		{"between two dates", "openai", "gpt-x", day(2026, 6, 14, 23), 1},
+		{"from the later date", "openai", "gpt-x", day(2026, 6, 15, 0), 0.5},
+		{"long after", "openai", "gpt-x", day(2030, 1, 1, 0), 0.5},
+		{"a dated snapshot name follows its family", "openai", "gpt-x-2026-01-01", day(2026, 3, 2, 0), 1},
+		{"another provider: no row", "azure", "gpt-x", day(2026, 3, 2, 0), -1},
+		{"before the first date: the regex row (the prefix is not in effect either)", "", "new-y", day(2026, 3, 31, 23), 20},
+		{"the first version", "", "new-y", day(2026, 4, 1, 0), 3},
+		{"still the model row, though the prefix row is in effect", "", "new-y", day(2026, 4, 20, 0), 3},
+		{"the second version", "", "new-y", day(2026, 5, 1, 0), 4},
+		{"another model of the prefix, before its date", "", "new-z", day(2026, 4, 14, 23), 20},
+		{"another model of the prefix, from its date", "", "new-z", day(2026, 4, 15, 0), 10},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.InDelta(t, tc.input, inputAt(tc.provider, tc.model, tc.at), 1e-9)
+		})
+	}
+
+	// A matcher with only dated rows and nothing behind it: unpriced before.
+	only, err := NewTable([]Row{{Model: "m", Input: 1, Output: 1, EffectiveFrom: "2026-03-01"}})
+	require.NoError(t, err)
+	s := only.Schedule("", "m")
+	assert.Nil(t, s.At(day(2026, 2, 28, 23)))
+	assert.InDelta(t, 1e-6, s.At(day(2026, 3, 1, 0)).Input, 1e-18)
+	assert.True(t, s.Dated())
+	assert.False(t, tbl.Schedule("openai", "gpt-x-mini").Dated(), "no row: nil, not dated")
+
+	// Layers: a dated inline row not yet in effect falls to the file's row.
+	layered, err := NewTable(
+		[]Row{{Model: "m", Input: 5, Output: 5, EffectiveFrom: "2026-03-01"}},
+		[]Row{{Model: "m", Input: 1, Output: 1}},
+	)
+	require.NoError(t, err)
+	ls := layered.Schedule("", "m")
+	assert.InDelta(t, 1e-6, ls.At(day(2026, 2, 1, 0)).Input, 1e-18)
+	assert.InDelta(t, 5e-6, ls.At(day(2026, 3, 1, 0)).Input, 1e-18)
+	// Undated rows only: one step, in effect from the beginning.
+	assert.False(t, layered.Schedule("", "other").Dated())
+	plain, err := NewTable([]Row{{Model: "m", Input: 1, Output: 1}})
+	require.NoError(t, err)
+	assert.False(t, plain.Schedule("", "m").Dated())
+	assert.InDelta(t, 1e-6, plain.Schedule("", "m").At(0).Input, 1e-18)
+}
+
+func TestEffectiveFromErrors(t *testing.T) {
+	for _, tc := range []struct{ name, yaml, want string }{
+		{
+			"month 13", "models:\n  - {model: a, input: 1, output: 1}\n  - {model: a, input: 1, output: 1}\n  - {model: a, input: 1, output: 1, effective_from: \"2026-13-01\"}\n",
+			`prices.yaml:4: models[2]: effective_from: "2026-13-01" is not a date (YYYY-MM-DD, UTC)`,
+		},
+		{
+			"a time", "models:\n  - {model: a, input: 1, output: 1, effective_from: 2026-03-01T10:00:00Z}\n",
+			`prices.yaml:2: models[0]: effective_from: "2026-03-01T10:00:00Z" is not a date (YYYY-MM-DD, UTC)`,
+		},
+		{
+			"out of range", "models:\n  - {model: a, input: 1, output: 1, effective_from: \"9999-01-01\"}\n",
+			`prices.yaml:2: models[0]: effective_from: "9999-01-01" must be in the years 1970 to 2200`,
+		},
+		{
+			"not a scalar", "models:\n  - {model: a, input: 1, output: 1, effective_from: [2026]}\n",
+			`prices.yaml:2: models[0]: line 2: effective_from: "" is not valid: expected a date (YYYY-MM-DD)`,
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse([]byte(tc.yaml), "prices.yaml")
+			require.EqualError(t, err, tc.want)
+		})
+	}
+	err := Config{Models: []Row{{Model: "a", Input: 1, Output: 1}, {Model: "a", Input: 1, Output: 1}, {Model: "a", Input: 1, Output: 1, EffectiveFrom: "2026-13-01"}}}.Check()
+	require.EqualError(t, err, `models[2]: effective_from: "2026-13-01" is not a date (YYYY-MM-DD, UTC)`)
+}

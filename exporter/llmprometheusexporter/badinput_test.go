@@ -368,7 +368,9 @@ func (w badWant) expectedDelta() map[string]float64 {
 		d["llm_time_per_output_token_seconds_sum"+mt] = *w.tpot
 	}
 	if w.cost != nil {
+		// The rows' models have no price: a cost is the span's own.
 		d["llm_cost_usd_total"+mt] = *w.cost
+		d["llm_cost_reported_usd_total"+mt] = *w.cost
 	} else {
 		d[fmt.Sprintf("llm_unpriced_requests_total{model=%s}", w.model)] = 1
 	}

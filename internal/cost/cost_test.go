@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 	"unsafe"
 
 	"github.com/stretchr/testify/assert"
@@ -47,6 +48,10 @@ func TestOf(t *testing.T) {
 	withCost.Cost, withCost.HasCost = 0.5, true
 	zeroCost := call("openai", "unknown-model", 1000, 100)
 	zeroCost.HasCost = true
+	// A cost the llm processor computed and marked: a Table cost of that
+	// value, even where the current table has no price.
+	estimated := call("openai", "unknown-model", 1000, 100)
+	estimated.Cost, estimated.HasCost, estimated.CostEstimated = 0.75, true, true
 	refused := call("openai", "gpt-4o", 1000, 100) // a negative gen_ai.usage.cost: absent
 	refused.Invalid = genai.InvalidCost
 	cached := call("openai", "gpt-4o", 1000, 100)
@@ -64,6 +69,7 @@ func TestOf(t *testing.T) {
 	}{
 		{"span cost wins over the table", withCost, 0.5, Span},
 		{"a span cost of 0 of an unlisted model", zeroCost, 0, Span},
+		{"a span cost marked estimated", estimated, 0.75, Table},
 		{"tokens times the price", call("openai", "gpt-4o", 1000, 100), (1000*2.5 + 100*10) / 1e6, Table},
 		{"a refused span cost: the table", refused, (1000*2.5 + 100*10) / 1e6, Table},
 		{"cache reads at their price", cached, (600*2.5 + 400*1.25 + 100*10) / 1e6, Table},
@@ -162,6 +168,62 @@ func TestMemoKeepsOwnCopies(t *testing.T) {
 	assert.NotSame(t, unsafe.StringData(c.RequestModel), unsafe.StringData(memo.key.model)) //nolint:gosec // G103, see above
 	assert.Equal(t, 1, cache.Len())
 	assert.Equal(t, memo.key, cache.prices[key{"", "m"}].key, "the memo shares the cache's copies")
+}
+
+// TestDatedPrices: a dated price applies to the calls at or after its
+// effective_from (by genai.Call.Time, the span's end), an earlier call keeps
+// the earlier price, through the cache and a memo alike, with no allocation
+// per call; a call with no time is priced now.
+func TestDatedPrices(t *testing.T) {
+	p, _ := filePricer(t, `  - {model: gpt-4o, input: 2.5, output: 10}
+  - {model: gpt-4o, input: 2, output: 8, effective_from: "2026-03-15"}
+  - {model: dated-only, input: 1, output: 1, effective_from: "2026-03-15"}
+  - {model: future, input: 1, output: 1, effective_from: "2200-01-01"}
+`)
+	cache := NewCache(p)
+	boundary := time.Date(2026, 3, 15, 0, 0, 0, 0, time.UTC).UnixNano()
+	at := func(model string, tm int64) genai.Call {
+		c := call("openai", model, 1000, 100)
+		c.Time = tm
+		return c
+	}
+	for _, tc := range []struct {
+		name string
+		call genai.Call
+		cost float64
+		src  Source
+	}{
+		{"the last nanosecond before: the old price", at("gpt-4o", boundary-1), (1000*2.5 + 100*10) / 1e6, Table},
+		{"at the boundary: the new price", at("gpt-4o", boundary), (1000*2 + 100*8) / 1e6, Table},
+		{"a month later", at("gpt-4o", boundary+int64(30*24*time.Hour)), (1000*2 + 100*8) / 1e6, Table},
+		{"no time: now, the new price", at("gpt-4o", 0), (1000*2 + 100*8) / 1e6, Table},
+		{"only dated rows, before: unpriced", at("dated-only", boundary-1), 0, Unpriced},
+		{"only dated rows, from the date", at("dated-only", boundary), 1100 / 1e6, Table},
+		{"a future price, no time: unpriced now", at("future", 0), 0, Unpriced},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, memo := range []*Memo{nil, {}} {
+				c := tc.call
+				cost, src := cache.Of(&c, memo)
+				assert.Equal(t, tc.src, src)
+				assert.InDelta(t, tc.cost, cost, 1e-15)
+			}
+		})
+	}
+	// One memo across the boundary: each call by its own time.
+	var memo Memo
+	before, after := at("gpt-4o", boundary-1), at("gpt-4o", boundary)
+	for range 2 {
+		cost, _ := cache.Of(&before, &memo)
+		assert.InDelta(t, (1000*2.5+100*10)/1e6, cost, 1e-15)
+		cost, _ = cache.Of(&after, &memo)
+		assert.InDelta(t, (1000*2+100*8)/1e6, cost, 1e-15)
+	}
+	assert.InDelta(t, 2e-6, cache.Lookup("openai", "gpt-4o").Input, 1e-18, "Lookup: the price now")
+	assert.Zero(t, testing.AllocsPerRun(100, func() {
+		cache.Of(&before, &memo)
+		cache.Of(&after, nil)
+	}))
 }
 
 func TestNoAllocs(t *testing.T) {

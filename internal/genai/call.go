@@ -166,12 +166,19 @@ type Call struct {
 	// the timestamps are missing or inconsistent.
 	Duration    float64
 	HasDuration bool
+	// Time of the call in Unix nanoseconds: the span's end time, else its
+	// start time, else 0 (unknown). Dated prices are picked by it.
+	Time int64
 	// TTFT is the time to first token (chunk) in seconds, streamed calls only.
 	TTFT    float64
 	HasTTFT bool
 	// Cost in USD when the span carries it.
 	Cost    float64
 	HasCost bool
+	// CostEstimated: the span's cost was computed from a price table, not
+	// reported by the provider (the span carries KeyCostEstimated = true, as
+	// the llm processor writes with the cost it computes).
+	CostEstimated bool
 
 	Invalid Invalid
 
@@ -181,6 +188,11 @@ type Call struct {
 	// it to find a call recorded by both a span and its child.
 	ParentSpanID pcommon.SpanID
 }
+
+// KeyCostEstimated (bool true) marks a cost on the span (gen_ai.usage.cost)
+// that was computed from a price table rather than reported by the
+// provider: the llm processor writes it next to the cost it computes.
+const KeyCostEstimated = "llm.cost_estimated"
 
 // Model is the model the call is counted under: the request model, else the
 // response model, else "".

@@ -26,7 +26,7 @@ type dialectCase struct {
 // modified by mods.
 func call(mods ...func(*Call)) func(*Call) {
 	return func(c *Call) {
-		*c = Call{Operation: OpChat, Duration: 2, HasDuration: true, TraceID: traceID, SpanID: spanID}
+		*c = Call{Operation: OpChat, Duration: 2, HasDuration: true, Time: int64(tEnd), TraceID: traceID, SpanID: spanID}
 		for _, m := range mods {
 			m(c)
 		}

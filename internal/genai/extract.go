@@ -157,6 +157,9 @@ func (e *Extractor) Extract(span ptrace.Span, resource pcommon.Resource, call *C
 		if fs.has(fieldCost) {
 			if c, ok := fs.number(fieldCost); ok && c >= 0 && c <= maxCostUSD {
 				call.Cost, call.HasCost = c, true
+				if v, ok := span.Attributes().Get(KeyCostEstimated); ok && v.Type() == pcommon.ValueTypeBool && v.Bool() {
+					call.CostEstimated = true
+				}
 			} else {
 				call.Invalid |= InvalidCost
 			}
@@ -164,6 +167,10 @@ func (e *Extractor) Extract(span ptrace.Span, resource pcommon.Resource, call *C
 	}
 
 	start, end := span.StartTimestamp(), span.EndTimestamp()
+	call.Time = int64(end)
+	if end == 0 {
+		call.Time = int64(start)
+	}
 	if start != 0 && end != 0 && end >= start && end-start <= maxDurationNs {
 		call.Duration, call.HasDuration = float64(end-start)/nanosPerSecond, true
 	} else {

@@ -433,6 +433,38 @@ func TestExtractCost(t *testing.T) {
 	}
 }
 
+// llm.cost_estimated = true (bool) marks a carried cost as computed from a
+// price table; any other value, or the mark without a valid cost, marks
+// nothing.
+func TestExtractCostEstimated(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		attrs    map[string]any
+		cost     float64
+		has, est bool
+		invalid  bool
+	}{
+		{"marked", map[string]any{"gen_ai.usage.cost": 0.5, KeyCostEstimated: true}, 0.5, true, true, false},
+		{"not marked", map[string]any{"gen_ai.usage.cost": 0.5}, 0.5, true, false, false},
+		{"marked false", map[string]any{"gen_ai.usage.cost": 0.5, KeyCostEstimated: false}, 0.5, true, false, false},
+		{"a string is not the mark", map[string]any{"gen_ai.usage.cost": 0.5, KeyCostEstimated: "true"}, 0.5, true, false, false},
+		{"the mark without a cost", map[string]any{KeyCostEstimated: true}, 0, false, false, false},
+		{"the mark with a refused cost", map[string]any{"gen_ai.usage.cost": -1.0, KeyCostEstimated: true}, 0, false, false, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			span, res := mkSpan(chat(tc.attrs))
+			var c Call
+			require.True(t, NewExtractor(Options{}).Extract(span, res, &c))
+			assert.Equal(t, want(func(c *Call) {
+				c.Cost, c.HasCost, c.CostEstimated = tc.cost, tc.has, tc.est
+				if tc.invalid {
+					c.Invalid = InvalidCost
+				}
+			}), c)
+		})
+	}
+}
+
 func TestExtractSkipsNonLLMSpans(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
@@ -553,49 +585,64 @@ func TestExtractDuration(t *testing.T) {
 			name:  "sub-second",
 			attrs: chat(nil),
 			mods:  []spanMod{withTimes(t0, t0+1_500_000)},
-			want:  want(func(c *Call) { c.Duration = 0.0015 }),
+			want:  want(func(c *Call) { c.Duration, c.Time = 0.0015, int64(t0+1_500_000) }),
 		},
 		{
 			name:  "zero length",
 			attrs: chat(nil),
 			mods:  []spanMod{withTimes(t0, t0)},
-			want:  want(func(c *Call) { c.Duration = 0 }),
+			want:  want(func(c *Call) { c.Duration, c.Time = 0, int64(t0) }),
 		},
 		{
 			name:  "exactly 24h",
 			attrs: chat(nil),
 			mods:  []spanMod{withTimes(t0, t0+pcommon.Timestamp(24*time.Hour))},
-			want:  want(func(c *Call) { c.Duration = 86400 }),
+			want:  want(func(c *Call) { c.Duration, c.Time = 86400, int64(t0)+int64(24*time.Hour) }),
 		},
 		{
 			name:  "over 24h",
 			attrs: chat(nil),
 			mods:  []spanMod{withTimes(t0, t0+pcommon.Timestamp(24*time.Hour)+1)},
-			want:  want(func(c *Call) { c.Duration, c.HasDuration, c.Invalid = 0, false, InvalidDuration }),
+			want: want(func(c *Call) {
+				c.Duration, c.HasDuration, c.Invalid = 0, false, InvalidDuration
+				c.Time = int64(t0) + int64(24*time.Hour) + 1 // the end, else the start
+			}),
 		},
 		{
 			name:  "end before start",
 			attrs: chat(nil),
 			mods:  []spanMod{withTimes(t0, t0-1)},
-			want:  want(func(c *Call) { c.Duration, c.HasDuration, c.Invalid = 0, false, InvalidDuration }),
+			want: want(func(c *Call) {
+				c.Duration, c.HasDuration, c.Invalid = 0, false, InvalidDuration
+				c.Time = int64(t0) - 1 // the end, else the start
+			}),
 		},
 		{
 			name:  "no start",
 			attrs: chat(nil),
 			mods:  []spanMod{withTimes(0, t0)},
-			want:  want(func(c *Call) { c.Duration, c.HasDuration, c.Invalid = 0, false, InvalidDuration }),
+			want: want(func(c *Call) {
+				c.Duration, c.HasDuration, c.Invalid = 0, false, InvalidDuration
+				c.Time = int64(t0) // the end, else the start
+			}),
 		},
 		{
 			name:  "no end",
 			attrs: chat(nil),
 			mods:  []spanMod{withTimes(t0, 0)},
-			want:  want(func(c *Call) { c.Duration, c.HasDuration, c.Invalid = 0, false, InvalidDuration }),
+			want: want(func(c *Call) {
+				c.Duration, c.HasDuration, c.Invalid = 0, false, InvalidDuration
+				c.Time = int64(t0) // the end, else the start
+			}),
 		},
 		{
 			name:  "no timestamps",
 			attrs: chat(nil),
 			mods:  []spanMod{withTimes(0, 0)},
-			want:  want(func(c *Call) { c.Duration, c.HasDuration, c.Invalid = 0, false, InvalidDuration }),
+			want: want(func(c *Call) {
+				c.Duration, c.HasDuration, c.Invalid = 0, false, InvalidDuration
+				c.Time = 0 // the end, else the start
+			}),
 		},
 	})
 }
@@ -772,6 +819,7 @@ func TestExtractStreamedAndTTFT(t *testing.T) {
 			mods:  []spanMod{withTimes(0, t0+pcommon.Timestamp(time.Second)), withEvent(chunk, 0, nil)},
 			want: want(func(c *Call) {
 				c.Streamed, c.Duration, c.HasDuration, c.Invalid = true, 0, false, InvalidDuration|InvalidTTFT
+				c.Time = int64(t0) + int64(time.Second)
 			}),
 		},
 		{
@@ -781,6 +829,7 @@ func TestExtractStreamedAndTTFT(t *testing.T) {
 			want: want(func(c *Call) {
 				c.Streamed, c.TTFT, c.HasTTFT = true, 0.7, true
 				c.Duration, c.HasDuration, c.Invalid = 0, false, InvalidDuration
+				c.Time = int64(t0)
 			}),
 		},
 		{
@@ -789,6 +838,7 @@ func TestExtractStreamedAndTTFT(t *testing.T) {
 			mods:  []spanMod{withTimes(t0, 0)},
 			want: want(func(c *Call) {
 				c.Streamed, c.Duration, c.HasDuration, c.Invalid = true, 0, false, InvalidDuration|InvalidTTFT
+				c.Time = int64(t0)
 			}),
 		},
 	})

@@ -12,6 +12,7 @@ import (
 
 var (
 	t0      = pcommon.NewTimestampFromTime(time.Date(2026, 8, 1, 12, 0, 0, 0, time.UTC))
+	tEnd    = t0 + pcommon.Timestamp(2*time.Second) // the end of a span built by mkSpan
 	traceID = pcommon.TraceID{0x4b, 0xf9, 0x2f, 0x35, 0x77, 0xb3, 0x4d, 0xa6, 0xa3, 0xce, 0x92, 0x9d, 0x0e, 0x0e, 0x47, 0x36}
 	spanID  = pcommon.SpanID{0x00, 0xf0, 0x67, 0xaa, 0x0b, 0xa9, 0x02, 0xb7}
 )
@@ -51,7 +52,7 @@ func mkSpan(attrs map[string]any, mods ...spanMod) (ptrace.Span, pcommon.Resourc
 	span.SetTraceID(traceID)
 	span.SetSpanID(spanID)
 	span.SetStartTimestamp(t0)
-	span.SetEndTimestamp(t0 + pcommon.Timestamp(2*time.Second))
+	span.SetEndTimestamp(tEnd)
 	if err := span.Attributes().FromRaw(attrs); err != nil {
 		panic(err)
 	}
@@ -103,6 +104,7 @@ func want(mod func(*Call)) Call {
 		RequestModel: "gpt-4o",
 		Duration:     2,
 		HasDuration:  true,
+		Time:         int64(tEnd),
 		TraceID:      traceID,
 		SpanID:       spanID,
 	}

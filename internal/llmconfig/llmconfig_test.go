@@ -92,3 +92,57 @@ template_attributes[2]: "" must not be empty
 pricing: models[0]: exactly one of model, prefix and regex must be set (model "m", prefix "p", regex "")`, "%T", defaults)
 	}
 }
+
+// TestEffectiveFromInConfig: effective_from is read from the collector's
+// YAML, quoted or not (an unquoted date is a YAML timestamp), and a bad date
+// fails naming the row and the field.
+func TestEffectiveFromInConfig(t *testing.T) {
+	conf := func(t *testing.T, yaml string) *confmap.Conf {
+		t.Helper()
+		r, err := confmap.NewRetrievedFromYAML([]byte(yaml))
+		require.NoError(t, err)
+		c, err := r.AsConf()
+		require.NoError(t, err)
+		return c
+	}
+	cfg := llmprometheusexporter.NewFactory().CreateDefaultConfig()
+	require.NoError(t, conf(t, `
+pricing:
+  models:
+    - {model: m, input: 2, output: 8}
+    - {model: m, input: 1, output: 4, effective_from: 2026-03-15}
+    - {model: m, input: 0.5, output: 2, effective_from: "2026-06-01"}
+`).Unmarshal(cfg))
+	require.NoError(t, confmap.Validate(cfg))
+	models := shared(t, cfg).Pricing.Models
+	require.Len(t, models, 3)
+	assert.Equal(t, []string{"", "2026-03-15", "2026-06-01"}, []string{models[0].EffectiveFrom, models[1].EffectiveFrom, models[2].EffectiveFrom})
+	tbl, err := pricing.NewTable(models)
+	require.NoError(t, err)
+	at := func(s string) *pricing.Price {
+		d, err := time.Parse(time.DateOnly, s)
+		require.NoError(t, err)
+		return tbl.Schedule("", "m").At(d.UnixNano())
+	}
+	assert.InDelta(t, 2e-6, at("2026-03-14").Input, 1e-18)
+	assert.InDelta(t, 1e-6, at("2026-03-15").Input, 1e-18)
+	assert.InDelta(t, 0.5e-6, at("2026-06-01").Input, 1e-18)
+
+	bad := llmprometheusexporter.NewFactory().CreateDefaultConfig()
+	require.NoError(t, conf(t, `
+pricing:
+  models:
+    - {model: a, input: 1, output: 1}
+    - {model: a, input: 1, output: 1, effective_from: 2026-03-01}
+    - {model: a, input: 1, output: 1, effective_from: 2026-13-01}
+`).Unmarshal(bad))
+	require.EqualError(t, confmap.Validate(bad), `pricing: models[2]: effective_from: "2026-13-01" is not a date (YYYY-MM-DD, UTC)`)
+
+	// A timestamp with a time of day is not a date; an unknown key in a row
+	// still fails the unmarshaling.
+	timed := llmprometheusexporter.NewFactory().CreateDefaultConfig()
+	require.NoError(t, conf(t, "pricing:\n  models:\n    - {model: a, input: 1, output: 1, effective_from: 2026-03-01T10:00:00Z}\n").Unmarshal(timed))
+	require.EqualError(t, confmap.Validate(timed), `pricing: models[0]: effective_from: "2026-03-01T10:00:00Z" is not a date (YYYY-MM-DD, UTC)`)
+	require.ErrorContains(t, conf(t, "pricing:\n  models:\n    - {model: a, input: 1, output: 1, effective_form: 2026-03-01}\n").
+		Unmarshal(llmprometheusexporter.NewFactory().CreateDefaultConfig()), "effective_form")
+}

@@ -115,7 +115,8 @@ func TestExtractUnchangedByProcessor(t *testing.T) {
 							}), got.Cost, 0, "span %q", before.Name())
 						}
 						priced++
-						got.Cost, got.HasCost = 0, false
+						assert.True(t, got.CostEstimated, "span %q: the written cost is marked estimated", before.Name())
+						got.Cost, got.HasCost, got.CostEstimated = 0, false, false
 					}
 					assert.Equal(t, want, got, "span %q", before.Name())
 				}

@@ -85,14 +85,16 @@ func (p *llmProcessor) processTraces(ctx context.Context, td ptrace.Traces) (ptr
 }
 
 // writeCost puts a price-table cost (internal/cost) on the span as
-// gen_ai.usage.cost when the call reports tokens and the span carries no
-// refused cost value (left as it was). A cost the span carries stays.
+// gen_ai.usage.cost, marked llm.cost_estimated = true, when the call reports
+// tokens and the span carries no refused cost value (left as it was). A cost
+// the span carries stays.
 func (p *llmProcessor) writeCost(call *genai.Call, attrs pcommon.Map) {
 	v, src := p.prices.Of(call, nil)
 	if src != cost.Table || call.Invalid&genai.InvalidCost != 0 || (!call.HasInputTokens && !call.HasOutputTokens) {
 		return
 	}
 	attrs.PutDouble(enrich.KeyCost, v)
+	attrs.PutBool(genai.KeyCostEstimated, true)
 }
 
 // report updates the component's own telemetry once per batch.

@@ -221,7 +221,7 @@ func assertLLMMetrics(t *testing.T, mfs map[string]*dto.MetricFamily, rounds int
 	sort.Strings(families)
 	// Every call of the scenario has a price, so llm_unpriced_requests_total has no series.
 	wantFamilies := []string{
-		"llm_cached_prompt_tokens_total", "llm_completion_tokens_total", "llm_cost_usd_total", "llm_errors_total",
+		"llm_cached_prompt_tokens_total", "llm_completion_tokens_total", "llm_cost_reported_usd_total", "llm_cost_usd_total", "llm_errors_total",
 		"llm_prompt_tokens_total", "llm_reasoning_tokens_total", "llm_request_duration_seconds", "llm_requests_total",
 		"llm_time_per_output_token_seconds", "llm_time_to_first_token_seconds",
 	}
@@ -236,6 +236,7 @@ func assertLLMMetrics(t *testing.T, mfs map[string]*dto.MetricFamily, rounds int
 	ttfts := map[string]wantHistogram{}
 	tpots := map[string]wantHistogram{}
 	cost := map[string]float64{}
+	reported := map[string]float64{} // only the pairs with a call carrying its cost
 	zero := map[string]map[string]float64{"llm_cached_prompt_tokens_total": {}, "llm_reasoning_tokens_total": {}}
 	for p, e := range pairs {
 		// Both status series exist as soon as the pair is seen (the other at 0).
@@ -251,6 +252,9 @@ func assertLLMMetrics(t *testing.T, mfs map[string]*dto.MetricFamily, rounds int
 			tpots[key("llm_time_per_output_token_seconds", "model", p.model, "template", p.template)] = scaledHistogram(tpotBuckets, e.tpots, rounds)
 		}
 		cost[key("llm_cost_usd_total", "model", p.model, "template", p.template)] = k * e.cost
+		if e.hasReported {
+			reported[key("llm_cost_reported_usd_total", "model", p.model, "template", p.template)] = k * e.reported
+		}
 		// No call reports cached or reasoning tokens: the series exist at 0.
 		for name, m := range zero {
 			m[key(name, "model", p.model, "template", p.template)] = 0
@@ -271,16 +275,27 @@ func assertLLMMetrics(t *testing.T, mfs map[string]*dto.MetricFamily, rounds int
 	for name, m := range zero {
 		compareCounters(t, family(t, mfs, name, dto.MetricType_COUNTER, "model", "template"), m)
 	}
-	// Cost: exact up to float summation order.
-	costFamily := family(t, mfs, "llm_cost_usd_total", dto.MetricType_COUNTER, "model", "template")
+	// Cost: exact up to float summation order. The reported part is a sum of
+	// binary-exact values: exact.
+	compareCosts(t, family(t, mfs, "llm_cost_usd_total", dto.MetricType_COUNTER, "model", "template"), cost)
+	if len(reported) != 1 {
+		t.Errorf("the scenario has %d pairs with a reported cost, want 1 (a mixed pair)", len(reported))
+	}
+	compareCounters(t, family(t, mfs, "llm_cost_reported_usd_total", dto.MetricType_COUNTER, "model", "template"), reported)
+}
+
+// compareCosts compares a cost family's series with want, exact up to float
+// summation order.
+func compareCosts(t *testing.T, f *dto.MetricFamily, want map[string]float64) {
+	t.Helper()
 	got := map[string]float64{}
-	for _, m := range costFamily.GetMetric() {
-		got[seriesString(costFamily.GetName(), m)] = m.GetCounter().GetValue()
+	for _, m := range f.GetMetric() {
+		got[seriesString(f.GetName(), m)] = m.GetCounter().GetValue()
 	}
-	if len(got) != len(cost) {
-		t.Errorf("llm_cost_usd_total has %d series, want %d: %v", len(got), len(cost), got)
+	if len(got) != len(want) {
+		t.Errorf("%s has %d series, want %d: %v", f.GetName(), len(got), len(want), got)
 	}
-	for k, w := range cost {
+	for k, w := range want {
 		if g, ok := got[k]; !ok || math.Abs(g-w) > 1e-12*math.Max(1, w) {
 			t.Errorf("series %s = %v, want %v", k, g, w)
 		}
@@ -458,8 +473,10 @@ func assertExemplars(ctx context.Context, t *testing.T, url string, rounds int) 
 			check(inBucket(labels["le"], exValue, tpotBuckets), "bucket")
 		case "llm_cost_usd_total":
 			counterEx++
-			price := listPrice[c.model]
-			check(math.Abs(exValue-(float64(c.prompt)*price.input+float64(c.compl)*price.output)/1e6) < 1e-12, "value")
+			check(math.Abs(exValue-c.cost()) < 1e-12, "value")
+		case "llm_cost_reported_usd_total":
+			counterEx++
+			check(c.reported > 0 && exValue == c.reported, "value")
 		default:
 			t.Errorf("exemplar on unexpected series: %q", line)
 		}

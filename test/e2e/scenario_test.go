@@ -56,6 +56,7 @@ type call struct {
 	ttft     float64 // seconds; 0 = not observed in the TTFT histogram
 	prompt   int64   // prompt tokens counted (0 when the span reports none)
 	compl    int64   // completion tokens counted
+	reported float64 // USD the span carries (gen_ai.usage.cost); 0: priced from listPrice
 }
 
 // scenarioSpan is one span of the scenario: how to write it, and what it counts as
@@ -191,7 +192,8 @@ var scenario = []scenarioSpan{
 		},
 		counted: &call{model: modelClaude, template: tplSummarize, status: "success", duration: 3.2, ttft: 0.7, prompt: 80, compl: 300},
 	},
-	// 9: streamed with a TTFT attribute, semconv ≤1.36 token names, child of the agent.
+	// 9: streamed with a TTFT attribute, semconv ≤1.36 token names, child of the
+	// agent; it carries its own cost, which wins over the table.
 	{
 		name: "chat claude-sonnet-4", kind: ptrace.SpanKindClient, duration: ms(6000), parent: 13,
 		attrs: map[string]any{
@@ -199,8 +201,9 @@ var scenario = []scenarioSpan{
 			"gen_ai.request.model": modelClaude, "gen_ai.prompt.name": tplClassify,
 			"gen_ai.request.stream": true, "gen_ai.response.time_to_first_chunk": 1.5,
 			"gen_ai.usage.prompt_tokens": 500, "gen_ai.usage.completion_tokens": 40,
+			"gen_ai.usage.cost": 0.03125,
 		},
-		counted: &call{model: modelClaude, template: tplClassify, status: "success", duration: 6, ttft: 1.5, prompt: 500, compl: 40},
+		counted: &call{model: modelClaude, template: tplClassify, status: "success", duration: 6, ttft: 1.5, prompt: 500, compl: 40, reported: 0.03125},
 	},
 	// 10: no request model: the response model counts; text_completion.
 	{
@@ -320,6 +323,16 @@ func buildTraces(r int, base time.Time) ptrace.Traces {
 	return td
 }
 
+// cost is what the call adds to llm_cost_usd_total: the cost its span
+// carries, else its tokens times listPrice.
+func (c *call) cost() float64 {
+	if c.reported > 0 {
+		return c.reported
+	}
+	price := listPrice[c.model]
+	return float64(c.prompt)*price.input/1e6 + float64(c.compl)*price.output/1e6
+}
+
 // counts of the scenario, per send.
 func scenarioCounts() (received, calls, skipped int) {
 	for _, s := range scenario {
@@ -343,7 +356,9 @@ type expectedPair struct {
 	durations       []float64
 	ttfts           []float64
 	tpots           []float64 // time per output token of streamed calls with a TTFT and ≥ 2 output tokens
-	cost            float64   // USD, tokens times listPrice
+	cost            float64   // USD: the span's own cost, else tokens times listPrice
+	reported        float64   // USD: the part of cost the spans carried
+	hasReported     bool      // some call of the pair carried its cost
 }
 
 // expectations aggregates the scenario per (model, template) and per (model, reason).
@@ -369,8 +384,11 @@ func expectations() (map[pairKey]*expectedPair, map[pairKey]int64) {
 		}
 		p.prompt += c.prompt
 		p.compl += c.compl
-		price := listPrice[c.model]
-		p.cost += float64(c.prompt)*price.input/1e6 + float64(c.compl)*price.output/1e6
+		p.cost += c.cost()
+		if c.reported > 0 {
+			p.reported += c.reported
+			p.hasReported = true
+		}
 		if c.ttft > 0 && c.compl >= 2 {
 			p.tpots = append(p.tpots, (c.duration-c.ttft)/float64(c.compl-1))
 		}

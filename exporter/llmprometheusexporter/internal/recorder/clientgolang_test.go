@@ -32,6 +32,7 @@ type reference struct {
 	exemplars                            bool
 	requests, prompt, completion, cached *prometheus.CounterVec
 	reasoning, cost, errors, unpriced    *prometheus.CounterVec
+	reported                             *prometheus.CounterVec
 	duration, ttft, tpot                 *prometheus.HistogramVec
 	pairs, errorSeries, unpricedSeries   map[string]bool
 	maxLabelLength                       int
@@ -67,6 +68,7 @@ func newReference(t *testing.T, set Settings) *reference {
 		cached:         counter("cached_prompt_tokens_total", helps[nameCached], "model", "template"),
 		reasoning:      counter("reasoning_tokens_total", helps[nameReasoning], "model", "template"),
 		cost:           counter("cost_usd_total", helps[nameCost], "model", "template"),
+		reported:       counter("cost_reported_usd_total", helps[nameReported], "model", "template"),
 		errors:         counter("errors_total", helps[nameErrors], "model", "reason"),
 		unpriced:       counter("unpriced_requests_total", helps[nameUnpriced], "model"),
 		duration:       histogram("request_duration_seconds", helps[nameDuration], set.DurationBuckets),
@@ -78,7 +80,7 @@ func newReference(t *testing.T, set Settings) *reference {
 		maxLabelLength: set.MaxLabelValueLength,
 	}
 	for _, c := range []prometheus.Collector{
-		r.requests, r.prompt, r.completion, r.cached, r.reasoning, r.cost,
+		r.requests, r.prompt, r.completion, r.cached, r.reasoning, r.cost, r.reported,
 		r.errors, r.unpriced, r.duration, r.ttft, r.tpot,
 	} {
 		require.NoError(t, r.reg.Register(c))
@@ -157,7 +159,10 @@ func (r *reference) record(c *genai.Call, of Overflow) {
 		}
 	}
 	if c.HasCost {
+		// No price table: every cost is the span's own, so reported equals
+		// cost, its series created by the pair's first call carrying one.
 		add(r.cost.WithLabelValues(model, tmpl), c.Cost)
+		add(r.reported.WithLabelValues(model, tmpl), c.Cost)
 	} else {
 		// No price table: a call without a cost is unpriced (no exemplar).
 		r.unpriced.WithLabelValues(model).Inc()

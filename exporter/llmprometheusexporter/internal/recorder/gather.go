@@ -26,6 +26,7 @@ const (
 	nameCached     = "cached_prompt_tokens_total"
 	nameReasoning  = "reasoning_tokens_total"
 	nameCost       = "cost_usd_total"
+	nameReported   = "cost_reported_usd_total"
 	nameUnpriced   = "unpriced_requests_total"
 	nameTPOT       = "time_per_output_token_seconds"
 )
@@ -40,6 +41,7 @@ var helps = map[string]string{
 	nameCached:     "Input tokens read from the provider's prompt cache (part of the prompt tokens).",
 	nameReasoning:  "Reasoning output tokens (part of the completion tokens).",
 	nameCost:       "Estimated cost of LLM calls in USD: the cost the span carries, else tokens times the price table.",
+	nameReported:   "Cost of LLM calls in USD that their spans carried (provider-reported): the part of cost_usd_total not computed from the price table.",
 	nameUnpriced:   "LLM calls that carried no cost and whose model has no price in the table (their cost is not in cost_usd_total).",
 	nameTPOT:       "Time per output token after the first of streamed calls: (duration - TTFT) / (output tokens - 1), in seconds.",
 }
@@ -92,7 +94,7 @@ func (r *Recorder) Gather() ([]*dto.MetricFamily, error) {
 	}
 	var (
 		requests = fams[nameRequests]
-		perPair  = []*dto.MetricFamily{fams[namePrompt], fams[nameCompletion], fams[nameCached], fams[nameReasoning], fams[nameCost]}
+		perPair  = []*dto.MetricFamily{fams[namePrompt], fams[nameCompletion], fams[nameCached], fams[nameReasoning], fams[nameCost], fams[nameReported]}
 		duration = fams[nameDuration]
 		ttft     = fams[nameTTFT]
 		tpot     = fams[nameTPOT]
@@ -109,7 +111,7 @@ func (r *Recorder) Gather() ([]*dto.MetricFamily, error) {
 		for st := range s.requests {
 			reqs[i][st] = b.counter(s.requestLbl[st], &s.requests[st])
 		}
-		for n, c := range []*counter{&s.prompt, &s.completion, &s.cached, &s.reasoning, &s.cost} {
+		for n, c := range []*counter{&s.prompt, &s.completion, &s.cached, &s.reasoning, &s.cost, &s.reported} {
 			if c.created != 0 {
 				perPair[n].Metric = append(perPair[n].Metric, b.counter(s.lbl, c))
 			}

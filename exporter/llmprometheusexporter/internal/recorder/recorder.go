@@ -145,6 +145,7 @@ type series struct {
 	prompt, completion counter
 	cached, reasoning  counter
 	cost               counter
+	reported           counter // the part of cost the spans carried; created == 0 until one did
 	duration           *histogram
 	ttft, tpot         *histogram // nil until the first streamed call with a TTFT
 	nextExemplar       int64
@@ -417,9 +418,12 @@ func (r *Recorder) missed() {
 // recordCost adds the call's cost by the cost rule (internal/cost: the cost
 // its span carries, else its tokens times its model's price) and reports a
 // call with neither, to be counted in unpriced_requests_total so a missing
-// price never reads as $0. A series remembers the price of its model (the
-// span's own); the series folded into "other" holds many models and asks the
-// bounded cache each time. Call with s.mu held.
+// price never reads as $0. A cost the span carries is also added to
+// cost_reported_usd_total, whose series exists from the pair's first such
+// call: cost_usd_total minus it is the part computed from the price table.
+// A series remembers the price of its model (the span's own); the series
+// folded into "other" holds many models and asks the bounded cache each
+// time. Call with s.mu held.
 func (r *Recorder) recordCost(s *series, c *genai.Call, ex *exemplar) (unpriced bool) {
 	memo := &s.price
 	if s.model == OverflowValue {
@@ -429,7 +433,13 @@ func (r *Recorder) recordCost(s *series, c *genai.Call, ex *exemplar) (unpriced 
 	switch {
 	case src == cost.Unpriced:
 		return true
-	case src == cost.Span || v > 0:
+	case src == cost.Span:
+		s.cost.add(v, ex)
+		if s.reported.created == 0 {
+			s.reported.created = r.now()
+		}
+		s.reported.add(v, ex)
+	case v > 0:
 		s.cost.add(v, ex)
 	}
 	return false

@@ -261,6 +261,94 @@ llm_reasoning_tokens_total{model="my-finetune",template="support"} 0
 	assert.InDelta(t, tableCost+1000*5/1e6, costOf(mfs, "gpt-4o-2024-08-06"), 1e-15)
 }
 
+// cost_reported_usd_total is the part of cost_usd_total the spans carried:
+// a pair with only table-priced calls has no series of it, a pair with only
+// carried costs has the same value in both, a mixed pair has the carried part,
+// a carried cost of 0 is reported (a series at 0), and a folded model reports
+// under "other" as cost_usd_total does.
+func TestRecordCostReported(t *testing.T) {
+	r, _, _ := pricedRecorder(t, "models:\n  - {model: gpt-4o, provider: openai, input: 2, output: 8}\n",
+		func(s *Settings) { s.MaxModels = 3 })
+	spanCost := func(model, tmpl string, usd float64) genai.Call {
+		c := chat(model, tmpl, 1, 1000, 500)
+		c.Provider, c.Cost, c.HasCost = "openai", usd, true
+		return c
+	}
+	table := func(model, tmpl string) genai.Call {
+		c := chat(model, tmpl, 1, 1000, 500) // 1000 × 2 + 500 × 8 per 1M: 0.006 USD
+		c.Provider = "openai"
+		return c
+	}
+	calls := []genai.Call{
+		table("gpt-4o", "table-only"), table("gpt-4o", "table-only"),
+		spanCost("gpt-4o", "mixed", 0.125), table("gpt-4o", "mixed"),
+		spanCost("claude-x", "reported-only", 0.5), spanCost("claude-x", "reported-only", 0.25),
+		spanCost("free", "t", 0),
+		spanCost("late", "t", 0.0625), // past MaxModels: (other, t)
+		table("late", "u"),            // unpriced under (other, u): no cost, no reported series
+	}
+	for i := range calls {
+		r.Record(&calls[i], 0)
+	}
+	expected := `
+# HELP llm_cost_reported_usd_total Cost of LLM calls in USD that their spans carried (provider-reported): the part of cost_usd_total not computed from the price table.
+# TYPE llm_cost_reported_usd_total counter
+llm_cost_reported_usd_total{model="claude-x",template="reported-only"} 0.75
+llm_cost_reported_usd_total{model="free",template="t"} 0
+llm_cost_reported_usd_total{model="gpt-4o",template="mixed"} 0.125
+llm_cost_reported_usd_total{model="other",template="t"} 0.0625
+# HELP llm_unpriced_requests_total LLM calls that carried no cost and whose model has no price in the table (their cost is not in cost_usd_total).
+# TYPE llm_unpriced_requests_total counter
+llm_unpriced_requests_total{model="other"} 1
+`
+	require.NoError(t, testutil.GatherAndCompare(r, strings.NewReader(expected),
+		"llm_cost_reported_usd_total", "llm_unpriced_requests_total"))
+
+	mfs, err := r.Gather()
+	require.NoError(t, err)
+	costs := map[string]float64{}
+	for _, mf := range mfs {
+		if mf.GetName() != "llm_cost_usd_total" {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			costs[m.GetLabel()[0].GetValue()+"/"+m.GetLabel()[1].GetValue()] = m.GetCounter().GetValue()
+		}
+	}
+	want := map[string]float64{
+		"claude-x/reported-only": 0.75,
+		"free/t":                 0,
+		"gpt-4o/mixed":           0.125 + 0.006,
+		"gpt-4o/table-only":      2 * 0.006,
+		"other/t":                0.0625,
+		"other/u":                0,
+	}
+	require.Len(t, costs, len(want), "cost series: %v", costs)
+	for k, v := range want {
+		assert.InDelta(t, v, costs[k], 1e-15, k)
+	}
+	// The table-priced part of each pair: cost minus reported.
+	assert.InDelta(t, 0.006, costs["gpt-4o/mixed"]-value(t, r, "llm_cost_reported_usd_total", "model", "gpt-4o", "template", "mixed"), 1e-15)
+}
+
+// A price change (a dated row) applies to the calls from its day on: a call
+// that ended before it keeps the old price, whenever it is recorded.
+func TestRecordCostDatedPrices(t *testing.T) {
+	r, _, _ := pricedRecorder(t, `models:
+  - {model: gpt-4o, input: 2.5, output: 10}
+  - {model: gpt-4o, input: 2, output: 8, effective_from: "2026-03-15"}
+`, nil)
+	boundary := time.Date(2026, 3, 15, 0, 0, 0, 0, time.UTC).UnixNano()
+	for _, tm := range []int64{boundary - int64(time.Hour), boundary, boundary - 1, boundary + int64(time.Hour)} {
+		c := chat("gpt-4o", "t", 1, 1000, 100)
+		c.Time = tm
+		r.Record(&c, 0)
+	}
+	// Two calls at 2.5/10 (0.0035 each), two at 2/8 (0.0028 each).
+	assert.InDelta(t, 2*(1000*2.5+100*10)/1e6+2*(1000*2+100*8)/1e6, value(t, r, "llm_cost_usd_total", "model", "gpt-4o", "template", "t"), 1e-15)
+	assert.InDelta(t, 0.0126, value(t, r, "llm_cost_usd_total", "model", "gpt-4o", "template", "t"), 1e-15)
+}
+
 // Models folded into "other" are each priced by their own row, through the
 // recorder's bounded price cache, which a new price table empties.
 func TestRecordCostFoldedModels(t *testing.T) {
