@@ -7,6 +7,7 @@
 package pricing // import "github.com/otelcol-llm/otelcol-llm/pricing"
 
 import (
+	"cmp"
 	_ "embed"
 	"errors"
 	"fmt"
@@ -283,7 +284,7 @@ func NewTable(layers ...[]Row) (*Table, error) {
 		}
 		for _, e := range byMatcher {
 			// Sorted by time; of equal times the first row stays.
-			slices.SortStableFunc(e.versions, func(a, b version) int { return cmpInt64(a.from, b.from) })
+			slices.SortStableFunc(e.versions, func(a, b version) int { return cmp.Compare(a.from, b.from) })
 			e.versions = slices.CompactFunc(e.versions, func(a, b version) bool { return a.from == b.from })
 		}
 		for _, es := range l.exact {
@@ -307,16 +308,6 @@ func NewTable(layers ...[]Row) (*Table, error) {
 // datedSuffix matches the date a provider appends to a model snapshot name:
 // gpt-4o-2024-08-06, claude-sonnet-4-5-20250929, claude-sonnet-4-5@20250929.
 var datedSuffix = regexp.MustCompile(`[-@](\d{4}-\d{2}-\d{2}|\d{8})$`)
-
-func cmpInt64(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
 
 // Lookup returns the price of model for provider (both as the span names them;
 // provider normalized) in effect now, or false when no row matches.

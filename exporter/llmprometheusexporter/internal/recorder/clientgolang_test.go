@@ -4,6 +4,7 @@
 package recorder
 
 import (
+	"cmp"
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
@@ -321,7 +322,7 @@ func normalize(t *testing.T, mfs []*dto.MetricFamily, windows callWindows, callO
 					exemplar(e)
 				}
 				slices.SortStableFunc(h.Exemplars, func(a, b *dto.Exemplar) int {
-					if c := compareFloat(a.GetValue(), b.GetValue()); c != 0 {
+					if c := cmp.Compare(a.GetValue(), b.GetValue()); c != 0 {
 						return c
 					}
 					return int(a.GetTimestamp().GetSeconds() - b.GetTimestamp().GetSeconds())
@@ -329,16 +330,6 @@ func normalize(t *testing.T, mfs []*dto.MetricFamily, windows callWindows, callO
 			}
 		}
 	}
-}
-
-func compareFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // requireSameFamilies fails with the first series that differs.
