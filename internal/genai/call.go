@@ -103,12 +103,15 @@ const (
 	// string; the call counts under the other model attribute, else under
 	// "unknown".
 	InvalidModel
+	// InvalidDimension: a dimension attribute holds bytes, a map or a
+	// slice; the dimension counts as absent (its default).
+	InvalidDimension
 	numInvalid = iota
 )
 
 var invalidNames = [numInvalid]string{
 	"input_tokens", "output_tokens", "cached_input_tokens", "reasoning_tokens", "duration", "ttft", "cost",
-	"cache_creation_input_tokens", "model",
+	"cache_creation_input_tokens", "model", "dimension",
 }
 
 // InvalidCauses lists every single-bit Invalid value with its name, in bit order.
@@ -143,6 +146,9 @@ type Call struct {
 	RequestModel  string
 	ResponseModel string
 	Template      string // prompt template identity, "" when absent
+	// Dimensions are the values of Options.Dimensions, in order, "" when
+	// absent.
+	Dimensions [MaxDimensions]string
 
 	Streamed bool
 	Status   Status

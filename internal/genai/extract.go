@@ -27,6 +27,9 @@ type Options struct {
 	// TemplateKeys are read in order, on the span then on the resource; the
 	// first non-empty string wins. Nil means DefaultTemplateKeys.
 	TemplateKeys []string
+	// Dimensions are read into Call.Dimensions, in order (at most
+	// MaxDimensions; more are ignored).
+	Dimensions []Dimension
 }
 
 // Extractor turns spans into Calls. It is safe for concurrent use.
@@ -35,6 +38,7 @@ type Extractor struct {
 	templateLens uint64 // bit n%64 set: a template key has length n
 	templateMids uint64 // bit c%64 set: a template key has middle byte c
 	keys         *keyTable
+	dim          dimensionSetup
 }
 
 // NewExtractor builds an Extractor.
@@ -54,7 +58,8 @@ func NewExtractor(opts Options) *Extractor {
 		lens |= 1 << (len(k) & 63)
 		mids |= 1 << (k[len(k)>>1] & 63)
 	}
-	return &Extractor{templateKeys: keys, templateLens: lens, templateMids: mids, keys: keyTableFor(keys)}
+	dim, dimBindings := newDimensionSetup(opts.Dimensions)
+	return &Extractor{templateKeys: keys, templateLens: lens, templateMids: mids, keys: keyTableFor(keys, dimBindings), dim: dim}
 }
 
 // defaultKeys caches the key table of the default template keys: building
@@ -65,17 +70,17 @@ var defaultKeys struct {
 	table *keyTable
 }
 
-// keyTableFor returns the key table of the static bindings and the template
-// keys.
-func keyTableFor(templateKeys []string) *keyTable {
+// keyTableFor returns the key table of the static bindings, the template
+// keys and the dimension bindings.
+func keyTableFor(templateKeys []string, dimBindings []keyBinding) *keyTable {
 	build := func() *keyTable {
 		bindings := append([]keyBinding(nil), staticBindings...)
 		for i, k := range templateKeys {
 			bindings = append(bindings, keyBinding{key: k, slot: slot{field: fieldTemplate, prio: uint8(i)}})
 		}
-		return newKeyTable(bindings)
+		return newKeyTable(append(bindings, dimBindings...))
 	}
-	if !slices.Equal(templateKeys, defaultTemplateKeys) {
+	if !slices.Equal(templateKeys, defaultTemplateKeys) || len(dimBindings) != 0 {
 		return build()
 	}
 	defaultKeys.Lock()
@@ -101,7 +106,7 @@ func keyTableFor(templateKeys []string) *keyTable {
 func (e *Extractor) Extract(span ptrace.Span, resource pcommon.Resource, call *Call) bool {
 	attrs := span.Attributes()
 	var fs foundSet
-	fs.scan(attrs, e.keys, &e.templateKeys)
+	fs.scan(attrs, e.keys, e)
 
 	counted := detect(&fs)
 	if counted == nil {
@@ -131,6 +136,9 @@ func (e *Extractor) Extract(span ptrace.Span, resource pcommon.Resource, call *C
 		if call.Template = fs.str(fieldTemplate); call.Template == "" {
 			call.Template = e.resourceTemplate(resource)
 		}
+	}
+	if len(e.dim.dims) != 0 {
+		e.dimensions(&fs, resource, call)
 	}
 	call.TraceID, call.SpanID, call.ParentSpanID = span.TraceID(), span.SpanID(), span.ParentSpanID()
 
@@ -198,7 +206,7 @@ func detect(fs *foundSet) *countValue {
 	// Detection fields follow the static fields in rule order: visiting the
 	// present ones in bit order visits their rules in table order.
 	for set := fs.present & detectMask; set != 0; set &= set - 1 {
-		f := bits.TrailingZeros32(set) & (maxFields - 1)
+		f := bits.TrailingZeros64(set) & (maxFields - 1)
 		i := f - int(numStaticFields)
 		// A detection field has one plain source: settling would drop an
 		// empty value and keep any other as is, so it is read unsettled.

@@ -876,13 +876,14 @@ func TestStatusReasonNames(t *testing.T) {
 	assert.Equal(t, "other", ReasonOther.String())
 	assert.Equal(t, "other", Reason(200).String())
 	causes := InvalidCauses()
-	require.Len(t, causes, 9)
+	require.Len(t, causes, 10)
 	// Existing bits and names never move: a new cause is appended.
 	assert.Equal(t, InvalidCause{Bit: InvalidTTFT, Name: "ttft"}, causes[5])
 	assert.Equal(t, InvalidCause{Bit: InvalidCost, Name: "cost"}, causes[6])
 	assert.Equal(t, InvalidCause{Bit: 1 << 7, Name: "cache_creation_input_tokens"}, causes[7])
 	assert.Equal(t, InvalidCacheCreationInputTokens, causes[7].Bit)
 	assert.Equal(t, InvalidCause{Bit: 1 << 8, Name: "model"}, causes[8])
+	assert.Equal(t, InvalidCause{Bit: 1 << 9, Name: "dimension"}, causes[9])
 	assert.Equal(t, InvalidModel, causes[8].Bit)
 }
 

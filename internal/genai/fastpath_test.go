@@ -41,8 +41,8 @@ func TestScanMatchesLookup(t *testing.T) {
 		attrs := pcommon.NewMap()
 		attrs.PutStr(k, "v")
 		var fast, slow foundSet
-		fast.scan(attrs, tb, &e.templateKeys)
-		slow.attrs, slow.templateKeys = attrs, &e.templateKeys
+		fast.scan(attrs, tb, e)
+		slow.attrs, slow.ex = attrs, e
 		slow.scanSlow(attrs, tb)
 		assert.Equal(t, slow.present, fast.present, "%q", k)
 		assert.Equal(t, slow.prio, fast.prio, "%q", k)

@@ -31,17 +31,17 @@ const (
 	fieldTemplate
 	numStaticFields
 
-	maxFields = 32 // a power of two: field&(maxFields-1) is a free bounds check
+	maxFields = 64 // a power of two: field&(maxFields-1) is a free bounds check
 )
 
 // Compiled tables, built once by compileTables.
 var (
 	staticBindings []keyBinding
 	detectFields   []field           // field of detectRules[i]
-	detectMask     uint32            // the bits of detectFields
+	detectMask     uint64            // the bits of detectFields
 	reasonFields   []field           // field of reasonSources[i] (fromAttribute only)
 	errorRules     []errorRule       // the reason sources that mark an error
-	errorMask      uint32            // the bits of errorRules' fields
+	errorMask      uint64            // the bits of errorRules' fields
 	specialPrios   [maxFields]uint64 // bit p of specialPrios[f]: source p of f is not a plain value
 	jsonPrios      [maxFields]uint64 // bit p of jsonPrios[f]: source p of f is a kindJSON source
 	textSlots      [maxFields]int8   // index in foundSet.texts of a field with kindJSON sources, else -1
@@ -58,6 +58,9 @@ var (
 	nameRules  [nameBuckets][]uint16
 	nameEndLen int
 	textNeeds  []byteSet // the bytes of each textReasons pattern
+	// dimFieldBase is the field of dimension 0: dimension i (an attribute
+	// dimension of Options.Dimensions) is field dimFieldBase+i.
+	dimFieldBase field
 )
 
 // errorRule marks a call failed when field f is present (and, with value,
@@ -152,6 +155,8 @@ func compileTables() {
 			next++
 		}
 	}
+	dimFieldBase = next
+	next += MaxDimensions
 	if next > maxFields {
 		panic("genai: too many fields")
 	}
@@ -218,16 +223,16 @@ func compileTables() {
 //
 // Extract zeroes a foundSet for every span: it is kept small (no strings).
 type foundSet struct {
-	present uint32
-	pending uint32 // bit f: the value kept for f is not settled yet
-	isText  uint32
+	present uint64
+	pending uint64 // bit f: the value kept for f is not settled yet
+	isText  uint64
 	prio    [maxFields]uint8
 	v       [maxFields]pcommon.Value
 	texts   [maxTextFields]textSpan
 
-	// For settle: the span's attributes and the template keys.
-	attrs        pcommon.Map
-	templateKeys *[]string
+	// For settle: the span's attributes and the Extractor's keys.
+	attrs pcommon.Map
+	ex    *Extractor
 }
 
 // textSpan locates a JSON member's text in its JSON string: jsonMember
@@ -240,8 +245,8 @@ var _ [1<<16 - maxJSONScan]struct{}
 
 // scan offers every attribute of attrs whose key is in t to the fields it
 // feeds; the kept values are not settled yet (see foundSet).
-func (fs *foundSet) scan(attrs pcommon.Map, t *keyTable, templateKeys *[]string) {
-	fs.attrs, fs.templateKeys = attrs, templateKeys
+func (fs *foundSet) scan(attrs pcommon.Map, t *keyTable, ex *Extractor) {
+	fs.attrs, fs.ex = attrs, ex
 	if t.overflow != nil || t.short {
 		fs.scanSlow(attrs, t)
 		return
@@ -393,7 +398,7 @@ func (fs *foundSet) next(f field) bool {
 	fs.present &^= 1 << f
 	fs.isText &^= 1 << f
 	for p := int(fs.prio[f]) + 1; p <= math.MaxUint8; p++ {
-		key, ok := sourceKey(f, p, *fs.templateKeys)
+		key, ok := sourceKey(f, p, fs.ex)
 		if !ok {
 			return false
 		}
@@ -407,11 +412,15 @@ func (fs *foundSet) next(f field) bool {
 }
 
 // sourceKey returns the key of the source of priority p of field f.
-func sourceKey(f field, p int, templateKeys []string) (string, bool) {
+func sourceKey(f field, p int, ex *Extractor) (string, bool) {
 	switch {
 	case f == fieldTemplate:
-		if p < len(templateKeys) {
-			return templateKeys[p], true
+		if p < len(ex.templateKeys) {
+			return ex.templateKeys[p], true
+		}
+	case f >= dimFieldBase && f < dimFieldBase+MaxDimensions:
+		if keys := ex.dim.dimKeys[(f-dimFieldBase)&(MaxDimensions-1)]; p < len(keys) {
+			return keys[p], true
 		}
 	case f < numStaticFields:
 		if p < len(fieldSources[f]) {
