@@ -34,6 +34,11 @@ type Shared struct {
 	// of one batch (a framework span and the provider span under it) once, on
 	// the child span; internal/genai/COUNTING.md gives the rule.
 	DeduplicateNestedCalls bool `mapstructure:"deduplicate_nested_calls"`
+	// Dimensions are the labels beside model and template (service,
+	// provider, tenant …), each with its own cap: the llm_prometheus
+	// exporter adds them to every llm_* family, the llm processor writes
+	// their values onto the span as llm.dimension.<label>.
+	Dimensions []Dimension `mapstructure:"dimensions"`
 }
 
 // Default returns the default block.
@@ -60,6 +65,9 @@ func (c Shared) Check() error {
 	if err := c.Pricing.Check(); err != nil {
 		errs = append(errs, fmt.Errorf("pricing: %w", err))
 	}
+	if err := checkDimensions(c.Dimensions); err != nil {
+		errs = append(errs, err)
+	}
 	return errors.Join(errs...)
 }
 
@@ -74,7 +82,10 @@ func (c Shared) TemplateKeys() []string {
 
 // NewExtractor returns the batch extractor the block configures.
 func (c Shared) NewExtractor() *batch.Extractor {
-	return batch.NewExtractor(genai.Options{TemplateKeys: c.TemplateAttributes}, c.DeduplicateNestedCalls)
+	return batch.NewExtractor(genai.Options{
+		TemplateKeys: c.TemplateAttributes,
+		Dimensions:   GenAIDimensions(c.Dimensions),
+	}, c.DeduplicateNestedCalls)
 }
 
 // NewPricer loads the price tables the block configures.
