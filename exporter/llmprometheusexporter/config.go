@@ -6,12 +6,17 @@ package llmprometheusexporter // import "github.com/otelcol-llm/otelcol-llm/expo
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"net"
+	"slices"
 	"strconv"
+	"strings"
+	"unicode/utf8"
 
 	"go.opentelemetry.io/collector/config/confighttp"
 
+	"github.com/otelcol-llm/otelcol-llm/exporter/llmprometheusexporter/internal/recorder"
 	"github.com/otelcol-llm/otelcol-llm/internal/llmconfig"
 )
 
@@ -36,6 +41,9 @@ type Config struct {
 	Exemplars ExemplarsConfig `mapstructure:"exemplars"`
 	// Labels bounds the label values.
 	Labels LabelsConfig `mapstructure:"labels"`
+	// Budgets count the cost of the calls they match per calendar period
+	// (llm_budget_limit_usd, llm_budget_cost_usd_total).
+	Budgets []BudgetConfig `mapstructure:"budgets"`
 	// Shared holds template_attributes, pricing and
 	// deduplicate_nested_calls, the block the llm processor has too.
 	llmconfig.Shared `mapstructure:",squash"`
@@ -73,11 +81,31 @@ type LabelsConfig struct {
 	Model LabelLimit `mapstructure:"model"`
 	// Template caps the distinct values of the template label.
 	Template LabelLimit `mapstructure:"template"`
-	// MaxPairs caps the distinct (model, template) pairs, and with them the
-	// series /metrics serves (about 43 per pair). Past the cap a new pair's
-	// template folds into "other": at most max_pairs pairs plus one
-	// (model, "other") pair per model value exist.
+	// MaxLabelSets caps the distinct label sets (model, template and the
+	// dimension values), and with them the series /metrics serves (about 43
+	// per label set). Past the cap a new label set folds its least
+	// significant label into "other" first: the last dimension, then the
+	// one before, …, the first, then the template, until it meets an
+	// existing label set; the model stays. At most max_label_sets label sets
+	// plus one (model, "other", …) per model value exist.
+	MaxLabelSets int `mapstructure:"max_label_sets"`
+	// MaxPairs is the former name of MaxLabelSets (deprecated): when set,
+	// it is used as max_label_sets, with a warning at start-up.
 	MaxPairs int `mapstructure:"max_pairs"`
+}
+
+// BudgetConfig is one budget: the cost of the calls whose labels match
+// Match, per calendar Period (UTC), against AmountUSD.
+type BudgetConfig struct {
+	// Name is the budget label value.
+	Name string `mapstructure:"name"`
+	// Match maps label names (model, template or a dimension) to the value
+	// a call must have, before any folding into "other". Empty: every call.
+	Match map[string]string `mapstructure:"match"`
+	// Period is daily or monthly.
+	Period string `mapstructure:"period"`
+	// AmountUSD is the budget per period in USD.
+	AmountUSD float64 `mapstructure:"amount_usd"`
 }
 
 // LabelLimit caps the distinct values of one label; values past the cap are
@@ -122,10 +150,73 @@ func (cfg Config) Validate() error {
 	if n := cfg.Labels.Template.MaxValues; n < 1 || n > maxLabelValues {
 		errs = append(errs, fmt.Errorf("labels::template::max_values: %d must be between 1 and %d", n, maxLabelValues))
 	}
-	if n := cfg.Labels.MaxPairs; n < 1 || n > maxLabelValues {
-		errs = append(errs, fmt.Errorf("labels::max_pairs: %d must be between 1 and %d", n, maxLabelValues))
+	if n := cfg.Labels.MaxLabelSets; n < 1 || n > maxLabelValues {
+		errs = append(errs, fmt.Errorf("labels::max_label_sets: %d must be between 1 and %d", n, maxLabelValues))
+	}
+	if n := cfg.Labels.MaxPairs; n < 0 || n > maxLabelValues {
+		errs = append(errs, fmt.Errorf("labels::max_pairs: %d must be between 1 and %d (deprecated: use labels::max_label_sets)", n, maxLabelValues))
+	}
+	errs = append(errs, cfg.validateBudgets())
+	return errors.Join(errs...)
+}
+
+// maxLabelSets is labels::max_label_sets, or the deprecated max_pairs when set.
+func (cfg *Config) maxLabelSets() int {
+	if cfg.Labels.MaxPairs > 0 {
+		return cfg.Labels.MaxPairs
+	}
+	return cfg.Labels.MaxLabelSets
+}
+
+func (cfg Config) validateBudgets() error {
+	var errs []error
+	if len(cfg.Budgets) > recorder.MaxBudgets {
+		errs = append(errs, fmt.Errorf("budgets: %d entries, at most %d", len(cfg.Budgets), recorder.MaxBudgets))
+	}
+	labels := []string{"model", "template"}
+	for _, d := range cfg.Dimensions {
+		labels = append(labels, d.Label)
+	}
+	seen := map[string]int{}
+	for i, b := range cfg.Budgets {
+		field := fmt.Sprintf("budgets[%d]", i)
+		switch {
+		case b.Name == "" || !utf8.ValidString(b.Name) || len(b.Name) > maxBudgetName:
+			errs = append(errs, fmt.Errorf("%s::name: %q must be non-empty valid UTF-8 of at most %d bytes", field, b.Name, maxBudgetName))
+		default:
+			if j, dup := seen[b.Name]; dup {
+				errs = append(errs, fmt.Errorf("%s::name: %q is already the name of budgets[%d]", field, b.Name, j))
+			}
+			seen[b.Name] = i
+		}
+		for _, name := range slices.Sorted(maps.Keys(b.Match)) {
+			if !slices.Contains(labels, name) {
+				errs = append(errs, fmt.Errorf("%s::match: label %q is not model, template or a configured dimension (%s)", field, name, strings.Join(labels, ", ")))
+			}
+			if v := b.Match[name]; v == "" {
+				errs = append(errs, fmt.Errorf("%s::match::%s: %q must not be empty", field, name, v))
+			}
+		}
+		if _, ok := parsePeriod(b.Period); !ok {
+			errs = append(errs, fmt.Errorf("%s::period: %q must be daily or monthly", field, b.Period))
+		}
+		if a := b.AmountUSD; !(a > 0) || math.IsInf(a, 0) {
+			errs = append(errs, fmt.Errorf("%s::amount_usd: %v must be a finite number > 0", field, a))
+		}
 	}
 	return errors.Join(errs...)
+}
+
+const maxBudgetName = 128
+
+func parsePeriod(s string) (recorder.Period, bool) {
+	switch s {
+	case "daily":
+		return recorder.Daily, true
+	case "monthly":
+		return recorder.Monthly, true
+	}
+	return 0, false
 }
 
 func validateEndpoint(endpoint string) error {

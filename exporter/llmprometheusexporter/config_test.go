@@ -16,6 +16,7 @@ import (
 	"go.opentelemetry.io/collector/confmap/confmaptest"
 
 	"github.com/otelcol-llm/otelcol-llm/exporter/llmprometheusexporter/internal/metadata"
+	"github.com/otelcol-llm/otelcol-llm/internal/llmconfig"
 	"github.com/otelcol-llm/otelcol-llm/pricing"
 )
 
@@ -31,10 +32,20 @@ func TestLoadConfig(t *testing.T) {
 	full.TimeToFirstToken.Buckets = []float64{0.05, 0.5, 5}
 	full.NativeHistograms = NativeHistogramsConfig{Enabled: false, BucketFactor: 1.5, MaxBuckets: 40}
 	full.Exemplars.Enabled = false
-	full.Labels = LabelsConfig{MaxValueLength: 64, Model: LabelLimit{MaxValues: 20}, Template: LabelLimit{MaxValues: 10}, MaxPairs: 150}
+	full.Labels = LabelsConfig{MaxValueLength: 64, Model: LabelLimit{MaxValues: 20}, Template: LabelLimit{MaxValues: 10}, MaxLabelSets: 150}
 	full.TemplateAttributes = []string{"app.prompt.id", "llm.template"}
 	full.TimePerOutputToken.Buckets = []float64{0.02, 0.2}
 	full.DeduplicateNestedCalls = false
+	full.Dimensions = []llmconfig.Dimension{
+		llmconfig.Presets()["service"],
+		{Label: "team", Attributes: []string{"team", "service.namespace"}, MaxValues: 20},
+	}
+	full.Budgets = []BudgetConfig{
+		{Name: "search", Match: map[string]string{"team": "search"}, Period: "monthly", AmountUSD: 500},
+		{Name: "all-daily", Period: "daily", AmountUSD: 40.5},
+	}
+	deprecated := createDefaultConfig().(*Config)
+	deprecated.Labels.MaxPairs = 150
 	cachedInput := 1.5
 	full.Pricing = pricing.Config{
 		DefaultTable: false, File: "/etc/otelcol-llm/prices.yaml", ReloadInterval: time.Minute,
@@ -53,7 +64,17 @@ func TestLoadConfig(t *testing.T) {
 		{id: component.NewIDWithName(metadata.Type, "negative_bucket"), errMsg: "time_to_first_token::buckets: bucket -1 (index 0) must be a finite number > 0"},
 		{id: component.NewIDWithName(metadata.Type, "bad_model_cap"), errMsg: "labels::model::max_values: 0 must be between 1 and 100000"},
 		{id: component.NewIDWithName(metadata.Type, "bad_template_cap"), errMsg: "labels::template::max_values: -3 must be between 1 and 100000"},
-		{id: component.NewIDWithName(metadata.Type, "bad_pair_cap"), errMsg: "labels::max_pairs: 0 must be between 1 and 100000"},
+		{id: component.NewIDWithName(metadata.Type, "bad_pair_cap"), errMsg: "labels::max_pairs: -1 must be between 1 and 100000 (deprecated: use labels::max_label_sets)"},
+		{id: component.NewIDWithName(metadata.Type, "bad_label_set_cap"), errMsg: "labels::max_label_sets: 0 must be between 1 and 100000"},
+		{id: component.NewIDWithName(metadata.Type, "deprecated_max_pairs"), expected: deprecated},
+		{id: component.NewIDWithName(metadata.Type, "bad_budgets"), errMsg: `budgets[0]::match::service: "" must not be empty
+budgets[0]::match: label "team" is not model, template or a configured dimension (model, template, service)
+budgets[0]::period: "weekly" must be daily or monthly
+budgets[0]::amount_usd: 0 must be a finite number > 0
+budgets[1]::name: "a" is already the name of budgets[0]
+budgets[1]::amount_usd: +Inf must be a finite number > 0
+budgets[2]::name: "" must be non-empty valid UTF-8 of at most 128 bytes`},
+		{id: component.NewIDWithName(metadata.Type, "bad_dimension"), errMsg: `dimensions[0]::label: "status" clashes with a built-in label`},
 		{id: component.NewIDWithName(metadata.Type, "bad_value_length"), errMsg: "labels::max_value_length: 2 must be between 8 and 4096"},
 		{id: component.NewIDWithName(metadata.Type, "bad_endpoint"), errMsg: `endpoint: "localhost-no-port" must be host:port`},
 		{id: component.NewIDWithName(metadata.Type, "bad_port"), errMsg: `endpoint: "127.0.0.1:99999" has an invalid port "99999"`},

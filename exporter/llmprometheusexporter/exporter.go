@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"log"
+	"math/bits"
 	"net/http"
 	"sync"
 	"time"
@@ -42,8 +43,10 @@ type llmExporter struct {
 
 	invalidCauses []genai.InvalidCause
 	invalidAttrs  []metric.AddOption
+	cutAttr       metric.AddOption // invalid_values{cause=dimension_value}
 	modelAttr     metric.AddOption
 	templateAttr  metric.AddOption
+	dimAttrs      []metric.AddOption // label_overflow{label=<dimension>}
 
 	mu     sync.Mutex
 	server *http.Server
@@ -59,6 +62,11 @@ func newLLMExporter(cfg *Config, set exporter.Settings) (*llmExporter, error) {
 	if err != nil {
 		return nil, err
 	}
+	if cfg.Labels.MaxPairs > 0 {
+		set.Logger.Warn("llm_prometheus: labels::max_pairs is deprecated, use labels::max_label_sets",
+			zap.Int("max_pairs", cfg.Labels.MaxPairs))
+	}
+	dims, budgets := recorderDimensions(cfg), recorderBudgets(cfg)
 	rec, err := recorder.New(recorder.Settings{
 		Namespace:           cfg.Namespace,
 		DurationBuckets:     cfg.RequestDuration.Buckets,
@@ -71,7 +79,9 @@ func newLLMExporter(cfg *Config, set exporter.Settings) (*llmExporter, error) {
 		MaxLabelValueLength: cfg.Labels.MaxValueLength,
 		MaxModels:           cfg.Labels.Model.MaxValues,
 		MaxTemplates:        cfg.Labels.Template.MaxValues,
-		MaxPairs:            cfg.Labels.MaxPairs,
+		Dimensions:          dims,
+		MaxLabelSets:        cfg.maxLabelSets(),
+		Budgets:             budgets,
 		Pricer:              pricer,
 	})
 	if err != nil {
@@ -97,7 +107,34 @@ func newLLMExporter(cfg *Config, set exporter.Settings) (*llmExporter, error) {
 	for _, c := range e.invalidCauses {
 		e.invalidAttrs = append(e.invalidAttrs, metric.WithAttributeSet(attribute.NewSet(attribute.String("cause", c.Name))))
 	}
+	e.cutAttr = metric.WithAttributeSet(attribute.NewSet(attribute.String("cause", causeDimensionValue)))
+	for _, d := range dims {
+		e.dimAttrs = append(e.dimAttrs, metric.WithAttributeSet(attribute.NewSet(attribute.String("label", d.Label))))
+	}
 	return e, nil
+}
+
+// causeDimensionValue counts the dimension values cut to
+// labels::max_value_length or repaired to valid UTF-8.
+const causeDimensionValue = "dimension_value"
+
+func recorderDimensions(cfg *Config) []recorder.Dimension {
+	out := make([]recorder.Dimension, 0, len(cfg.Dimensions))
+	for _, d := range cfg.Dimensions {
+		out = append(out, recorder.Dimension{
+			Label: d.Label, Default: d.DefaultValue(), MaxValues: d.Cap(), IdleTimeout: d.IdleTimeout,
+		})
+	}
+	return out
+}
+
+func recorderBudgets(cfg *Config) []recorder.Budget {
+	out := make([]recorder.Budget, 0, len(cfg.Budgets))
+	for _, b := range cfg.Budgets {
+		p, _ := parsePeriod(b.Period) // validated
+		out = append(out, recorder.Budget{Name: b.Name, Match: b.Match, Period: p, AmountUSD: b.AmountUSD})
+	}
+	return out
 }
 
 // handler serves /metrics: promhttp over the recorder. Content negotiation
@@ -187,6 +224,9 @@ type batchCounts struct {
 	nested                   int64
 	modelOverflow            int64
 	templateOverflow         int64
+	labelSetOverflow         int64
+	cut                      int64
+	dimOverflow              [genai.MaxDimensions]int64
 	invalid                  [16]int64
 }
 
@@ -222,6 +262,15 @@ func (e *llmExporter) record(call *genai.Call, now int64, counts *batchCounts) {
 	if of.Template {
 		counts.templateOverflow++
 	}
+	if of.LabelSet {
+		counts.labelSetOverflow++
+	}
+	for d := of.Dims; d != 0; d &= d - 1 {
+		counts.dimOverflow[bits.TrailingZeros8(d)&(genai.MaxDimensions-1)]++
+	}
+	if of.Cut != 0 {
+		counts.cut += int64(bits.OnesCount8(of.Cut))
+	}
 }
 
 func (e *llmExporter) report(ctx context.Context, c *batchCounts) {
@@ -248,5 +297,16 @@ func (e *llmExporter) report(ctx context.Context, c *batchCounts) {
 	}
 	if c.templateOverflow > 0 {
 		t.ExporterLlmPrometheusLabelOverflow.Add(ctx, c.templateOverflow, e.templateAttr)
+	}
+	for i, v := range c.dimOverflow[:len(e.dimAttrs)] {
+		if v > 0 {
+			t.ExporterLlmPrometheusLabelOverflow.Add(ctx, v, e.dimAttrs[i])
+		}
+	}
+	if c.labelSetOverflow > 0 {
+		t.ExporterLlmPrometheusLabelSetOverflow.Add(ctx, c.labelSetOverflow)
+	}
+	if c.cut > 0 {
+		t.ExporterLlmPrometheusInvalidValues.Add(ctx, c.cut, e.cutAttr)
 	}
 }

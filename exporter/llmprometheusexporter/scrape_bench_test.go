@@ -52,7 +52,7 @@ func filledExporter(tb testing.TB, models, templates int) *llmExporter {
 // ns/op (the mean) it reports the median scrape, p50-ms: the issue 10 target
 // is p50 ≤ 60 ms in every format. gather times Gather alone.
 func BenchmarkScrape(b *testing.B) {
-	e := filledExporter(b, defaultMaxModelValues, defaultMaxPairs/defaultMaxModelValues)
+	e := filledExporter(b, defaultMaxModelValues, defaultMaxLabelSets/defaultMaxModelValues)
 	b.Logf("%d series", seriesCount(b, e))
 	h := e.handler()
 	for _, f := range []struct{ name, accept string }{

@@ -23,15 +23,16 @@ func Tracer(settings component.TelemetrySettings) trace.Tracer {
 // TelemetryBuilder provides an interface for components to report telemetry
 // as defined in metadata and user config.
 type TelemetryBuilder struct {
-	meter                              metric.Meter
-	mu                                 sync.Mutex
-	registrations                      []metric.Registration
-	ExporterLlmPrometheusCalls         metric.Int64Counter
-	ExporterLlmPrometheusInvalidValues metric.Int64Counter
-	ExporterLlmPrometheusLabelOverflow metric.Int64Counter
-	ExporterLlmPrometheusNestedCalls   metric.Int64Counter
-	ExporterLlmPrometheusSpansReceived metric.Int64Counter
-	ExporterLlmPrometheusSpansSkipped  metric.Int64Counter
+	meter                                 metric.Meter
+	mu                                    sync.Mutex
+	registrations                         []metric.Registration
+	ExporterLlmPrometheusCalls            metric.Int64Counter
+	ExporterLlmPrometheusInvalidValues    metric.Int64Counter
+	ExporterLlmPrometheusLabelOverflow    metric.Int64Counter
+	ExporterLlmPrometheusLabelSetOverflow metric.Int64Counter
+	ExporterLlmPrometheusNestedCalls      metric.Int64Counter
+	ExporterLlmPrometheusSpansReceived    metric.Int64Counter
+	ExporterLlmPrometheusSpansSkipped     metric.Int64Counter
 }
 
 // TelemetryBuilderOption applies changes to default builder.
@@ -71,13 +72,19 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	errs = errors.Join(errs, err)
 	builder.ExporterLlmPrometheusInvalidValues, err = builder.meter.Int64Counter(
 		"otelcol_exporter_llm_prometheus_invalid_values",
-		metric.WithDescription("Values of counted calls that were rejected as invalid and not recorded (attribute cause: input_tokens, output_tokens, cached_input_tokens, reasoning_tokens, duration, ttft, cost, cache_creation_input_tokens, model). [Development]"),
+		metric.WithDescription("Values of counted calls that were rejected as invalid and not recorded (attribute cause: input_tokens, output_tokens, cached_input_tokens, reasoning_tokens, duration, ttft, cost, cache_creation_input_tokens, model; dimension: a dimension attribute of a type that has no string form, counted under the dimension's default; dimension_value: a dimension value cut to labels::max_value_length or repaired to valid UTF-8). [Development]"),
 		metric.WithUnit("{value}"),
 	)
 	errs = errors.Join(errs, err)
 	builder.ExporterLlmPrometheusLabelOverflow, err = builder.meter.Int64Counter(
 		"otelcol_exporter_llm_prometheus_label_overflow",
-		metric.WithDescription("Calls whose label value was folded into `other` because the label reached its cap (attribute label: model, template). [Development]"),
+		metric.WithDescription("Calls whose label value was folded into `other` because the label reached its cap or the label set cap (attribute label: model, template or a dimension label). [Development]"),
+		metric.WithUnit("{call}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ExporterLlmPrometheusLabelSetOverflow, err = builder.meter.Int64Counter(
+		"otelcol_exporter_llm_prometheus_label_set_overflow",
+		metric.WithDescription("Calls that would have made a new label set past labels::max_label_sets, counted with labels folded into `other` (last dimension first, then the template). [Development]"),
 		metric.WithUnit("{call}"),
 	)
 	errs = errors.Join(errs, err)

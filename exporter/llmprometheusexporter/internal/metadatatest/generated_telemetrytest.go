@@ -40,7 +40,7 @@ func AssertEqualExporterLlmPrometheusCalls(t *testing.T, tt *componenttest.Telem
 func AssertEqualExporterLlmPrometheusInvalidValues(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
 		Name:        "otelcol_exporter_llm_prometheus_invalid_values",
-		Description: "Values of counted calls that were rejected as invalid and not recorded (attribute cause: input_tokens, output_tokens, cached_input_tokens, reasoning_tokens, duration, ttft, cost, cache_creation_input_tokens, model). [Development]",
+		Description: "Values of counted calls that were rejected as invalid and not recorded (attribute cause: input_tokens, output_tokens, cached_input_tokens, reasoning_tokens, duration, ttft, cost, cache_creation_input_tokens, model; dimension: a dimension attribute of a type that has no string form, counted under the dimension's default; dimension_value: a dimension value cut to labels::max_value_length or repaired to valid UTF-8). [Development]",
 		Unit:        "{value}",
 		Data: metricdata.Sum[int64]{
 			Temporality: metricdata.CumulativeTemporality,
@@ -56,7 +56,7 @@ func AssertEqualExporterLlmPrometheusInvalidValues(t *testing.T, tt *componentte
 func AssertEqualExporterLlmPrometheusLabelOverflow(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
 		Name:        "otelcol_exporter_llm_prometheus_label_overflow",
-		Description: "Calls whose label value was folded into `other` because the label reached its cap (attribute label: model, template). [Development]",
+		Description: "Calls whose label value was folded into `other` because the label reached its cap or the label set cap (attribute label: model, template or a dimension label). [Development]",
 		Unit:        "{call}",
 		Data: metricdata.Sum[int64]{
 			Temporality: metricdata.CumulativeTemporality,
@@ -65,6 +65,22 @@ func AssertEqualExporterLlmPrometheusLabelOverflow(t *testing.T, tt *componentte
 		},
 	}
 	got, err := tt.GetMetric("otelcol_exporter_llm_prometheus_label_overflow")
+	require.NoError(t, err)
+	metricdatatest.AssertEqual(t, want, got, opts...)
+}
+
+func AssertEqualExporterLlmPrometheusLabelSetOverflow(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
+	want := metricdata.Metrics{
+		Name:        "otelcol_exporter_llm_prometheus_label_set_overflow",
+		Description: "Calls that would have made a new label set past labels::max_label_sets, counted with labels folded into `other` (last dimension first, then the template). [Development]",
+		Unit:        "{call}",
+		Data: metricdata.Sum[int64]{
+			Temporality: metricdata.CumulativeTemporality,
+			IsMonotonic: true,
+			DataPoints:  dps,
+		},
+	}
+	got, err := tt.GetMetric("otelcol_exporter_llm_prometheus_label_set_overflow")
 	require.NoError(t, err)
 	metricdatatest.AssertEqual(t, want, got, opts...)
 }

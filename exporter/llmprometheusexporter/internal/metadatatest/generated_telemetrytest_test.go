@@ -22,6 +22,7 @@ func TestSetupTelemetry(t *testing.T) {
 	tb.ExporterLlmPrometheusCalls.Add(context.Background(), 1)
 	tb.ExporterLlmPrometheusInvalidValues.Add(context.Background(), 1)
 	tb.ExporterLlmPrometheusLabelOverflow.Add(context.Background(), 1)
+	tb.ExporterLlmPrometheusLabelSetOverflow.Add(context.Background(), 1)
 	tb.ExporterLlmPrometheusNestedCalls.Add(context.Background(), 1)
 	tb.ExporterLlmPrometheusSpansReceived.Add(context.Background(), 1)
 	tb.ExporterLlmPrometheusSpansSkipped.Add(context.Background(), 1)
@@ -32,6 +33,9 @@ func TestSetupTelemetry(t *testing.T) {
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualExporterLlmPrometheusLabelOverflow(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualExporterLlmPrometheusLabelSetOverflow(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualExporterLlmPrometheusNestedCalls(t, testTel,

@@ -29,6 +29,8 @@ const (
 	nameReported   = "cost_reported_usd_total"
 	nameUnpriced   = "unpriced_requests_total"
 	nameTPOT       = "time_per_output_token_seconds"
+	nameBudgetCost = "budget_cost_usd_total"
+	nameBudget     = "budget_limit_usd"
 )
 
 var helps = map[string]string{
@@ -44,6 +46,8 @@ var helps = map[string]string{
 	nameReported:   "Cost of LLM calls in USD that their spans carried (provider-reported): the part of cost_usd_total not computed from the price table.",
 	nameUnpriced:   "LLM calls that carried no cost and whose model has no price in the table (their cost is not in cost_usd_total).",
 	nameTPOT:       "Time per output token after the first of streamed calls: (duration - TTFT) / (output tokens - 1), in seconds.",
+	nameBudgetCost: "Cost in USD of the LLM calls a budget matches, counted by this collector in the current calendar window (UTC) of the budget's period.",
+	nameBudget:     "The amount of a budget in USD per period (configuration).",
 }
 
 // familyNames are the full metric names, in the order Gather returns them
@@ -81,13 +85,16 @@ func newFamilyNames(namespace string) familyNames {
 // label pairs are built once per series and shared by every scrape, as
 // client_golang shares a metric's; the families must be read only.
 func (r *Recorder) Gather() ([]*dto.MetricFamily, error) {
-	all, models := r.sorted()
+	all, groups := r.sorted()
 	b := &builder{}
 	fams := make(map[string]*dto.MetricFamily, len(r.names.order))
 	for _, short := range r.names.order {
 		typ := dto.MetricType_COUNTER
-		if isHistogram(short) {
+		switch {
+		case isHistogram(short):
 			typ = dto.MetricType_HISTOGRAM
+		case short == nameBudget:
+			typ = dto.MetricType_GAUGE
 		}
 		name, help := r.names.full[short], helps[short]
 		fams[short] = &dto.MetricFamily{Name: &name, Help: &help, Type: typ.Enum()}
@@ -125,11 +132,13 @@ func (r *Recorder) Gather() ([]*dto.MetricFamily, error) {
 		}
 		s.mu.Unlock()
 	}
-	// requests: by model, then status, then template.
+	// requests: by the labels named before status, then status, then the
+	// labels after it.
 	requests.Metric = make([]*dto.Metric, 0, len(all)*genai.NumStatuses)
+	statusAt := before(r.layout.series, "status")
 	for lo := 0; lo < len(all); {
 		hi := lo + 1
-		for hi < len(all) && all[hi].model == all[lo].model {
+		for hi < len(all) && compareValues(all[hi].vals[:statusAt], all[lo].vals[:statusAt]) == 0 {
 			hi++
 		}
 		for _, st := range r.statusOrder {
@@ -139,18 +148,32 @@ func (r *Recorder) Gather() ([]*dto.MetricFamily, error) {
 		}
 		lo = hi
 	}
-	for _, m := range models {
-		m.mu.Lock()
+	// errors: likewise around reason.
+	reasonAt := before(r.layout.group, "reason")
+	for lo := 0; lo < len(groups); {
+		hi := lo + 1
+		for hi < len(groups) && compareValues(groups[hi].vals[:reasonAt], groups[lo].vals[:reasonAt]) == 0 {
+			hi++
+		}
 		for _, rs := range r.reasonOrder {
-			if c := &m.errors[rs]; c.created != 0 {
-				errs.Metric = append(errs.Metric, b.counter(m.errorLbl[rs], c))
+			for _, m := range groups[lo:hi] {
+				m.mu.Lock()
+				if c := &m.errors[rs]; c.created != 0 {
+					errs.Metric = append(errs.Metric, b.counter(m.errorLbl[rs], c))
+				}
+				m.mu.Unlock()
 			}
 		}
+		lo = hi
+	}
+	for _, m := range groups {
+		m.mu.Lock()
 		if m.unpriced.created != 0 {
 			unpriced.Metric = append(unpriced.Metric, b.counter(m.lbl, &m.unpriced))
 		}
 		m.mu.Unlock()
 	}
+	r.gatherBudgets(b, fams[nameBudget], fams[nameBudgetCost])
 	out := make([]*dto.MetricFamily, 0, len(fams))
 	for _, short := range r.names.order {
 		if f := fams[short]; len(f.Metric) > 0 {
@@ -164,22 +187,45 @@ func isHistogram(short string) bool {
 	return short == nameDuration || short == nameTTFT || short == nameTPOT
 }
 
-// sorted returns every series, sorted by (model, template), and every
-// per-model series, sorted by model: the order of a scrape.
-func (r *Recorder) sorted() ([]*series, []*modelSeries) {
+// sorted removes the expired label sets and returns every series and
+// every group, sorted by their label values in label name order: the order
+// of a scrape.
+func (r *Recorder) sorted() ([]*series, []*groupSeries) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.sweepLocked(r.now())
 	if r.unsorted {
-		slices.SortFunc(r.all, func(a, b *series) int {
-			if c := strings.Compare(a.model, b.model); c != 0 {
-				return c
-			}
-			return strings.Compare(a.template, b.template)
-		})
-		slices.SortFunc(r.allModels, func(a, b *modelSeries) int { return strings.Compare(a.model, b.model) })
+		slices.SortFunc(r.all, func(a, b *series) int { return compareValues(a.vals, b.vals) })
+		slices.SortFunc(r.allGroups, func(a, b *groupSeries) int { return compareValues(a.vals, b.vals) })
 		r.unsorted = false
 	}
-	return slices.Clone(r.all), slices.Clone(r.allModels)
+	return slices.Clone(r.all), slices.Clone(r.allGroups)
+}
+
+// gatherBudgets adds the budgets' series, in configuration order sorted
+// by (budget, period), as a registry sorts them.
+func (r *Recorder) gatherBudgets(b *builder, limits, costs *dto.MetricFamily) {
+	if len(r.budgets) == 0 {
+		return
+	}
+	now := r.now()
+	sorted := slices.Clone(r.budgets)
+	slices.SortStableFunc(sorted, func(x, y *budget) int {
+		if c := strings.Compare(x.name, y.name); c != 0 {
+			return c
+		}
+		return strings.Compare(x.period.String(), y.period.String())
+	})
+	for _, bg := range sorted {
+		m, g := b.metrics.one(), b.gauges.one()
+		g.Value = b.float(bg.amount)
+		m.Label, m.Gauge = bg.limitLbl, g
+		limits.Metric = append(limits.Metric, m)
+		bg.mu.Lock()
+		bg.roll(now, r.now)
+		costs.Metric = append(costs.Metric, b.counter(bg.costLbl, &bg.cost))
+		bg.mu.Unlock()
+	}
 }
 
 // slab hands out values of T from chunks, so building a scrape of n series
@@ -204,6 +250,7 @@ func (s *slab[T]) one() *T { return &s.take(1)[0] }
 type builder struct {
 	metrics   slab[dto.Metric]
 	counters  slab[dto.Counter]
+	gauges    slab[dto.Gauge]
 	hists     slab[dto.Histogram]
 	buckets   slab[dto.Bucket]
 	spans     slab[dto.BucketSpan]

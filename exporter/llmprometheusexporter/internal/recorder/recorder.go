@@ -37,6 +37,17 @@ const (
 // would only cost work.
 const exemplarInterval = time.Second
 
+// Dimension is a configured label beside model and template.
+type Dimension struct {
+	Label string
+	// Default is the value of a call without one; like OverflowValue it is
+	// always admitted and takes no slot under MaxValues.
+	Default   string
+	MaxValues int
+	// IdleTimeout > 0: see Recorder (expiry).
+	IdleTimeout time.Duration
+}
+
 // Settings configure a Recorder.
 type Settings struct {
 	Namespace           string
@@ -50,61 +61,102 @@ type Settings struct {
 	MaxLabelValueLength int
 	MaxModels           int
 	MaxTemplates        int
-	// MaxPairs caps the (model, template) pairs, and so the series; 0: no
-	// cap beyond MaxModels × MaxTemplates. Past the cap a new pair's template
-	// folds into "other": at most MaxPairs pairs plus one (model, "other")
-	// pair per model value exist.
-	MaxPairs int
+	// Dimensions are read from genai.Call.Dimensions, in order (at most
+	// genai.MaxDimensions).
+	Dimensions []Dimension
+	// MaxLabelSets caps the label sets (model, template and the dimension
+	// values), and so the series; 0: no cap beyond the caps of each label.
+	// A new label set past the cap folds its least significant label into
+	// "other" first: the last dimension, then the one before, …, then the
+	// template, until it finds an existing label set; at most MaxLabelSets
+	// label sets plus one (model, "other", …, "other") per model value exist.
+	MaxLabelSets int
+	// Budgets count the cost of the calls they match (budget.go).
+	Budgets []Budget
 	// Pricer prices calls whose span carries no cost; nil prices nothing.
 	Pricer *pricing.Pricer
 }
 
-// Overflow tells which labels of a call were folded into OverflowValue.
+// Overflow tells which labels of a call were folded into OverflowValue (a
+// label's cap, or the label set cap) and which dimension values were cut
+// to the maximum length or repaired to valid UTF-8.
 type Overflow struct {
 	Model, Template bool
+	// Dims: bit i, dimension i was folded into OverflowValue.
+	Dims uint8
+	// LabelSet: the label set cap folded a label.
+	LabelSet bool
+	// Cut: bit i, dimension i's value was cut or repaired.
+	Cut uint8
 }
 
 // Recorder turns Calls into Prometheus series and serves them as a
 // prometheus.Gatherer. It is safe for concurrent use.
 //
-// Each (model, template) pair is one series struct holding every metric of
-// the pair under one mutex, so recording a call is one map lookup and one
-// uncontended lock, whatever the number of metrics it updates.
+// Each label set (model, template, dimension values) is one series struct
+// holding every metric of the label set under one mutex, so recording a
+// call is one map lookup and one uncontended lock, whatever the number of
+// metrics it updates.
+//
+// Expiry: with a dimension's IdleTimeout set, a label set not updated for
+// the smallest IdleTimeout of the dimensions leaves /metrics and frees the
+// slots of its values under the caps; it is removed by the next scrape, or
+// by a lookup that would otherwise fold a value into "other". A call to a
+// removed label set creates it again, with a new created timestamp.
 type Recorder struct {
 	set            Settings
 	duration, ttft histShape
 	tpot           histShape
 	names          familyNames
+	layout         layout
 	statusLabels   [genai.NumStatuses]*dto.LabelPair
 	reasonLabels   [genai.NumReasons]*dto.LabelPair
 	statusOrder    []genai.Status // statuses in label value order
 	reasonOrder    []genai.Reason // reasons in label value order
-	now            func() int64   // creation times of series
+	now            func() int64   // creation times of series, expiry
+	idle           int64          // expiry in nanoseconds, 0: off
+	ndims          int
+	defaults       [genai.MaxDimensions]string
+	budgets        []*budget
 
 	// snap is read without locks on the hot path. dirty, guarded by mu, holds
 	// every series; a lookup that misses snap takes mu and finds or creates the
 	// series in dirty, and dirty is published as the next snap once the misses
 	// since the last publication reach its size (as sync.Map does), so the
-	// copying costs O(1) per miss. Series are only ever added, and their number
-	// is bounded by the label caps.
+	// copying costs O(1) per miss. Series are added, and removed only by
+	// expiry (which publishes at once); their number is bounded by the caps.
 	snap      atomic.Pointer[snapshot]
 	mu        sync.Mutex
 	dirty     snapshot
 	misses    int
 	models    map[string]struct{}
 	templates map[string]struct{}
-	perModel  map[string]*modelSeries
-	all       []*series      // every series, sorted by (model, template) when !unsorted
-	allModels []*modelSeries // sorted by model when !unsorted
+	dimValues [genai.MaxDimensions]map[string]int // admitted values -> label sets holding them
+	groups    map[groupKey]*groupSeries
+	all       []*series      // every series, sorted by label values when !unsorted
+	allGroups []*groupSeries // sorted by label values when !unsorted
 	unsorted  bool
-	prices    *cost.Cache // nil without a Pricer
+	nextSweep int64 // earliest time of a sweep asked by a lookup
+	prices    *cost.Cache
 }
 
 type snapshot struct {
 	series map[seriesKey]*series
 }
 
-type seriesKey struct{ model, template string }
+type dimValues = [genai.MaxDimensions]string
+
+type seriesKey struct {
+	model, template string
+	dims            dimValues
+}
+
+// groupKey identifies the series labeled by model and dimensions only
+// (errors, unpriced calls).
+type groupKey struct {
+	model string
+	dims  dimValues
+}
 
 // counter is one counter series. created == 0: not exposed yet.
 //
@@ -135,12 +187,17 @@ func (c *counter) add(v float64, ex *exemplar) {
 // value is the counter's value, as client_golang computes it.
 func (c *counter) value() float64 { return c.fval + float64(c.ival) }
 
-// series holds every metric of one (model, template) pair.
+// series holds every metric of one label set.
 type series struct {
-	model, template string
-	perModel        *modelSeries
+	key   seriesKey
+	vals  []string // label values in label name order (layout.series)
+	group *groupSeries
+	// budgets: bit i, the label set matches budget i.
+	budgets uint64
 
 	mu                 sync.Mutex
+	dead               bool  // removed by expiry: look the label set up again
+	last               int64 // time of the last call
 	requests           [genai.NumStatuses]counter
 	prompt, completion counter
 	cached, reasoning  counter
@@ -152,33 +209,54 @@ type series struct {
 	price              cost.Memo // the price of the series' model
 	// The label sets of its series, sorted by label name, as Gather exposes
 	// them (shared by every scrape, as client_golang shares a metric's).
-	lbl        []*dto.LabelPair // model, template
+	lbl        []*dto.LabelPair // model, template, dimensions
 	requestLbl [genai.NumStatuses][]*dto.LabelPair
 }
 
-// modelSeries holds the metrics labeled by model only.
-type modelSeries struct {
-	model string
+// groupSeries holds the metrics labeled by model and dimensions only.
+type groupSeries struct {
+	key  groupKey
+	vals []string // label values in label name order (layout.group)
+	refs int      // series of the group; guarded by Recorder.mu
 
 	mu           sync.Mutex
 	errors       [genai.NumReasons]counter
 	nextExemplar [genai.NumReasons]int64
 	unpriced     counter
-	lbl          []*dto.LabelPair // model
+	lbl          []*dto.LabelPair // model, dimensions
 	errorLbl     [genai.NumReasons][]*dto.LabelPair
 }
 
 // New builds a Recorder.
 func New(set Settings) (*Recorder, error) {
+	if len(set.Dimensions) > genai.MaxDimensions {
+		return nil, fmt.Errorf("%d dimensions, at most %d", len(set.Dimensions), genai.MaxDimensions)
+	}
 	r := &Recorder{
 		set:       set,
 		names:     newFamilyNames(set.Namespace),
 		now:       func() int64 { return time.Now().UnixNano() },
 		models:    map[string]struct{}{},
 		templates: map[string]struct{}{},
-		perModel:  map[string]*modelSeries{},
+		groups:    map[groupKey]*groupSeries{},
 		prices:    cost.NewCache(set.Pricer),
+		ndims:     len(set.Dimensions),
 	}
+	labels := make([]string, 0, len(set.Dimensions))
+	for i, d := range set.Dimensions {
+		labels = append(labels, d.Label)
+		r.defaults[i] = d.Default
+		r.dimValues[i] = map[string]int{}
+		if t := int64(d.IdleTimeout); t > 0 && (r.idle == 0 || t < r.idle) {
+			r.idle = t
+		}
+	}
+	r.layout = newLayout(labels)
+	budgets, err := newBudgets(set.Budgets, labels)
+	if err != nil {
+		return nil, err
+	}
+	r.budgets = budgets
 	schema := int32(0)
 	if set.NativeHistograms {
 		if !(set.NativeBucketFactor > 1) {
@@ -220,27 +298,42 @@ func labelPair(name, value string) *dto.LabelPair {
 	return &dto.LabelPair{Name: proto.String(name), Value: proto.String(value)}
 }
 
-// Record counts one call. now (Unix nanoseconds) paces exemplars and is
-// their timestamp.
+// Record counts one call. now (Unix nanoseconds) paces exemplars, is their
+// timestamp, the time of the label set's last update (expiry) and picks the
+// budgets' windows.
 func (r *Recorder) Record(c *genai.Call, now int64) Overflow {
-	model := c.Model()
-	if model == "" {
-		model = UnknownModel
+	key := seriesKey{model: c.Model(), template: c.Template}
+	if key.model == "" {
+		key.model = UnknownModel
 	}
-	tmpl := c.Template
-	if tmpl == "" {
-		tmpl = NoTemplate
+	if key.template == "" {
+		key.template = NoTemplate
+	}
+	for i := range r.ndims {
+		i &= genai.MaxDimensions - 1
+		if key.dims[i] = c.Dimensions[i]; key.dims[i] == "" {
+			key.dims[i] = r.defaults[i]
+		}
 	}
 	var of Overflow
-	s := r.snap.Load().series[seriesKey{model, tmpl}]
-	if s == nil {
-		s, of = r.lookupSlow(model, tmpl)
+	budgets := uint64(0)
+	s := r.snap.Load().series[key]
+	if s != nil {
+		budgets = s.budgets
+	} else {
+		s, of, budgets = r.lookupSlow(&key, now)
 	}
 	wantExemplar := r.set.Exemplars && !c.TraceID.IsEmpty()
 	var exv exemplar
 	var ex *exemplar
 
 	s.mu.Lock()
+	for s.dead {
+		s.mu.Unlock()
+		s, of, budgets = r.lookupSlow(&key, now)
+		s.mu.Lock()
+	}
+	s.last = now
 	if wantExemplar && now >= s.nextExemplar {
 		s.nextExemplar = now + int64(exemplarInterval)
 		exv = newExemplar(c, now)
@@ -274,17 +367,21 @@ func (r *Recorder) Record(c *genai.Call, now int64) Overflow {
 			s.tpot.observe((c.Duration-c.TTFT)/float64(c.OutputTokens-1), ex)
 		}
 	}
-	unpriced := r.recordCost(s, c, ex)
-	s.mu.Unlock()
-
+	v, unpriced := r.recordCost(s, c, ex)
 	if c.Status == genai.StatusError || unpriced {
-		r.recordPerModel(s.perModel, c, now, wantExemplar, ex, unpriced)
+		// Under s.mu: expiry removes a group only after every series of it
+		// is dead, so the group of a live series is live.
+		r.recordGroup(s.group, c, now, wantExemplar, ex, unpriced)
+	}
+	s.mu.Unlock()
+	if budgets != 0 && v > 0 {
+		r.addBudgets(budgets, v, now)
 	}
 	return of
 }
 
-// recordPerModel counts the call's error and its missing price.
-func (r *Recorder) recordPerModel(m *modelSeries, c *genai.Call, now int64, wantExemplar bool, ex *exemplar, unpriced bool) {
+// recordGroup counts the call's error and its missing price.
+func (r *Recorder) recordGroup(m *groupSeries, c *genai.Call, now int64, wantExemplar bool, ex *exemplar, unpriced bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if unpriced {
@@ -316,58 +413,158 @@ func (r *Recorder) recordPerModel(m *modelSeries, c *genai.Call, now int64, want
 	e.add(1, eex)
 }
 
-// lookupSlow resolves the bounded labels of a (model, template) pair not seen
-// under these exact values, creating the series when needed.
-func (r *Recorder) lookupSlow(rawModel, rawTmpl string) (*series, Overflow) {
+// lookupSlow resolves the bounded labels of a label set not seen under these
+// exact values, creating the series when needed. It returns the budgets the
+// call matches, by its own values (which may differ from the series' when a
+// label was folded).
+func (r *Recorder) lookupSlow(raw *seriesKey, now int64) (*series, Overflow, uint64) {
 	maxLen := r.set.MaxLabelValueLength
-	model := sanitize(rawModel, maxLen)
-	tmpl := sanitize(rawTmpl, maxLen)
+	key := seriesKey{model: sanitize(raw.model, maxLen), template: sanitize(raw.template, maxLen)}
+	var of Overflow
+	for i := range r.ndims {
+		i &= genai.MaxDimensions - 1
+		key.dims[i] = sanitize(raw.dims[i], maxLen)
+		if len(key.dims[i]) != len(raw.dims[i]) || key.dims[i] != raw.dims[i] {
+			of.Cut |= 1 << i
+		}
+	}
+	budgets := r.matchBudgets(&key)
 
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	defer r.missed()
-	var of Overflow
-	model, of.Model = admit(r.models, model, r.set.MaxModels)
-	tmpl, of.Template = admit(r.templates, tmpl, r.set.MaxTemplates)
-	key := seriesKey{model, tmpl}
-	if s := r.dirty.series[key]; s != nil {
-		return s, of
+	if r.idle > 0 && now >= r.nextSweep && r.full(&key) {
+		// A value would fold: free what expired first (at most once a
+		// second from lookups).
+		r.nextSweep = now + int64(time.Second)
+		r.sweepLocked(r.now())
 	}
-	if r.set.MaxPairs > 0 && len(r.all) >= r.set.MaxPairs && tmpl != OverflowValue {
-		// Past the pair cap the template folds: the call counts under
-		// (model, other), so its model stays visible.
-		of.Template = true
-		key.template = OverflowValue
-		if s := r.dirty.series[key]; s != nil {
-			return s, of
+	key.model, of.Model = admit(r.models, key.model, r.set.MaxModels)
+	key.template, of.Template = admit(r.templates, key.template, r.set.MaxTemplates)
+	for i := range r.ndims {
+		i &= genai.MaxDimensions - 1
+		var folded bool
+		key.dims[i], folded = r.admitDim(i, key.dims[i])
+		if folded {
+			of.Dims |= 1 << i
 		}
 	}
-	s := r.newSeries(key.model, key.template)
+	if s := r.dirty.series[key]; s != nil {
+		return s, of, budgets
+	}
+	if r.set.MaxLabelSets > 0 && len(r.all) >= r.set.MaxLabelSets {
+		// Past the label set cap the least significant label folds first:
+		// the last dimension, …, the first, then the template. The model
+		// stays visible.
+		admitted := key
+		found := false
+		for i := r.ndims - 1; i >= 0 && !found; i-- {
+			if key.dims[i] == OverflowValue {
+				continue
+			}
+			key.dims[i] = OverflowValue
+			of.Dims |= 1 << i
+			of.LabelSet = true
+			found = r.dirty.series[key] != nil
+		}
+		if !found && key.template != OverflowValue {
+			key.template = OverflowValue
+			of.Template = true
+			of.LabelSet = true
+		}
+		r.releaseUnused(&admitted, &key)
+		if s := r.dirty.series[key]; s != nil {
+			return s, of, budgets
+		}
+	}
+	s := r.newSeries(key)
 	r.dirty.series[key] = s
-	return s, of
+	return s, of, budgets
 }
 
-func (r *Recorder) newSeries(model, tmpl string) *series {
-	created := r.now()
-	m := r.perModel[model]
-	if m == nil {
-		modelLabel := labelPair("model", model)
-		m = &modelSeries{model: model, lbl: []*dto.LabelPair{modelLabel}}
-		for rs := range genai.NumReasons {
-			m.errorLbl[rs] = []*dto.LabelPair{modelLabel, r.reasonLabels[rs]}
+// full reports whether a value of key would fold into "other" under its
+// label's cap or the label set cap. Call with r.mu held.
+func (r *Recorder) full(key *seriesKey) bool {
+	if r.set.MaxLabelSets > 0 && len(r.all) >= r.set.MaxLabelSets {
+		return r.dirty.series[*key] == nil
+	}
+	for i := range r.ndims {
+		v := key.dims[i]
+		if _, ok := r.dimValues[i][v]; !ok && !r.reservedDim(i, v) && len(r.dimValues[i]) >= r.set.Dimensions[i].MaxValues {
+			return true
 		}
-		r.perModel[model] = m
-		r.allModels = append(r.allModels, m)
 	}
-	modelLabel, tmplLabel := m.lbl[0], labelPair("template", tmpl)
+	return false
+}
+
+func (r *Recorder) reservedDim(i int, v string) bool {
+	return v == OverflowValue || v == r.defaults[i&(genai.MaxDimensions-1)]
+}
+
+// admitDim is admit for dimension i, whose values are counted by the label
+// sets that hold them (expiry frees them). A value admitted here holds no
+// label set yet: newSeries counts it, releaseUnused forgets it when the
+// label set cap folded it. Call with r.mu held.
+func (r *Recorder) admitDim(i int, v string) (string, bool) {
+	if r.reservedDim(i, v) {
+		return v, false
+	}
+	vals := r.dimValues[i&(genai.MaxDimensions-1)]
+	if _, ok := vals[v]; ok {
+		return v, false
+	}
+	if len(vals) >= r.set.Dimensions[i].MaxValues {
+		return OverflowValue, true
+	}
+	v = strings.Clone(v)
+	vals[v] = 0
+	return v, false
+}
+
+// releaseUnused forgets the dimension values of admitted that the label set
+// cap folded and that no label set holds. Call with r.mu held.
+func (r *Recorder) releaseUnused(admitted, key *seriesKey) {
+	for i := range r.ndims {
+		i &= genai.MaxDimensions - 1
+		v := admitted.dims[i]
+		if v == key.dims[i] || r.reservedDim(i, v) {
+			continue
+		}
+		if n, ok := r.dimValues[i][v]; ok && n == 0 {
+			delete(r.dimValues[i], v)
+		}
+	}
+}
+
+func (r *Recorder) newSeries(key seriesKey) *series {
+	created := r.now()
+	gk := groupKey{model: key.model, dims: key.dims}
+	g := r.groups[gk]
+	if g == nil {
+		g = &groupSeries{key: gk, vals: r.layout.groupValues(&gk)}
+		g.lbl = r.layout.groupLabels(g.vals)
+		for rs := range genai.NumReasons {
+			g.errorLbl[rs] = r.layout.withLabel(g.lbl, r.reasonLabels[rs])
+		}
+		r.groups[gk] = g
+		r.allGroups = append(r.allGroups, g)
+	}
+	g.refs++
+	for i := range r.ndims {
+		if v := key.dims[i]; !r.reservedDim(i, v) {
+			r.dimValues[i][v]++
+		}
+	}
 	s := &series{
-		model: model, template: tmpl, perModel: m,
-		lbl:      []*dto.LabelPair{modelLabel, tmplLabel},
+		key: key, group: g, last: created,
+		vals:     r.layout.seriesValues(&key),
 		duration: newHistogram(&r.duration, created, r.set.Exemplars),
+		budgets:  r.matchBudgets(&key),
 	}
+	s.lbl = r.layout.seriesLabels(s.vals, g.lbl)
 	for st := range genai.NumStatuses {
 		s.requests[st].created = created
-		s.requestLbl[st] = []*dto.LabelPair{modelLabel, r.statusLabels[st], tmplLabel}
+		s.requestLbl[st] = r.layout.withLabel(s.lbl, r.statusLabels[st])
 	}
 	for _, c := range []*counter{&s.prompt, &s.completion, &s.cached, &s.reasoning, &s.cost} {
 		c.created = created
@@ -375,6 +572,58 @@ func (r *Recorder) newSeries(model, tmpl string) *series {
 	r.all = append(r.all, s)
 	r.unsorted = true
 	return s
+}
+
+// sweepLocked removes the label sets not updated since now - idle, and
+// the groups and dimension values they alone held, and publishes the
+// remaining series at once. Call with r.mu held.
+func (r *Recorder) sweepLocked(now int64) {
+	if r.idle <= 0 {
+		return
+	}
+	removed := 0
+	kept := r.all[:0]
+	for _, s := range r.all {
+		s.mu.Lock()
+		expired := now-s.last >= r.idle
+		if expired {
+			s.dead = true
+		}
+		s.mu.Unlock()
+		if !expired {
+			kept = append(kept, s)
+			continue
+		}
+		removed++
+		delete(r.dirty.series, s.key)
+		for i := range r.ndims {
+			v := s.key.dims[i]
+			if r.reservedDim(i, v) {
+				continue
+			}
+			if r.dimValues[i][v]--; r.dimValues[i][v] <= 0 {
+				delete(r.dimValues[i], v)
+			}
+		}
+		if s.group.refs--; s.group.refs == 0 {
+			delete(r.groups, s.group.key)
+		}
+	}
+	if removed == 0 {
+		return
+	}
+	clear(r.all[len(kept):]) // drop the references for the GC
+	r.all = kept
+	groups := r.allGroups[:0]
+	for _, g := range r.allGroups {
+		if g.refs > 0 {
+			groups = append(groups, g)
+		}
+	}
+	clear(r.allGroups[len(groups):])
+	r.allGroups = groups
+	r.misses = 0
+	r.snap.Store(&snapshot{series: maps.Clone(r.dirty.series)})
 }
 
 // admit returns the label value to use for v (cloned, so it does not pin the
@@ -423,16 +672,16 @@ func (r *Recorder) missed() {
 // call: cost_usd_total minus it is the part computed from the price table.
 // A series remembers the price of its model (the span's own); the series
 // folded into "other" holds many models and asks the bounded cache each
-// time. Call with s.mu held.
-func (r *Recorder) recordCost(s *series, c *genai.Call, ex *exemplar) (unpriced bool) {
+// time. It returns the call's cost. Call with s.mu held.
+func (r *Recorder) recordCost(s *series, c *genai.Call, ex *exemplar) (v float64, unpriced bool) {
 	memo := &s.price
-	if s.model == OverflowValue {
+	if s.key.model == OverflowValue {
 		memo = nil
 	}
 	v, src := r.prices.Of(c, memo)
 	switch {
 	case src == cost.Unpriced:
-		return true
+		return 0, true
 	case src == cost.Span:
 		s.cost.add(v, ex)
 		if s.reported.created == 0 {
@@ -442,7 +691,7 @@ func (r *Recorder) recordCost(s *series, c *genai.Call, ex *exemplar) (unpriced 
 	case v > 0:
 		s.cost.add(v, ex)
 	}
-	return false
+	return v, false
 }
 
 // sanitize makes v a valid UTF-8 string of at most maxLen bytes, cut at a rune

@@ -749,7 +749,7 @@ func TestRecordPairCap(t *testing.T) {
 	set := testSettings()
 	set.MaxModels = 2
 	set.MaxTemplates = 2
-	set.MaxPairs = 3
+	set.MaxLabelSets = 3
 	r, reg := newTestRecorder(t, set)
 	for _, tc := range []struct {
 		model, tmpl string
@@ -757,12 +757,12 @@ func TestRecordPairCap(t *testing.T) {
 	}{
 		{"a", "t1", Overflow{}},
 		{"a", "t2", Overflow{}},
-		{"a", "t3", Overflow{Template: true}}, // template cap: (a, other), the 3rd pair
-		{"b", "t1", Overflow{Template: true}}, // pair cap: (b, other), created past the cap
-		{"a", "t1", Overflow{}},               // an admitted pair keeps its series
-		{"b", "t2", Overflow{Template: true}},
-		{"a", "t9", Overflow{Template: true}},
-		{"c", "t1", Overflow{Model: true, Template: true}}, // model cap (2) and pair cap: (other, other)
+		{"a", "t3", Overflow{Template: true}},                 // template cap: (a, other), the 3rd pair
+		{"b", "t1", Overflow{Template: true, LabelSet: true}}, // pair cap: (b, other), created past the cap
+		{"a", "t1", Overflow{}},                               // an admitted pair keeps its series
+		{"b", "t2", Overflow{Template: true, LabelSet: true}},
+		{"a", "t9", Overflow{Template: true}},                              // template cap: (a, other) exists
+		{"c", "t1", Overflow{Model: true, Template: true, LabelSet: true}}, // model cap (2) and pair cap: (other, other)
 	} {
 		c := chat(tc.model, tc.tmpl, 1, 1, 1)
 		assert.Equal(t, tc.want, r.Record(&c, 0), "%s/%s", tc.model, tc.tmpl)
