@@ -37,13 +37,18 @@ type reference struct {
 	duration, ttft, tpot                 *prometheus.HistogramVec
 	pairs, errorSeries, unpricedSeries   map[string]bool
 	maxLabelLength                       int
+	dims                                 []Dimension
 }
 
 func newReference(t *testing.T, set Settings) *reference {
 	t.Helper()
 	ns := set.Namespace
+	var dimLabels []string
+	for _, d := range set.Dimensions {
+		dimLabels = append(dimLabels, d.Label)
+	}
 	counter := func(name, help string, labels ...string) *prometheus.CounterVec {
-		return prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: name, Help: help}, labels)
+		return prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: name, Help: help}, append(labels, dimLabels...))
 	}
 	histogram := func(name, help string, buckets []float64) *prometheus.HistogramVec {
 		opts := prometheus.HistogramOpts{Namespace: ns, Name: name, Help: help, Buckets: buckets}
@@ -58,7 +63,7 @@ func newReference(t *testing.T, set Settings) *reference {
 			// the oldest"; -1ns would disable them).
 			opts.NativeHistogramExemplarTTL = -time.Hour
 		}
-		return prometheus.NewHistogramVec(opts, []string{"model", "template"})
+		return prometheus.NewHistogramVec(opts, append([]string{"model", "template"}, dimLabels...))
 	}
 	r := &reference{
 		reg:            prometheus.NewPedanticRegistry(),
@@ -79,6 +84,7 @@ func newReference(t *testing.T, set Settings) *reference {
 		errorSeries:    map[string]bool{},
 		unpricedSeries: map[string]bool{},
 		maxLabelLength: set.MaxLabelValueLength,
+		dims:           set.Dimensions,
 	}
 	for _, c := range []prometheus.Collector{
 		r.requests, r.prompt, r.completion, r.cached, r.reasoning, r.cost, r.reported,
@@ -108,16 +114,29 @@ func (r *reference) record(c *genai.Call, of Overflow) {
 	if of.Template {
 		tmpl = OverflowValue
 	}
-	if key := model + "\xff" + tmpl; !r.pairs[key] {
+	var dims []string
+	for i, d := range r.dims {
+		v := c.Dimensions[i]
+		if v == "" {
+			v = d.Default
+		}
+		v = sanitize(v, r.maxLabelLength)
+		if of.Dims&(1<<i) != 0 {
+			v = OverflowValue
+		}
+		dims = append(dims, v)
+	}
+	lv := func(vals ...string) []string { return append(vals, dims...) }
+	if key := strings.Join(lv(model, tmpl), "\xff"); !r.pairs[key] {
 		// A pair's counters and duration histogram exist from its first call.
 		r.pairs[key] = true
 		for st := range genai.NumStatuses {
-			r.requests.WithLabelValues(model, genai.Status(st).String(), tmpl)
+			r.requests.WithLabelValues(lv(model, genai.Status(st).String(), tmpl)...)
 		}
 		for _, v := range []*prometheus.CounterVec{r.prompt, r.completion, r.cached, r.reasoning, r.cost} {
-			v.WithLabelValues(model, tmpl)
+			v.WithLabelValues(lv(model, tmpl)...)
 		}
-		r.duration.WithLabelValues(model, tmpl)
+		r.duration.WithLabelValues(lv(model, tmpl)...)
 	}
 	var ex prometheus.Labels
 	if r.exemplars && !c.TraceID.IsEmpty() {
@@ -137,43 +156,43 @@ func (r *reference) record(c *genai.Call, of Overflow) {
 			h.Observe(v)
 		}
 	}
-	add(r.requests.WithLabelValues(model, c.Status.String(), tmpl), 1)
+	add(r.requests.WithLabelValues(lv(model, c.Status.String(), tmpl)...), 1)
 	if c.HasDuration {
-		observe(r.duration.WithLabelValues(model, tmpl), c.Duration)
+		observe(r.duration.WithLabelValues(lv(model, tmpl)...), c.Duration)
 	}
 	if c.HasInputTokens {
-		add(r.prompt.WithLabelValues(model, tmpl), float64(c.InputTokens))
+		add(r.prompt.WithLabelValues(lv(model, tmpl)...), float64(c.InputTokens))
 	}
 	if c.HasOutputTokens {
-		add(r.completion.WithLabelValues(model, tmpl), float64(c.OutputTokens))
+		add(r.completion.WithLabelValues(lv(model, tmpl)...), float64(c.OutputTokens))
 	}
 	if c.HasCachedInput {
-		add(r.cached.WithLabelValues(model, tmpl), float64(c.CachedInputTokens))
+		add(r.cached.WithLabelValues(lv(model, tmpl)...), float64(c.CachedInputTokens))
 	}
 	if c.HasReasoning {
-		add(r.reasoning.WithLabelValues(model, tmpl), float64(c.ReasoningTokens))
+		add(r.reasoning.WithLabelValues(lv(model, tmpl)...), float64(c.ReasoningTokens))
 	}
 	if c.Streamed && c.HasTTFT {
-		observe(r.ttft.WithLabelValues(model, tmpl), c.TTFT)
+		observe(r.ttft.WithLabelValues(lv(model, tmpl)...), c.TTFT)
 		if c.HasDuration && c.HasOutputTokens && c.OutputTokens >= 2 {
-			observe(r.tpot.WithLabelValues(model, tmpl), (c.Duration-c.TTFT)/float64(c.OutputTokens-1))
+			observe(r.tpot.WithLabelValues(lv(model, tmpl)...), (c.Duration-c.TTFT)/float64(c.OutputTokens-1))
 		}
 	}
 	if c.HasCost {
 		// No price table: every cost is the span's own, so reported equals
 		// cost, its series created by the pair's first call carrying one.
-		add(r.cost.WithLabelValues(model, tmpl), c.Cost)
-		add(r.reported.WithLabelValues(model, tmpl), c.Cost)
+		add(r.cost.WithLabelValues(lv(model, tmpl)...), c.Cost)
+		add(r.reported.WithLabelValues(lv(model, tmpl)...), c.Cost)
 	} else {
 		// No price table: a call without a cost is unpriced (no exemplar).
-		r.unpriced.WithLabelValues(model).Inc()
+		r.unpriced.WithLabelValues(lv(model)...).Inc()
 	}
 	if c.Status == genai.StatusError {
 		reason := c.Reason
 		if reason == genai.ReasonNone {
 			reason = genai.ReasonOther
 		}
-		add(r.errors.WithLabelValues(model, reason.String()), 1)
+		add(r.errors.WithLabelValues(lv(model, reason.String())...), 1)
 	}
 }
 
@@ -191,6 +210,7 @@ func randomCalls(seed uint64, n int) ([]genai.Call, []int64) {
 	}
 	models = append(models, "", "unknown", "other", `quote"d`, `back\slash`, "new\nline", "ünïcödé", "\xffbad",
 		strings.Repeat("long-", 30), "{braces}", "comma,=sign")
+	dimPool := []string{"", "", "web", "api", "batch", "other", "none", "unknown", "openai", "x\xffy", "ünïcödé-long-value", "a", "b", "c"}
 	templates := []string{"support", "", "none", "summarize", "classify", `t"1`, "t\\2", "t\n3", "日本語", strings.Repeat("x", 100), "other"}
 	values := []float64{
 		0, 1e-300, 1e-40, 3e-39, 0.01, 0.025, 0.1, 0.25, 0.5, 1, 2, 2.5, 5, 10, 20, 30, 60, 123.456,
@@ -216,6 +236,9 @@ func randomCalls(seed uint64, n int) ([]genai.Call, []int64) {
 		now += int64(time.Second) + rng.Int64N(int64(2*time.Second))
 		times[i] = now
 		c := genai.Call{Template: templates[rng.IntN(len(templates))]}
+		for d := range 3 { // read only by the configurations with dimensions
+			c.Dimensions[d] = dimPool[rng.IntN(len(dimPool))]
+		}
 		if rng.IntN(6) == 0 {
 			c.ResponseModel = models[rng.IntN(len(models))]
 		} else {
@@ -385,6 +408,16 @@ func TestRecorderMatchesClientGolang(t *testing.T) {
 		},
 		// Models and templates past the caps fold into "other".
 		"caps": func(s *Settings) { s.MaxModels, s.MaxTemplates, s.MaxLabelSets, s.MaxLabelValueLength = 6, 4, 9, 8 },
+		// Dimensions: labels sorted among model, status, template and
+		// reason; values past their caps and the label set cap fold.
+		"dimensions": func(s *Settings) {
+			s.Dimensions = []Dimension{
+				{Label: "service", Default: "unknown", MaxValues: 4},
+				{Label: "provider", Default: "unknown", MaxValues: 3},
+				{Label: "a_first", Default: "none", MaxValues: 2},
+			}
+			s.MaxLabelSets, s.MaxLabelValueLength = 60, 8
+		},
 	}
 	for name, configure := range configs {
 		t.Run(name, func(t *testing.T) {
@@ -409,7 +442,7 @@ func TestRecorderMatchesClientGolang(t *testing.T) {
 				of := r.Record(c, times[i])
 				ref.record(c, of)
 				windows = append(windows, [2]int64{start, time.Now().UnixNano()})
-				if of.Model || of.Template {
+				if of.Model || of.Template || of.Dims != 0 {
 					folded++
 				}
 				if !slices.Contains(checkpoints, i+1) {
@@ -426,7 +459,7 @@ func TestRecorderMatchesClientGolang(t *testing.T) {
 				normalize(t, got, windows, callOf, times, true)
 				requireSameFamilies(t, want, got, fmt.Sprintf("after %d calls", i+1))
 			}
-			if name == "caps" {
+			if name == "caps" || name == "dimensions" {
 				require.Positive(t, folded, "some calls fold into other")
 			}
 			assertCovered(t, r, set)
