@@ -713,3 +713,7 @@ func sanitize(v string, maxLen int) string {
 	}
 	return v
 }
+
+// SetClock replaces the clock of creation times, expiry and budget windows
+// (tests).
+func (r *Recorder) SetClock(now func() int64) { r.now = now }
