@@ -52,7 +52,7 @@ func TestConsumeTracesDimensions(t *testing.T) {
 	specs := []spanSpec{
 		call("web", "openai", map[string]any{"tenant.id": "acme"}),
 		call("web", "openai", map[string]any{"enduser.id": "globex"}),
-		call("api", "azure.ai.openai", map[string]any{"user.id": int64(42)}),       // third tenant: other
+		call("api", "azure.ai.openai", map[string]any{"user.id": int64(42)}),          // third tenant: other
 		call("api", "azure.ai.openai", map[string]any{"tenant.id": map[string]any{}}), // refused: none
 		call("api", "aws.bedrock", map[string]any{"tenant.id": strings.Repeat("é", 1<<19)}),
 		call("api", "aws.bedrock", map[string]any{"tenant.id": "acme\xff"}),

@@ -86,7 +86,7 @@ func TestRecordDimensionCaps(t *testing.T) {
 		want Overflow
 	}{
 		{[]string{"a", "openai", "t1"}, Overflow{}},
-		{[]string{"", "openai", ""}, Overflow{}},          // defaults: no slot
+		{[]string{"", "openai", ""}, Overflow{}},           // defaults: no slot
 		{[]string{"other", "openai", "other"}, Overflow{}}, // other: no slot
 		{[]string{"b", "openai", "t2"}, Overflow{}},
 		{[]string{"c", "openai", "t3"}, Overflow{Dims: 1<<0 | 1<<2}}, // service and tenant full
