@@ -36,7 +36,7 @@ func TestConsumeTracesDimensions(t *testing.T) {
 	cfg.Budgets = []BudgetConfig{{Name: "acme", Match: map[string]string{"tenant": "acme"}, Period: "daily", AmountUSD: 10}}
 	require.NoError(t, cfg.Validate())
 	e := newTestExporter(t, cfg, set)
-	e.recorder.SetClock(func() int64 { return baseTime.UnixNano() })
+	e.recorder.SetClock(baseTime.UnixNano)
 	e.now = func() time.Time { return baseTime }
 
 	call := func(service, provider string, attrs map[string]any) spanSpec {

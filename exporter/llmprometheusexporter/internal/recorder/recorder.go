@@ -316,7 +316,7 @@ func (r *Recorder) Record(c *genai.Call, now int64) Overflow {
 		}
 	}
 	var of Overflow
-	budgets := uint64(0)
+	var budgets uint64
 	s := r.snap.Load().series[key]
 	if s != nil {
 		budgets = s.budgets
@@ -601,11 +601,13 @@ func (r *Recorder) sweepLocked(now int64) {
 			if r.reservedDim(i, v) {
 				continue
 			}
-			if r.dimValues[i][v]--; r.dimValues[i][v] <= 0 {
+			r.dimValues[i][v]--
+			if r.dimValues[i][v] <= 0 {
 				delete(r.dimValues[i], v)
 			}
 		}
-		if s.group.refs--; s.group.refs == 0 {
+		s.group.refs--
+		if s.group.refs == 0 {
 			delete(r.groups, s.group.key)
 		}
 	}
