@@ -243,7 +243,8 @@ func TestRecordExpiryRace(t *testing.T) {
 	r.now = func() int64 { return clock }
 	c := dimCall("m", "t", "s", "openai", "t1")
 	r.Record(&c, clock)
-	old := r.snap.Load().series[seriesKey{model: "m", template: "t", dims: dimValues{"s", "openai", "t1"}}]
+	key := seriesKey{model: "m", template: "t", dims: dimValues{"s", "openai", "t1"}}
+	old := r.snap.Load().series[r.hashKey(&key)]
 	require.NotNil(t, old)
 	clock += int64(2 * time.Second)
 	r.mu.Lock()
@@ -251,9 +252,30 @@ func TestRecordExpiryRace(t *testing.T) {
 	r.mu.Unlock()
 	require.True(t, old.dead)
 	// Record with the stale snapshot's series: it finds it dead and looks up again.
-	stale := &snapshot{series: map[seriesKey]*series{old.key: old}}
+	stale := &snapshot{series: map[uint64]*series{old.hash: old}}
 	r.snap.Store(stale)
 	r.Record(&c, clock)
 	assert.InDelta(t, 1, value(t, reg, "llm_requests_total", "model", "m", "template", "t", "status", "success",
 		"service", "s", "provider", "openai", "tenant", "t1"), 0)
+}
+
+// TestRecordHashCollision: a snapshot entry whose label set differs from
+// the call's (two label sets with one hash) is never used for the call.
+func TestRecordHashCollision(t *testing.T) {
+	r, reg := newTestRecorder(t, dimSettings())
+	a, b := dimCall("m", "t", "s", "openai", "a"), dimCall("m", "t", "s", "openai", "b")
+	r.Record(&a, 0)
+	r.Record(&b, 0)
+	keyA := seriesKey{model: "m", template: "t", dims: dimValues{"s", "openai", "a"}}
+	keyB := seriesKey{model: "m", template: "t", dims: dimValues{"s", "openai", "b"}}
+	r.mu.Lock()
+	sb := r.dirty[keyB]
+	r.mu.Unlock()
+	// As if a and b had the same hash and the snapshot kept b.
+	r.snap.Store(&snapshot{series: map[uint64]*series{r.hashKey(&keyA): sb}})
+	r.Record(&a, 0)
+	assert.InDelta(t, 2, value(t, reg, "llm_requests_total", "model", "m", "template", "t", "status", "success",
+		"service", "s", "provider", "openai", "tenant", "a"), 0)
+	assert.InDelta(t, 1, value(t, reg, "llm_requests_total", "model", "m", "template", "t", "status", "success",
+		"service", "s", "provider", "openai", "tenant", "b"), 0)
 }

@@ -7,7 +7,7 @@ package recorder // import "github.com/otelcol-llm/otelcol-llm/exporter/llmprome
 
 import (
 	"fmt"
-	"maps"
+	"hash/maphash"
 	"math"
 	"slices"
 	"sort"
@@ -126,9 +126,11 @@ type Recorder struct {
 	// copying costs O(1) per miss. Series are added, and removed only by
 	// expiry (which publishes at once); their number is bounded by the caps.
 	snap      atomic.Pointer[snapshot]
+	seed      maphash.Seed
 	mu        sync.Mutex
-	dirty     snapshot
+	dirty     map[seriesKey]*series
 	misses    int
+	published int // len(dirty) at the last publication
 	models    map[string]struct{}
 	templates map[string]struct{}
 	dimValues [genai.MaxDimensions]map[string]int // admitted values -> label sets holding them
@@ -140,8 +142,14 @@ type Recorder struct {
 	prices    *cost.Cache
 }
 
+// snapshot maps the hash of a label set (hashKey) to its series: hashing
+// a few strings with maphash and looking a uint64 up costs a third of
+// looking a struct of ten strings up. A lookup compares the key it finds;
+// two label sets with the same hash (about one chance in 10^10 at the
+// largest caps) are not both in a snapshot, and the other one is always
+// found through dirty.
 type snapshot struct {
-	series map[seriesKey]*series
+	series map[uint64]*series
 }
 
 type dimValues = [genai.MaxDimensions]string
@@ -149,6 +157,31 @@ type dimValues = [genai.MaxDimensions]string
 type seriesKey struct {
 	model, template string
 	dims            dimValues
+}
+
+// hashKey hashes the model, the template and the n configured dimensions of k.
+func (r *Recorder) hashKey(k *seriesKey) uint64 {
+	const mix = 0x9e3779b97f4a7c15
+	h := maphash.String(r.seed, k.model)
+	h = (h ^ maphash.String(r.seed, k.template)) * mix
+	for i := range r.ndims {
+		h = (h ^ maphash.String(r.seed, k.dims[i&(genai.MaxDimensions-1)])) * mix
+	}
+	return h
+}
+
+// sameKey reports whether a and b have the same model, template and n
+// configured dimensions.
+func sameKey(a, b *seriesKey, n int) bool {
+	if a.model != b.model || a.template != b.template {
+		return false
+	}
+	for i := range n {
+		if a.dims[i&(genai.MaxDimensions-1)] != b.dims[i&(genai.MaxDimensions-1)] {
+			return false
+		}
+	}
+	return true
 }
 
 // groupKey identifies the series labeled by model and dimensions only
@@ -190,6 +223,7 @@ func (c *counter) value() float64 { return c.fval + float64(c.ival) }
 // series holds every metric of one label set.
 type series struct {
 	key   seriesKey
+	hash  uint64   // hashKey(&key)
 	vals  []string // label values in label name order (layout.series)
 	group *groupSeries
 	// budgets: bit i, the label set matches budget i.
@@ -289,8 +323,9 @@ func New(set Settings) (*Recorder, error) {
 		}
 	}
 	slices.SortFunc(r.reasonOrder, func(a, b genai.Reason) int { return strings.Compare(a.String(), b.String()) })
-	r.dirty = snapshot{series: map[seriesKey]*series{}}
-	r.snap.Store(&snapshot{series: map[seriesKey]*series{}})
+	r.seed = maphash.MakeSeed()
+	r.dirty = map[seriesKey]*series{}
+	r.snap.Store(&snapshot{series: map[uint64]*series{}})
 	return r, nil
 }
 
@@ -317,8 +352,8 @@ func (r *Recorder) Record(c *genai.Call, now int64) Overflow {
 	}
 	var of Overflow
 	var budgets uint64
-	s := r.snap.Load().series[key]
-	if s != nil {
+	s := r.snap.Load().series[r.hashKey(&key)]
+	if s != nil && sameKey(&s.key, &key, r.ndims) {
 		budgets = s.budgets
 	} else {
 		s, of, budgets = r.lookupSlow(&key, now)
@@ -449,7 +484,7 @@ func (r *Recorder) lookupSlow(raw *seriesKey, now int64) (*series, Overflow, uin
 			of.Dims |= 1 << i
 		}
 	}
-	if s := r.dirty.series[key]; s != nil {
+	if s := r.dirty[key]; s != nil {
 		return s, of, budgets
 	}
 	if r.set.MaxLabelSets > 0 && len(r.all) >= r.set.MaxLabelSets {
@@ -465,7 +500,7 @@ func (r *Recorder) lookupSlow(raw *seriesKey, now int64) (*series, Overflow, uin
 			key.dims[i] = OverflowValue
 			of.Dims |= 1 << i
 			of.LabelSet = true
-			found = r.dirty.series[key] != nil
+			found = r.dirty[key] != nil
 		}
 		if !found && key.template != OverflowValue {
 			key.template = OverflowValue
@@ -473,12 +508,12 @@ func (r *Recorder) lookupSlow(raw *seriesKey, now int64) (*series, Overflow, uin
 			of.LabelSet = true
 		}
 		r.releaseUnused(&admitted, &key)
-		if s := r.dirty.series[key]; s != nil {
+		if s := r.dirty[key]; s != nil {
 			return s, of, budgets
 		}
 	}
 	s := r.newSeries(key)
-	r.dirty.series[key] = s
+	r.dirty[key] = s
 	return s, of, budgets
 }
 
@@ -486,7 +521,7 @@ func (r *Recorder) lookupSlow(raw *seriesKey, now int64) (*series, Overflow, uin
 // label's cap or the label set cap. Call with r.mu held.
 func (r *Recorder) full(key *seriesKey) bool {
 	if r.set.MaxLabelSets > 0 && len(r.all) >= r.set.MaxLabelSets {
-		return r.dirty.series[*key] == nil
+		return r.dirty[*key] == nil
 	}
 	for i := range r.ndims {
 		v := key.dims[i]
@@ -556,7 +591,7 @@ func (r *Recorder) newSeries(key seriesKey) *series {
 		}
 	}
 	s := &series{
-		key: key, group: g, last: created,
+		key: key, hash: r.hashKey(&key), group: g, last: created,
 		vals:     r.layout.seriesValues(&key),
 		duration: newHistogram(&r.duration, created, r.set.Exemplars),
 		budgets:  r.matchBudgets(&key),
@@ -595,7 +630,7 @@ func (r *Recorder) sweepLocked(now int64) {
 			continue
 		}
 		removed++
-		delete(r.dirty.series, s.key)
+		delete(r.dirty, s.key)
 		for i := range r.ndims {
 			v := s.key.dims[i]
 			if r.reservedDim(i, v) {
@@ -624,8 +659,19 @@ func (r *Recorder) sweepLocked(now int64) {
 	}
 	clear(r.allGroups[len(groups):])
 	r.allGroups = groups
-	r.misses = 0
-	r.snap.Store(&snapshot{series: maps.Clone(r.dirty.series)})
+	r.publish()
+}
+
+// publish makes dirty the next snapshot. Call with r.mu held.
+func (r *Recorder) publish() {
+	r.misses, r.published = 0, len(r.dirty)
+	m := make(map[uint64]*series, len(r.dirty))
+	for _, s := range r.dirty {
+		if _, taken := m[s.hash]; !taken {
+			m[s.hash] = s
+		}
+	}
+	r.snap.Store(&snapshot{series: m})
 }
 
 // admit returns the label value to use for v (cloned, so it does not pin the
@@ -653,17 +699,15 @@ func admit(set map[string]struct{}, v string, limit int) (string, bool) {
 // copy. Misses of values folded into "other" (a cardinality attack) find
 // nothing new in dirty and never trigger a copy. Call with r.mu held.
 func (r *Recorder) missed() {
-	cur := r.snap.Load()
-	if len(r.dirty.series) == len(cur.series) {
+	if len(r.dirty) == r.published {
 		r.misses = 0
 		return
 	}
 	r.misses++
-	if r.misses < len(r.dirty.series) {
+	if r.misses < len(r.dirty) {
 		return
 	}
-	r.misses = 0
-	r.snap.Store(&snapshot{series: maps.Clone(r.dirty.series)})
+	r.publish()
 }
 
 // recordCost adds the call's cost by the cost rule (internal/cost: the cost
