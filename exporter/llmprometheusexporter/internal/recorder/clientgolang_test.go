@@ -24,6 +24,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/otelcol-llm/otelcol-llm/internal/genai"
+	"github.com/otelcol-llm/otelcol-llm/internal/labelvalue"
 )
 
 // reference holds the recorder's metrics as client_golang CounterVecs and
@@ -101,7 +102,7 @@ func (r *reference) record(c *genai.Call, of Overflow) {
 	if tmpl == "" {
 		tmpl = NoTemplate
 	}
-	model, tmpl = sanitize(model, r.maxLabelLength), sanitize(tmpl, r.maxLabelLength)
+	model, tmpl = labelvalue.Sanitize(model, r.maxLabelLength), labelvalue.Sanitize(tmpl, r.maxLabelLength)
 	if of.Model {
 		model = OverflowValue
 	}
