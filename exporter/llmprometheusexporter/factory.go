@@ -13,6 +13,7 @@ import (
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
 
 	"github.com/otelcol-llm/otelcol-llm/exporter/llmprometheusexporter/internal/metadata"
+	"github.com/otelcol-llm/otelcol-llm/internal/labelvalue"
 	"github.com/otelcol-llm/otelcol-llm/internal/llmconfig"
 )
 
@@ -21,7 +22,7 @@ const (
 	defaultNamespace         = "llm"
 	defaultNativeFactor      = 1.1
 	defaultNativeMaxBuckets  = 160
-	defaultMaxValueLength    = 128
+	defaultMaxValueLength    = labelvalue.DefaultMaxLength // the llm processor's bound too
 	defaultMaxModelValues    = 100
 	defaultMaxTemplateValues = 50
 	// defaultMaxLabelSets bounds /metrics to about 26,000 series (with the

@@ -5,6 +5,7 @@ package llmprocessor
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/collector/processor/processortest"
 
+	"github.com/otelcol-llm/otelcol-llm/internal/llmconfig"
 	"github.com/otelcol-llm/otelcol-llm/internal/spangen"
 	"github.com/otelcol-llm/otelcol-llm/processor/llmprocessor/internal/metadata"
 )
@@ -68,6 +70,25 @@ func contentBatch() ptrace.Traces {
 	return td
 }
 
+// tenantBatch is spangen's batch with a tenant.id on every span (one of 20).
+func tenantBatch() ptrace.Traces {
+	td := spangen.Batch(benchSpans, benchStart)
+	spans := td.ResourceSpans().At(0).ScopeSpans().At(0).Spans()
+	for i := range spans.Len() {
+		spans.At(i).Attributes().PutStr("tenant.id", fmt.Sprintf("tenant-%02d", i%20))
+	}
+	return td
+}
+
+// dimensionsConfig is the default configuration with the service, provider
+// and tenant dimensions.
+func dimensionsConfig() *Config {
+	cfg := createDefaultConfig().(*Config)
+	p := llmconfig.Presets()
+	cfg.Dimensions = []llmconfig.Dimension{p["service"], p["provider"], p["tenant"]}
+	return cfg
+}
+
 // BenchmarkProcessTraces: one 100-span batch through the processor (built by
 // its factory, processorhelper included). Each iteration copies the batch
 // first (the processor mutates it); copy_only measures that copy alone.
@@ -82,6 +103,11 @@ func BenchmarkProcessTraces(b *testing.B) {
 		{"semconv_latest", spangen.Batch(benchSpans, benchStart), createDefaultConfig().(*Config)},
 		{"semconv_1_36", legacyBatch(), createDefaultConfig().(*Config)},
 		{"redact_content", contentBatch(), redact},
+		// Three dimensions appended to every span (pdata allocates each
+		// appended value), then the same batch once enriched: its spans
+		// already hold the values, so writing them costs no allocation.
+		{"dimensions", tenantBatch(), dimensionsConfig()},
+		{"dimensions_present", process(b, dimensionsConfig(), tenantBatch()), dimensionsConfig()},
 	}
 	for _, c := range cases {
 		b.Run(c.name+"/copy_only", func(b *testing.B) {

@@ -14,6 +14,7 @@ import (
 	"go.opentelemetry.io/collector/confmap/confmaptest"
 
 	"github.com/otelcol-llm/otelcol-llm/internal/genai"
+	"github.com/otelcol-llm/otelcol-llm/internal/llmconfig"
 	"github.com/otelcol-llm/otelcol-llm/processor/llmprocessor/internal/metadata"
 )
 
@@ -29,6 +30,13 @@ func TestLoadConfig(t *testing.T) {
 	noTemplates := createDefaultConfig().(*Config)
 	noTemplates.TemplateAttributes = []string{}
 
+	presets := llmconfig.Presets()
+	dims := createDefaultConfig().(*Config)
+	dims.Dimensions = []llmconfig.Dimension{
+		presets["service"], presets["provider"], presets["operation"], presets["tenant"],
+		{Label: "team", Attributes: []string{"team", "service.namespace"}, MaxValues: 20},
+	}
+
 	tests := []struct {
 		id       component.ID
 		expected component.Config
@@ -37,6 +45,9 @@ func TestLoadConfig(t *testing.T) {
 		{id: component.NewID(metadata.Type), expected: createDefaultConfig()},
 		{id: component.NewIDWithName(metadata.Type, "full"), expected: full},
 		{id: component.NewIDWithName(metadata.Type, "no_templates"), expected: noTemplates},
+		{id: component.NewIDWithName(metadata.Type, "dimensions"), expected: dims},
+		{id: component.NewIDWithName(metadata.Type, "bad_dimension"), errMsg: `dimensions[0]::label: "model"`},
+		{id: component.NewIDWithName(metadata.Type, "unknown_preset"), errMsg: `"region" is not a dimension preset`},
 		{id: component.NewIDWithName(metadata.Type, "empty_template_key"), errMsg: `template_attributes[1]: "" must not be empty`},
 		{id: component.NewIDWithName(metadata.Type, "bad_redact"), errMsg: "redact_content"},
 		{id: component.NewIDWithName(metadata.Type, "bad_deduplicate"), errMsg: "deduplicate_nested_calls"},
@@ -67,5 +78,6 @@ func TestDefaultConfig(t *testing.T) {
 	assert.Equal(t, genai.DefaultTemplateKeys(), cfg.TemplateAttributes)
 	assert.False(t, cfg.RedactContent)
 	assert.True(t, cfg.DeduplicateNestedCalls)
+	assert.Empty(t, cfg.Dimensions, "no dimension unless configured: nothing new is written")
 	require.NoError(t, confmap.Validate(cfg))
 }

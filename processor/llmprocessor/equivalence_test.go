@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 	"github.com/stretchr/testify/assert"
@@ -79,7 +80,7 @@ func TestExtractUnchangedByProcessor(t *testing.T) {
 		}
 	})
 	var nested genai.Nested
-	require.Equal(t, 6, nested.Find(calls))
+	require.Equal(t, 7, nested.Find(calls))
 	table, err := pricing.NewTable(pricing.DefaultRows())
 	require.NoError(t, err)
 	for _, redact := range []bool{false, true} {
@@ -123,8 +124,9 @@ func TestExtractUnchangedByProcessor(t *testing.T) {
 			})
 			assert.Greater(t, counted, 100)
 			assert.Greater(t, priced, 50)
-			// testdata/nested (4), langsmith_with_openai_v2 and vercel_ai_v7_embed (1 each).
-			assert.Equal(t, 6, marked, "nested duplicates marked")
+			// testdata/nested (4), testdata/dimensions, langsmith_with_openai_v2 and
+			// vercel_ai_v7_embed (1 each).
+			assert.Equal(t, 7, marked, "nested duplicates marked")
 		})
 	}
 }
@@ -196,7 +198,7 @@ func TestExporterSameNumbersWithProcessor(t *testing.T) {
 	assert.Greater(t, len(base), 100)
 	// Every counted span is a request, but the nested duplicates.
 	calls, nested := countedAndNested(batch)
-	require.Equal(t, 6, nested)
+	require.Equal(t, 7, nested)
 	requests := 0.0
 	for k, v := range base {
 		if strings.HasPrefix(k, "llm_requests_total{") {
@@ -250,10 +252,15 @@ type runningExporter struct {
 	url string
 }
 
-func startExporter(t *testing.T) runningExporter {
+// startExporter starts an llm_prometheus exporter on a loopback port, with
+// its default configuration changed by set (in order).
+func startExporter(t *testing.T, set ...func(*llmprometheusexporter.Config)) runningExporter {
 	t.Helper()
 	f := llmprometheusexporter.NewFactory()
 	cfg := f.CreateDefaultConfig().(*llmprometheusexporter.Config)
+	for _, s := range set {
+		s(cfg)
+	}
 	cfg.NetAddr.Endpoint = freeAddr(t)
 	exp, err := f.CreateTraces(context.Background(), exportertest.NewNopSettings(f.Type()), cfg)
 	require.NoError(t, err)
@@ -284,6 +291,23 @@ func freeAddr(t *testing.T) string {
 // series name with its sorted labels.
 func llmSamples(t *testing.T, url string) map[string]float64 {
 	t.Helper()
+	out := map[string]float64{}
+	for name, family := range scrapeFamilies(t, url) {
+		if !strings.HasPrefix(name, "llm_") {
+			continue
+		}
+		vec, err := expfmt.ExtractSamples(&expfmt.DecodeOptions{Timestamp: 0}, family)
+		require.NoError(t, err)
+		for _, s := range vec {
+			out[s.Metric.String()] = float64(s.Value)
+		}
+	}
+	return out
+}
+
+// scrapeFamilies scrapes url (text format) and returns its families by name.
+func scrapeFamilies(t *testing.T, url string) map[string]*dto.MetricFamily {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, http.NoBody)
@@ -299,16 +323,5 @@ func llmSamples(t *testing.T, url string) map[string]float64 {
 	parser := expfmt.NewTextParser(model.UTF8Validation)
 	families, err := parser.TextToMetricFamilies(strings.NewReader(string(body)))
 	require.NoError(t, err)
-	out := map[string]float64{}
-	for name, family := range families {
-		if !strings.HasPrefix(name, "llm_") {
-			continue
-		}
-		vec, err := expfmt.ExtractSamples(&expfmt.DecodeOptions{Timestamp: 0}, family)
-		require.NoError(t, err)
-		for _, s := range vec {
-			out[s.Metric.String()] = float64(s.Value)
-		}
-	}
-	return out
+	return families
 }

@@ -22,6 +22,9 @@ var goldenCases = []struct {
 	redact bool
 	// unchanged: the output must also equal the input.
 	unchanged bool
+	// config, when set, names the configuration in testdata/config.yaml
+	// (llm/<config>) instead of the default one.
+	config string
 }{
 	{name: "semconv_1_36"},                 // ≤1.36 names: the latest names are added beside them
 	{name: "semconv_1_41"},                 // latest names: only llm.template / llm.error.reason are added
@@ -32,6 +35,9 @@ var goldenCases = []struct {
 	{name: "redaction_off"},
 	{name: "redaction_on", redact: true},
 	{name: "nested"}, // one call seen as two or three nested spans: only the innermost is enriched
+	// llm.dimension.* from the span, then the resource; defaults; a nested
+	// duplicate and a non-LLM span get none.
+	{name: "dimensions", config: "dimensions"},
 }
 
 func TestGolden(t *testing.T) {
@@ -40,6 +46,9 @@ func TestGolden(t *testing.T) {
 			dir := filepath.Join("testdata", tc.name)
 			input := readTraces(t, filepath.Join(dir, "input.json"))
 			cfg := createDefaultConfig().(*Config)
+			if tc.config != "" {
+				cfg = loadConfig(t, tc.config)
+			}
 			cfg.RedactContent = tc.redact
 			got := process(t, cfg, input)
 

@@ -8,9 +8,13 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/confmap"
+	"go.opentelemetry.io/collector/confmap/confmaptest"
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/collector/processor"
@@ -18,6 +22,19 @@ import (
 
 	"github.com/otelcol-llm/otelcol-llm/processor/llmprocessor/internal/metadata"
 )
+
+// loadConfig reads llm/<name> of testdata/config.yaml and validates it.
+func loadConfig(tb testing.TB, name string) *Config {
+	tb.Helper()
+	cm, err := confmaptest.LoadConf(filepath.Join("testdata", "config.yaml"))
+	require.NoError(tb, err)
+	sub, err := cm.Sub(component.NewIDWithName(metadata.Type, name).String())
+	require.NoError(tb, err)
+	cfg := createDefaultConfig().(*Config)
+	require.NoError(tb, sub.Unmarshal(cfg))
+	require.NoError(tb, confmap.Validate(cfg))
+	return cfg
+}
 
 // readTraces reads an OTLP JSON file.
 func readTraces(tb testing.TB, path string) ptrace.Traces {

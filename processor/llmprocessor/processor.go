@@ -22,6 +22,7 @@ import (
 
 type llmProcessor struct {
 	batches   *batch.Extractor
+	writer    *enrich.Writer
 	pricer    *pricing.Pricer
 	prices    *cost.Cache
 	redactor  *redact.Redactor // nil unless redact_content
@@ -29,7 +30,7 @@ type llmProcessor struct {
 }
 
 func newLLMProcessor(cfg *Config, set processor.Settings) (*llmProcessor, error) {
-	p := &llmProcessor{batches: cfg.NewExtractor()}
+	p := &llmProcessor{batches: cfg.NewExtractor(), writer: enrich.NewWriter(cfg.Dimensions)}
 	var err error
 	// The pricer starts no goroutine before start: nothing to release if
 	// the telemetry builder fails.
@@ -57,7 +58,8 @@ func (p *llmProcessor) shutdown(context.Context) error {
 	return nil
 }
 
-// processTraces enriches every LLM call span: with deduplicate_nested_calls
+// processTraces enriches every LLM call span (canonical values and, with
+// dimensions, llm.dimension.<label>): with deduplicate_nested_calls
 // every span is read first (on the untouched spans), then a nested duplicate
 // (a counted span whose counted child records the same call) is marked
 // llm.duplicate_of_child instead of enriched. Then, with redact_content, it
@@ -69,7 +71,7 @@ func (p *llmProcessor) processTraces(ctx context.Context, td ptrace.Traces) (ptr
 			attrs.PutBool(enrich.KeyDuplicateOfChild, true)
 			return
 		}
-		enrich.Write(call, attrs)
+		p.writer.Write(call, attrs)
 		p.writeCost(call, attrs)
 	})
 	var redacted [2]int64 // attributes, events

@@ -24,6 +24,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/otelcol-llm/otelcol-llm/internal/genai"
+	"github.com/otelcol-llm/otelcol-llm/internal/labelvalue"
 )
 
 // reference holds the recorder's metrics as client_golang CounterVecs and
@@ -107,7 +108,7 @@ func (r *reference) record(c *genai.Call, of Overflow) {
 	if tmpl == "" {
 		tmpl = NoTemplate
 	}
-	model, tmpl = sanitize(model, r.maxLabelLength), sanitize(tmpl, r.maxLabelLength)
+	model, tmpl = labelvalue.Sanitize(model, r.maxLabelLength), labelvalue.Sanitize(tmpl, r.maxLabelLength)
 	if of.Model {
 		model = OverflowValue
 	}
@@ -120,7 +121,7 @@ func (r *reference) record(c *genai.Call, of Overflow) {
 		if v == "" {
 			v = d.Default
 		}
-		v = sanitize(v, r.maxLabelLength)
+		v = labelvalue.Sanitize(v, r.maxLabelLength)
 		if of.Dims&(1<<i) != 0 {
 			v = OverflowValue
 		}

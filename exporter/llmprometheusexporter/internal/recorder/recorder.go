@@ -15,13 +15,13 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-	"unicode/utf8"
 
 	dto "github.com/prometheus/client_model/go"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/otelcol-llm/otelcol-llm/internal/cost"
 	"github.com/otelcol-llm/otelcol-llm/internal/genai"
+	"github.com/otelcol-llm/otelcol-llm/internal/labelvalue"
 	"github.com/otelcol-llm/otelcol-llm/pricing"
 )
 
@@ -454,11 +454,11 @@ func (r *Recorder) recordGroup(m *groupSeries, c *genai.Call, now int64, wantExe
 // label was folded).
 func (r *Recorder) lookupSlow(raw *seriesKey, now int64) (*series, Overflow, uint64) {
 	maxLen := r.set.MaxLabelValueLength
-	key := seriesKey{model: sanitize(raw.model, maxLen), template: sanitize(raw.template, maxLen)}
+	key := seriesKey{model: labelvalue.Sanitize(raw.model, maxLen), template: labelvalue.Sanitize(raw.template, maxLen)}
 	var of Overflow
 	for i := range r.ndims {
 		i &= genai.MaxDimensions - 1
-		key.dims[i] = sanitize(raw.dims[i], maxLen)
+		key.dims[i] = labelvalue.Sanitize(raw.dims[i], maxLen)
 		if len(key.dims[i]) != len(raw.dims[i]) || key.dims[i] != raw.dims[i] {
 			of.Cut |= 1 << i
 		}
@@ -738,26 +738,6 @@ func (r *Recorder) recordCost(s *series, c *genai.Call, ex *exemplar) (v float64
 		s.cost.add(v, ex)
 	}
 	return v, false
-}
-
-// sanitize makes v a valid UTF-8 string of at most maxLen bytes, cut at a rune
-// boundary. It allocates only when v needs a change.
-func sanitize(v string, maxLen int) string {
-	if len(v) <= maxLen && utf8.ValidString(v) {
-		return v
-	}
-	if len(v) > 4*maxLen {
-		v = v[:4*maxLen] // bound the work on huge values before repairing them
-	}
-	v = strings.ToValidUTF8(v, "\uFFFD")
-	if len(v) > maxLen {
-		cut := maxLen
-		for cut > 0 && !utf8.RuneStart(v[cut]) {
-			cut--
-		}
-		v = v[:cut]
-	}
-	return v
 }
 
 // SetClock replaces the clock of creation times, expiry and budget windows

@@ -504,22 +504,6 @@ func TestRecordSanitizesLabelValues(t *testing.T) {
 	assert.Contains(t, labelValues(t, reg, "llm_requests_total", "model"), strings.Repeat("é", 32))
 }
 
-func TestSanitize(t *testing.T) {
-	for _, tc := range []struct{ in, want string }{
-		{"gpt-4o", "gpt-4o"},
-		{"", ""},
-		{"12345678", "12345678"},
-		{"123456789", "12345678"},
-		{"1234567é", "1234567"}, // never cut inside a rune
-		{"ab\xffcd", "ab\uFFFDcd"},
-		{"\xff\xff\xff\xff", "\uFFFD"},
-	} {
-		got := sanitize(tc.in, 8)
-		assert.Equal(t, tc.want, got, "sanitize(%q)", tc.in)
-		assert.True(t, utf8.ValidString(got))
-	}
-}
-
 func TestRecordExemplars(t *testing.T) {
 	r, reg := newTestRecorder(t, testSettings())
 	start := time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC).UnixNano()

@@ -2,13 +2,16 @@
 // SPDX-License-Identifier: Apache-2.0
 
 // Package enrich writes a canonical genai.Call back onto its span as
-// attributes under the latest GenAI semantic convention names.
+// attributes under the latest GenAI semantic convention names, and the
+// call's configured dimension values under llm.dimension.<label>.
 package enrich // import "github.com/otelcol-llm/otelcol-llm/processor/llmprocessor/internal/enrich"
 
 import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 
 	"github.com/otelcol-llm/otelcol-llm/internal/genai"
+	"github.com/otelcol-llm/otelcol-llm/internal/labelvalue"
+	"github.com/otelcol-llm/otelcol-llm/internal/llmconfig"
 )
 
 // Attribute keys written onto LLM call spans: the GenAI semantic convention
@@ -40,6 +43,14 @@ const (
 // maxWritten is the number of keys above that Write writes (all but KeyCost
 // and KeyDuplicateOfChild, which the processor writes).
 const maxWritten = 13
+
+// costKeys is the number of attributes the processor appends with a
+// price-table cost.
+const costKeys = 2
+
+// maxValues bounds the attributes one Write writes: the keys above and one
+// per dimension.
+const maxValues = maxWritten + genai.MaxDimensions
 
 // value is one attribute value to write.
 type value struct {
@@ -90,7 +101,7 @@ func (v *value) putInto(attrs pcommon.Map) {
 
 // values lists the attributes the call has, in the order they are appended.
 type values struct {
-	v [maxWritten]value
+	v [maxValues]value
 	n int
 }
 
@@ -108,15 +119,44 @@ func (vs *values) int(key string, n int64, ok bool) {
 	}
 }
 
+// Writer writes calls onto their spans. It holds no state but its
+// configuration: safe for concurrent use.
+type Writer struct {
+	dims []dimension // at most genai.MaxDimensions
+}
+
+// dimension is a configured dimension as written onto spans.
+type dimension struct {
+	key string // llmconfig.DimensionKeyPrefix + label
+	def string // the dimension's default value
+}
+
+// NewWriter returns a Writer writing dims as well: dims must be the
+// dimensions the calls were extracted with (llmconfig.GenAIDimensions), in
+// the same order; past genai.MaxDimensions they are ignored, as the
+// extractor ignores them.
+func NewWriter(dims []llmconfig.Dimension) *Writer {
+	w := &Writer{}
+	for _, d := range dims[:min(len(dims), genai.MaxDimensions)] {
+		w.dims = append(w.dims, dimension{key: llmconfig.DimensionKeyPrefix + d.Label, def: d.DefaultValue()})
+	}
+	return w
+}
+
 // Write puts every value the call has onto attrs (its span's attributes):
 // a value is written only when the Call has it (non-empty string, Has* bit).
+// Every configured dimension is written: the call's value, or the
+// dimension's default when it has none, bounded as the llm_prometheus
+// exporter bounds a label value (labelvalue.Sanitize at
+// labelvalue.DefaultMaxLength) but never folded to "other" (the exporter's
+// caps are not applied).
 //
 // The written keys take the canonical value: a key already on the span is
 // set in place (a Spring AI string "42" becomes the Int 42, a legacy provider
 // name its semconv value), a missing key is appended. No other attribute is
 // changed or removed, and an attribute whose value the extractor refused
 // (negative, unparsable…) is left as it was.
-func Write(call *genai.Call, attrs pcommon.Map) {
+func (w *Writer) Write(call *genai.Call, attrs pcommon.Map) {
 	var vs values
 	vs.str(KeyProviderName, call.Provider)
 	vs.str(KeyOperationName, call.Operation)
@@ -143,6 +183,13 @@ func Write(call *genai.Call, attrs pcommon.Map) {
 		}
 		vs.str(KeyErrorReason, r)
 	}
+	for i, d := range w.dims {
+		v := call.Dimensions[i&(genai.MaxDimensions-1)]
+		if v == "" {
+			v = d.def
+		}
+		vs.str(d.key, labelvalue.Sanitize(v, labelvalue.DefaultMaxLength))
+	}
 	if vs.n == 0 {
 		return
 	}
@@ -163,7 +210,9 @@ func Write(call *genai.Call, attrs pcommon.Map) {
 			return
 		}
 	}
-	attrs.EnsureCapacity(attrs.Len() + vs.n - found)
+	// Room for the cost the processor may append next (KeyCost,
+	// genai.KeyCostEstimated): the attribute slice grows at most once.
+	attrs.EnsureCapacity(attrs.Len() + vs.n - found + costKeys)
 	for i := range vs.n {
 		if v := &vs.v[i]; !v.done {
 			v.putInto(attrs)

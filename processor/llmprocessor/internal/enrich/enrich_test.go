@@ -4,19 +4,26 @@
 package enrich
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 
 	"github.com/otelcol-llm/otelcol-llm/internal/genai"
+	"github.com/otelcol-llm/otelcol-llm/internal/llmconfig"
 )
+
+// plain writes no dimension.
+var plain = NewWriter(nil)
 
 func TestWriteOnlyWhatTheCallHas(t *testing.T) {
 	attrs := pcommon.NewMap()
 	attrs.PutStr("server.address", "api.example.test")
 	call := genai.Call{Operation: genai.OpChat, RequestModel: "gpt-4o", InputTokens: 0, HasInputTokens: true}
-	Write(&call, attrs)
+	plain.Write(&call, attrs)
 	assert.Equal(t, map[string]any{
 		"server.address": "api.example.test",
 		KeyOperationName: "chat",
@@ -36,7 +43,7 @@ func TestWriteEveryField(t *testing.T) {
 		TTFT: 0.25, HasTTFT: true,
 		Cost: 0.5, HasCost: true, // not written: no semconv name
 	}
-	Write(&call, attrs)
+	plain.Write(&call, attrs)
 	assert.Equal(t, map[string]any{
 		KeyProviderName:        "anthropic",
 		KeyOperationName:       "chat",
@@ -61,7 +68,7 @@ func TestWriteCacheCreation(t *testing.T) {
 	attrs := pcommon.NewMap()
 	attrs.PutInt("llm.token_count.prompt_details.cache_write", 900) // OpenInference: kept
 	call := genai.Call{Operation: genai.OpChat, CacheCreationInputTokens: 900, HasCacheCreation: true}
-	Write(&call, attrs)
+	plain.Write(&call, attrs)
 	assert.Equal(t, map[string]any{
 		"llm.token_count.prompt_details.cache_write": int64(900),
 		KeyOperationName:       "chat",
@@ -71,13 +78,13 @@ func TestWriteCacheCreation(t *testing.T) {
 	attrs = pcommon.NewMap()
 	attrs.PutStr(KeyCacheCreationTokens, "1024") // Spring AI
 	call.CacheCreationInputTokens = 1024
-	Write(&call, attrs)
+	plain.Write(&call, attrs)
 	assert.Equal(t, map[string]any{KeyCacheCreationTokens: int64(1024), KeyOperationName: "chat"}, attrs.AsRaw())
 
 	attrs = pcommon.NewMap()
 	attrs.PutInt(KeyCacheCreationTokens, -5) // refused: HasCacheCreation is false
 	call = genai.Call{Operation: genai.OpChat, Invalid: genai.InvalidCacheCreationInputTokens}
-	Write(&call, attrs)
+	plain.Write(&call, attrs)
 	assert.Equal(t, map[string]any{KeyCacheCreationTokens: int64(-5), KeyOperationName: "chat"}, attrs.AsRaw())
 }
 
@@ -90,7 +97,7 @@ func TestWriteCanonicalWinsOthersKept(t *testing.T) {
 	attrs.PutStr("gen_ai.system", "OpenAI") // not ours: untouched
 	attrs.PutStr("gen_ai.usage.prompt_tokens", "42")
 	call := genai.Call{Provider: "openai", Operation: genai.OpChat, Streamed: true, InputTokens: 42, HasInputTokens: true}
-	Write(&call, attrs)
+	plain.Write(&call, attrs)
 	assert.Equal(t, map[string]any{
 		KeyInputTokens:               int64(42),
 		KeyProviderName:              "openai",
@@ -113,7 +120,7 @@ func TestWriteCanonicalWinsOthersKept(t *testing.T) {
 
 func TestWriteSuccessHasNoReason(t *testing.T) {
 	attrs := pcommon.NewMap()
-	Write(&genai.Call{Operation: genai.OpEmbeddings}, attrs)
+	plain.Write(&genai.Call{Operation: genai.OpEmbeddings}, attrs)
 	_, ok := attrs.Get(KeyErrorReason)
 	assert.False(t, ok)
 	_, ok = attrs.Get(KeyTemplate)
@@ -129,8 +136,118 @@ func TestWriteCanonicalSpanDoesNotAllocate(t *testing.T) {
 		TTFT: 0.1, HasTTFT: true,
 	}
 	attrs := pcommon.NewMap()
-	Write(&call, attrs)
-	allocs := testing.AllocsPerRun(100, func() { Write(&call, attrs) })
+	plain.Write(&call, attrs)
+	allocs := testing.AllocsPerRun(100, func() { plain.Write(&call, attrs) })
 	assert.Zero(t, allocs)
 	assert.Equal(t, 9, attrs.Len())
+}
+
+// dims are the four presets and a map with no default of its own.
+func dims() []llmconfig.Dimension {
+	p := llmconfig.Presets()
+	return []llmconfig.Dimension{
+		p["service"], p["provider"], p["operation"], p["tenant"],
+		{Label: "team", Attributes: []string{"team"}, MaxValues: 20},
+	}
+}
+
+func TestWriteDimensions(t *testing.T) {
+	w := NewWriter(dims())
+	attrs := pcommon.NewMap()
+	call := genai.Call{Operation: genai.OpChat, Provider: "openai"}
+	call.Dimensions = [genai.MaxDimensions]string{"checkout", "openai", "chat", "", "search"}
+	w.Write(&call, attrs)
+	assert.Equal(t, map[string]any{
+		KeyProviderName:           "openai",
+		KeyOperationName:          "chat",
+		"llm.dimension.service":   "checkout",
+		"llm.dimension.provider":  "openai",
+		"llm.dimension.operation": "chat",
+		"llm.dimension.tenant":    "none", // absent: the preset's default
+		"llm.dimension.team":      "search",
+	}, attrs.AsRaw())
+
+	// Absent everywhere: every default ("unknown" when the map sets none).
+	attrs = pcommon.NewMap()
+	w.Write(&genai.Call{Operation: genai.OpEmbeddings}, attrs)
+	assert.Equal(t, map[string]any{
+		KeyOperationName:          "embeddings",
+		"llm.dimension.service":   "unknown",
+		"llm.dimension.provider":  "unknown",
+		"llm.dimension.operation": "unknown",
+		"llm.dimension.tenant":    "none",
+		"llm.dimension.team":      "unknown",
+	}, attrs.AsRaw())
+}
+
+// TestWriteDimensionsBounded: values are bounded as the exporter bounds a
+// label value (cut to 128 bytes at a rune boundary, invalid UTF-8 repaired);
+// "other" and values past any cap are written as they are.
+func TestWriteDimensionsBounded(t *testing.T) {
+	w := NewWriter(dims())
+	huge := strings.Repeat("é", 1<<19) // 1 MiB
+	call := genai.Call{Operation: genai.OpChat}
+	call.Dimensions = [genai.MaxDimensions]string{huge, "other", "chat", "t\xff\xfe42", "x\xc3"}
+	attrs := pcommon.NewMap()
+	w.Write(&call, attrs)
+	assert.Equal(t, map[string]any{
+		KeyOperationName:          "chat",
+		"llm.dimension.service":   strings.Repeat("é", 64), // 128 bytes
+		"llm.dimension.provider":  "other",
+		"llm.dimension.operation": "chat",
+		"llm.dimension.tenant":    "t\uFFFD42",
+		"llm.dimension.team":      "x\uFFFD",
+	}, attrs.AsRaw())
+}
+
+// TestWriteDimensionsInPlace: a dimension key the span already carries is set
+// in place (the call's value wins) and keeps its position.
+func TestWriteDimensionsInPlace(t *testing.T) {
+	w := NewWriter(dims()[:1])
+	attrs := pcommon.NewMap()
+	attrs.PutInt("llm.dimension.service", 7)
+	attrs.PutStr("team", "search")
+	call := genai.Call{Operation: genai.OpChat}
+	call.Dimensions[0] = "checkout"
+	w.Write(&call, attrs)
+	var keys []string
+	for k := range attrs.All() {
+		keys = append(keys, k)
+	}
+	assert.Equal(t, []string{"llm.dimension.service", "team", KeyOperationName}, keys)
+	assert.Equal(t, map[string]any{"llm.dimension.service": "checkout", "team": "search", KeyOperationName: "chat"}, attrs.AsRaw())
+}
+
+// TestWriteDimensionsDoNotAllocate: once a span holds its values, writing
+// them again costs nothing, a cut 1 MiB value included; appending them costs
+// what pdata costs per appended attribute (one value each) and one grown
+// attribute slice, nothing more.
+func TestWriteDimensionsDoNotAllocate(t *testing.T) {
+	w := NewWriter(dims())
+	call := genai.Call{Provider: "openai", Operation: genai.OpChat, RequestModel: "gpt-4o"}
+	call.Dimensions = [genai.MaxDimensions]string{strings.Repeat("s", 1<<20), "openai", "chat", "tenant-42"}
+	attrs := pcommon.NewMap()
+	w.Write(&call, attrs)
+	require.Equal(t, 8, attrs.Len())
+	assert.Zero(t, testing.AllocsPerRun(100, func() { w.Write(&call, attrs) }))
+
+	fresh := pcommon.NewMap()
+	fresh.EnsureCapacity(1)
+	assert.InDelta(t, 1+8, testing.AllocsPerRun(100, func() {
+		fresh.Clear()
+		w.Write(&call, fresh)
+	}), 0)
+}
+
+func TestNewWriterBoundsDimensions(t *testing.T) {
+	many := make([]llmconfig.Dimension, genai.MaxDimensions+2)
+	for i := range many {
+		many[i] = llmconfig.Dimension{Label: fmt.Sprintf("d%d", i), Source: llmconfig.SourceProvider}
+	}
+	w := NewWriter(many)
+	attrs := pcommon.NewMap()
+	w.Write(&genai.Call{Operation: genai.OpChat}, attrs)
+	assert.Equal(t, 1+genai.MaxDimensions, attrs.Len())
+	_, ok := attrs.Get("llm.dimension.d8")
+	assert.False(t, ok)
 }
