@@ -68,13 +68,13 @@ func TestReadmeDimensionExamples(t *testing.T) {
 		if p.IdleTimeout > 0 {
 			idle = "`" + strings.TrimSuffix(strings.TrimSuffix(p.IdleTimeout.String(), "0s"), "0m") + "`"
 		}
-		row := fmt.Sprintf("| `%s` | `%s` | ", name, p.Label)
-		assert.Contains(t, section, row, name)
-		line := section[strings.Index(section, row):]
-		line = line[:strings.Index(line, "\n")]
+		row := fmt.Sprintf("| %#q | %#q | ", name, p.Label)
+		at := strings.Index(section, row)
+		require.GreaterOrEqual(t, at, 0, "the presets table has a row for %s", name)
+		line, _, _ := strings.Cut(section[at:], "\n")
 		if read != "" {
 			assert.Contains(t, line, read, name)
 		}
-		assert.Contains(t, line, fmt.Sprintf(" | `%s` | %d | %s |", p.DefaultValue(), p.Cap(), idle), name)
+		assert.Contains(t, line, fmt.Sprintf(" | %#q | %d | %s |", p.DefaultValue(), p.Cap(), idle), name)
 	}
 }
