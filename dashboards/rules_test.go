@@ -98,6 +98,7 @@ func TestRecordingRules(t *testing.T) {
 var wantAlerts = []string{
 	"LLMHighErrorRate", "LLMLatencyRegression", "LLMTimeToFirstTokenHigh", "LLMRateLimited",
 	"LLMCostBurnHigh", "LLMUnpricedModel", "LLMNoTraffic", "LLMLabelOverflow", "LLMCollectorDown",
+	"LLMBudgetBurnFast", "LLMBudgetExceeded",
 }
 
 func TestAlertConventions(t *testing.T) {
@@ -149,7 +150,7 @@ type threshold struct {
 }
 
 // Header rows of llm-alerts.yaml: "#   LLMName   what ...   > 0.05   10m   critical".
-var headerRow = regexp.MustCompile(`^#\s+(LLM\w+)\s.*\s(?:>|==)\s+([0-9.]+)(?: x)?\s+(\S+)\s+(critical|warning|info)\s*$`)
+var headerRow = regexp.MustCompile(`^#\s+(LLM\w+)\s.*\s(?:>=?|==)\s+([0-9.]+)(?: x)?\s+(\S+)\s+(critical|warning|info)\s*$`)
 
 // README rows: "| `LLMName` | what | 0.05 (5 %) | 10m | critical |".
 var readmeRow = regexp.MustCompile("^\\|\\s*`(LLM\\w+)`\\s*\\|[^|]*\\|\\s*([0-9.]+)[^|]*\\|\\s*`?([^|`]*?)`?\\s*\\|\\s*(critical|warning|info)\\s*\\|\\s*$")
@@ -386,9 +387,10 @@ func TestThresholdCheckCanFail(t *testing.T) {
 	}
 	// Numbers of the expressions other than the threshold: 1 and 60 of the
 	// guard "> 1/60" in 4 alerts, 3600 in LLMCostBurnHigh, 1 in LLMNoTraffic
-	// (up == 1); plus threshold+1 for each alert where it is not one of them.
-	if literals != 4*2+1+1 || mutations != literals+9-1 {
-		t.Errorf("%d table values tried, %d of them numbers of the expression; want 18 and 10", mutations, literals)
+	// (up == 1); the budget alerts compare with 1 only; plus threshold+1 for
+	// each of the 11 alerts where it is not one of them.
+	if literals != 4*2+1+1 || mutations != literals+11-1 {
+		t.Errorf("%d table values tried, %d of them numbers of the expression; want 20 and 10", mutations, literals)
 	}
 }
 
@@ -440,10 +442,10 @@ func TestDashboardReadsRecordedSeries(t *testing.T) {
 
 // TestDocumentedQueriesParse parses every ```promql block of the rules README
 // and the runbook: one expression per line, a line starting with blanks
-// continuing the previous one, # comments skipped, $job and $model standing
-// for the alert's labels.
+// continuing the previous one, # comments skipped, $job, $model and $budget
+// standing for the alert's labels.
 func TestDocumentedQueriesParse(t *testing.T) {
-	vars := map[string]string{"job": "otelcol-llm", "model": "gpt-4o"}
+	vars := map[string]string{"job": "otelcol-llm", "model": "gpt-4o", "budget": "search"}
 	for _, name := range []string{rulesReadme, runbookFile} {
 		var exprs []string
 		in := false
