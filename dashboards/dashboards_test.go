@@ -6,9 +6,11 @@ package dashboards
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -17,22 +19,6 @@ import (
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/promql/parser"
 )
-
-// The exporter's metrics (the metric contract) and whether they carry the
-// template label. Histograms are listed by base name; _bucket is accepted too.
-var llmMetrics = map[string]bool{
-	"llm_requests_total":                true,
-	"llm_request_duration_seconds":      true,
-	"llm_time_to_first_token_seconds":   true,
-	"llm_prompt_tokens_total":           true,
-	"llm_completion_tokens_total":       true,
-	"llm_errors_total":                  false,
-	"llm_cost_usd_total":                true,
-	"llm_unpriced_requests_total":       false,
-	"llm_cached_prompt_tokens_total":    true,
-	"llm_reasoning_tokens_total":        true,
-	"llm_time_per_output_token_seconds": true,
-}
 
 var promql = parser.NewParser(parser.Options{})
 
@@ -117,10 +103,10 @@ func TestDashboardShape(t *testing.T) {
 			rows = append(rows, deref(p.RowPanel.Title))
 		}
 	}
-	if want := []string{"Health", "Cost", "Breakdown"}; !slices.Equal(rows, want) {
+	if want := []string{"Health", "Cost", "Breakdown", "Spend by service / team"}; !slices.Equal(rows, want) {
 		t.Errorf("rows = %v, want %v", rows, want)
 	}
-	if got, want := VariableNames(d), []string{"datasource", "job", "instance", "model", "template"}; !slices.Equal(got, want) {
+	if got, want := VariableNames(d), dashboardVariables; !slices.Equal(got, want) {
 		t.Errorf("variables = %v, want %v", got, want)
 	}
 	for _, v := range d.Templating.List {
@@ -130,7 +116,7 @@ func TestDashboardShape(t *testing.T) {
 				t.Errorf("datasource variable: type %q query %v, want a prometheus datasource variable", v.Type, v.Query)
 			}
 			continue
-		case "instance", "model", "template":
+		case "instance", "service", "provider", "model", "template", "tenant":
 			if !deref(v.Multi) || !deref(v.IncludeAll) || deref(v.AllValue) != ".*" {
 				t.Errorf("variable %s: multi %v includeAll %v allValue %q, want multi-select with All = .*",
 					v.Name, deref(v.Multi), deref(v.IncludeAll), deref(v.AllValue))
@@ -179,23 +165,31 @@ func TestEveryPanelHasUnitDescriptionAndDatasource(t *testing.T) {
 			t.Errorf("panel %q has no query", title)
 		}
 	}
-	if n < 15 {
-		t.Errorf("%d panels, want the 15 of the three rows", n)
+	if n < 20 {
+		t.Errorf("%d panels, want the 20 of the four rows", n)
 	}
 }
 
+// dashboardVariables are the dashboard's variables, in order. All but the
+// data source filter the label of the same name.
+var dashboardVariables = []string{"datasource", "job", "instance", "service", "provider", "model", "template", "tenant"}
+
 // Substitution sets: the All value, and a multi-value selection (Grafana
-// joins the values as a regex alternation). The rate interval and range get
-// durations no panel writes by hand, so the AST check can tell them apart.
+// joins the values as a regex alternation, escaping the regex metacharacters
+// with a backslash that it doubles for the PromQL string: azure\\.ai). The
+// rate interval and range get durations no panel writes by hand, so the AST
+// check can tell them apart.
 var substitutionSets = map[string]map[string]string{
 	"all": {
 		"__rate_interval": "17m", "__interval": "1m", "__range": "19m",
-		"job": "otelcol-llm", "instance": ".*", "model": ".*", "template": ".*",
+		"job": "otelcol-llm", "instance": ".*", "service": ".*", "provider": ".*",
+		"model": ".*", "template": ".*", "tenant": ".*",
 	},
 	"multi": {
 		"__rate_interval": "17m", "__interval": "1m", "__range": "19m",
 		"job": "otelcol-llm", "instance": "(10.0.0.1:8889|10.0.0.2:8889)",
-		"model": "(gpt-4o|claude-sonnet-4-5)", "template": "(summarize|none)",
+		"service": "(chat-api|batch-worker)", "provider": `(openai|azure\\.ai\\.openai)`,
+		"model": "(gpt-4o|claude-sonnet-4-5)", "template": "(summarize|none)", "tenant": "(acme|none)",
 	},
 }
 
@@ -205,10 +199,10 @@ func TestEveryQueryParsesAndFilters(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(qs) < 20 {
+	if len(qs) < 28 {
 		t.Fatalf("%d queries found, want every panel's", len(qs))
 	}
-	recorded := recordedNames(t)
+	sl := newSeriesLabels(t)
 	for setName, vars := range substitutionSets {
 		for _, q := range qs {
 			expr, err := Substitute(q.Raw, vars)
@@ -221,61 +215,71 @@ func TestEveryQueryParsesAndFilters(t *testing.T) {
 				t.Errorf("%s / %s %s: %v\n%s", setName, q.Panel, q.RefID, err, expr)
 				continue
 			}
-			checkQuery(t, q.Panel+" "+q.RefID, node, vars, recorded)
+			for _, problem := range queryProblems(node, vars, sl) {
+				t.Errorf("%s / %s %s: %s", setName, q.Panel, q.RefID, problem)
+			}
 		}
 	}
 }
 
-// checkQuery checks a parsed panel query: every range comes from
-// $__rate_interval or $__range, every selector reads a known metric (the
-// exporter's or a recording rule of rules/llm-recording.yaml) and filters on
-// every dashboard variable its labels allow.
-func checkQuery(t *testing.T, where string, node parser.Node, vars map[string]string, recorded map[string]bool) {
-	t.Helper()
+// queryProblems checks a parsed panel query: every range comes from
+// $__rate_interval or $__range; every selector reads a known metric (the
+// exporter's or a recording rule of ../rules) and filters on the dashboard
+// variable of every label its series carry (job with =, the others with =~),
+// and on no other; every `by` label of an aggregation is one its input can
+// carry (a typo would show a single unlabelled series).
+func queryProblems(node parser.Node, vars map[string]string, sl *seriesLabels) []string {
+	var problems []string
+	bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
 	rateInterval, _ := time.ParseDuration(vars["__rate_interval"])
 	rng, _ := time.ParseDuration(vars["__range"])
 	parser.Inspect(node, func(n parser.Node, _ []parser.Node) error {
 		switch n := n.(type) {
 		case *parser.MatrixSelector:
 			if r := n.Range; r != rateInterval && r != rng {
-				t.Errorf("%s: range [%s] is not $__rate_interval or $__range", where, r)
+				bad("range [%s] is not $__rate_interval or $__range", r)
 			}
 		case *parser.VectorSelector:
-			checkSelector(t, where, n, vars, recorded)
+			has, err := sl.metric(n.Name)
+			if err != nil {
+				bad("%v", err)
+				return nil
+			}
+			for _, v := range dashboardVariables[1:] {
+				m := matcher(n.LabelMatchers, v)
+				wantType := labels.MatchRegexp
+				if v == "job" {
+					wantType = labels.MatchEqual
+				}
+				want, err := strconv.Unquote(`"` + vars[v] + `"`) // the value the PromQL string holds
+				if err != nil {
+					bad("variable %s: %v", v, err)
+				}
+				switch {
+				case has[v] && (m == nil || m.Value != want || m.Type != wantType):
+					bad("%s does not filter %s %s \"$%s\"", n.Name, v, wantType, v)
+				case !has[v] && m != nil:
+					bad("%s filters %s, a label its series never carry", n.Name, v)
+				}
+			}
+		case *parser.AggregateExpr:
+			if n.Without {
+				return nil
+			}
+			in, err := sl.of(n.Expr)
+			if err != nil {
+				bad("%v", err)
+				return nil
+			}
+			for _, g := range n.Grouping {
+				if !in[g] {
+					bad("%s by (%s): no series of %s carries %s", n.Op, g, n.Expr, g)
+				}
+			}
 		}
 		return nil
 	})
-}
-
-func checkSelector(t *testing.T, where string, vs *parser.VectorSelector, vars map[string]string, recorded map[string]bool) {
-	t.Helper()
-	name := vs.Name
-	var want []string // labels that must be filtered with the variable of the same name
-	switch {
-	case recorded[name]:
-		want = []string{"job"}
-		if strings.HasPrefix(name, "model") {
-			want = append(want, "model")
-		}
-	case llmMetrics[strings.TrimSuffix(name, "_bucket")] || llmMetrics[name]:
-		want = []string{"job", "instance", "model", "template"}
-	default:
-		if _, ok := llmMetrics[name]; !ok {
-			t.Errorf("%s: %s is neither an llm_* metric nor a recording rule of rules/llm-recording.yaml", where, name)
-			return
-		}
-		want = []string{"job", "instance", "model"} // no template label
-	}
-	for _, l := range want {
-		m := matcher(vs.LabelMatchers, l)
-		wantType := labels.MatchRegexp
-		if l == "job" {
-			wantType = labels.MatchEqual
-		}
-		if m == nil || m.Value != vars[l] || m.Type != wantType {
-			t.Errorf("%s: %s does not filter %s %s \"$%s\"", where, name, l, wantType, l)
-		}
-	}
+	return problems
 }
 
 func matcher(ms []*labels.Matcher, name string) *labels.Matcher {
@@ -306,11 +310,19 @@ func TestVariableAndAnnotationQueriesParse(t *testing.T) {
 			t.Errorf("variable %s lists the values of %s", v.Name, m[2])
 		}
 		sel, err := Substitute(m[1], vars)
+		var ms []*labels.Matcher
 		if err == nil {
-			_, err = promql.ParseMetricSelector(sel)
+			ms, err = promql.ParseMetricSelector(sel)
 		}
 		if err != nil {
 			t.Errorf("variable %s: %v", v.Name, err)
+		}
+		// Chained: the values of a variable are those the variables before
+		// it select.
+		for _, before := range dashboardVariables[1:slices.Index(dashboardVariables, v.Name)] {
+			if matcher(ms, before) == nil {
+				t.Errorf("variable %s: %s does not filter on $%s", v.Name, m[1], before)
+			}
 		}
 		if !strings.HasPrefix(m[1], "llm_requests_total") {
 			t.Errorf("variable %s: values from %s, want llm_requests_total", v.Name, m[1])
@@ -328,6 +340,63 @@ func TestVariableAndAnnotationQueriesParse(t *testing.T) {
 	}
 	if n != 1 {
 		t.Errorf("%d PromQL annotations, want 1 (the LLM alerts)", n)
+	}
+}
+
+// TestAllMatchesAnUnconfiguredDimension: a collector that does not configure
+// a dimension writes series without its label, and Prometheus matches an
+// absent label as the empty value. With every filter on All (what Grafana
+// also selects when label_values finds no value at all), every matcher of
+// every panel query must match the empty value, so those series still show;
+// a selection of values does not (the panel then shows the selected values).
+func TestAllMatchesAnUnconfiguredDimension(t *testing.T) {
+	d := committed(t)
+	for _, v := range d.Templating.List {
+		if !deref(v.IncludeAll) {
+			continue
+		}
+		m, err := labels.NewMatcher(labels.MatchRegexp, v.Name, deref(v.AllValue))
+		if err != nil || !m.Matches("") {
+			t.Errorf("variable %s: All value %q does not match an absent label (%v)", v.Name, deref(v.AllValue), err)
+		}
+	}
+	qs, err := PanelQueries(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dims := 0
+	for setName, vars := range substitutionSets {
+		for _, q := range qs {
+			expr, err := Substitute(q.Raw, vars)
+			if err != nil {
+				t.Fatal(err)
+			}
+			node, err := promql.ParseExpr(expr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			parser.Inspect(node, func(n parser.Node, _ []parser.Node) error {
+				vs, ok := n.(*parser.VectorSelector)
+				if !ok {
+					return nil
+				}
+				for _, m := range vs.LabelMatchers {
+					if !slices.Contains(dimensionLabels, m.Name) {
+						continue
+					}
+					dims++
+					if got, want := m.Matches(""), setName == "all"; got != want {
+						t.Errorf("%s / %s %s: %s matches the absent label: %v, want %v", setName, q.Panel, q.RefID, m, got, want)
+					}
+				}
+				return nil
+			})
+		}
+	}
+	// service, provider and tenant on every per-call and model:* selector of
+	// both sets.
+	if dims < 2*3*30 {
+		t.Errorf("%d dimension matchers checked, want those of every per-call selector", dims)
 	}
 }
 

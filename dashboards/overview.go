@@ -12,12 +12,15 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/grafana/grafana-foundation-sdk/go/bargauge"
 	"github.com/grafana/grafana-foundation-sdk/go/cog"
 	"github.com/grafana/grafana-foundation-sdk/go/cog/variants"
 	"github.com/grafana/grafana-foundation-sdk/go/common"
 	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
+	"github.com/grafana/grafana-foundation-sdk/go/piechart"
 	"github.com/grafana/grafana-foundation-sdk/go/prometheus"
 	"github.com/grafana/grafana-foundation-sdk/go/stat"
+	"github.com/grafana/grafana-foundation-sdk/go/table"
 	"github.com/grafana/grafana-foundation-sdk/go/timeseries"
 	"github.com/grafana/grafana-foundation-sdk/go/units"
 )
@@ -31,15 +34,23 @@ const AlertsAnnotationExpr = `ALERTS{alertname=~"LLM.*", alertstate="firing"}`
 const OverviewUID = "otelcol-llm-overview"
 
 // Label selectors. Every panel filters on the dashboard variables it can:
-//   - the llm_* series from the exporter carry job, instance, model and
-//     (except llm_errors_total and llm_unpriced_requests_total) template;
+//   - the llm_* series from the exporter carry job, instance, model, the
+//     configured dimensions (service, provider and tenant among the presets)
+//     and, except llm_errors_total and llm_unpriced_requests_total, template;
 //   - the recording rules of rules/llm-recording.yaml aggregate instance and
-//     template away (they are what the alerts evaluate), so only job and model
-//     apply to the panels built on them.
+//     template away (they are what the alerts evaluate) and keep the rest, so
+//     job, model and the dimensions apply to the panels built on them;
+//   - the budget rules keep only budget, period and job.
+//
+// A dimension that is not configured leaves its label off every series: the
+// All value .* matches the empty value, so such series still pass the filter.
 const (
-	selAll   = `job="$job", instance=~"$instance", model=~"$model", template=~"$template"`
-	selModel = `job="$job", instance=~"$instance", model=~"$model"`
-	selRule  = `job="$job", model=~"$model"`
+	selDims   = `service=~"$service", provider=~"$provider", tenant=~"$tenant"`
+	selAll    = `job="$job", instance=~"$instance", ` + selDims + `, model=~"$model", template=~"$template"`
+	selModel  = `job="$job", instance=~"$instance", ` + selDims + `, model=~"$model"`
+	selRule   = `job="$job", ` + selDims + `, model=~"$model"`
+	selJobDim = `job="$job", ` + selDims
+	selBudget = `job="$job"`
 )
 
 // target is one query of a panel.
@@ -50,7 +61,17 @@ type target struct {
 	dashed bool
 }
 
-// panel is one visualization. kind is "timeseries" or "stat".
+// Panel kinds. The instant kinds (all but timeseries) show the value at the
+// end of the time range.
+const (
+	kindTimeseries = "timeseries"
+	kindStat       = "stat"
+	kindBarGauge   = "bargauge"
+	kindPie        = "piechart"
+	kindTable      = "table"
+)
+
+// panel is one visualization.
 type panel struct {
 	title       string
 	description string
@@ -59,7 +80,26 @@ type panel struct {
 	stacked     bool
 	width       uint32
 	targets     []target
+	// columns of a table, in order: label columns, then one value column per
+	// target (see column).
+	columns []column
+	// sortDesc is the title of the column a table is sorted by, descending.
+	sortDesc string
 }
+
+// column is a table column: a label of the queries' series, or (target >= 0)
+// the value of the target with that index.
+type column struct {
+	label  string
+	target int
+	title  string
+	// unit, when not the panel's; gauge draws the value as a gauge from 0 to
+	// 1 (a share), red below 0.1, orange below 0.25, green above.
+	unit  string
+	gauge bool
+}
+
+func labelColumn(label, title string) column { return column{label: label, target: -1, title: title} }
 
 // row groups panels under a (non-collapsed) row header.
 type row struct {
@@ -79,6 +119,22 @@ func quantile(q, metric, by string) string {
 		q, by, metric, selAll, q, by, metric, selAll)
 }
 
+// spendBy is the estimated USD spent in the time range by one label of the
+// cost counter. Series without the label (its dimension is not configured)
+// add up to one series whose label reads "(no <label> dimension)".
+func spendBy(label string) string {
+	return fmt.Sprintf(`label_replace(sum by (%[1]s) (increase(llm_cost_usd_total{%[2]s}[$__range])), `+
+		`"%[1]s", "(no %[1]s dimension)", "%[1]s", "")`, label, selAll)
+}
+
+// topCostPerCall is the average USD per call in the time range of the ten
+// costliest (service, model, template) combinations; a combination without
+// calls is left out (no division by zero).
+var topCostPerCall = `topk(10, label_replace(` +
+	`sum by (service, model, template) (increase(llm_cost_usd_total{` + selAll + `}[$__range]))` +
+	` / (sum by (service, model, template) (increase(llm_requests_total{` + selAll + `}[$__range])) > 0), ` +
+	`"service", "(no service dimension)", "service", ""))`
+
 // overviewRows is the content of the overview dashboard.
 func overviewRows() []row {
 	return []row{
@@ -90,7 +146,7 @@ func overviewRows() []row {
 					description: "LLM calls per second, successful and failed, per model: recording rule " +
 						"model:llm_requests:rate5m (5-minute rate, summed over instances and templates). " +
 						"The instance and template filters do not apply to this row.",
-					unit: units.RequestsPerSecond, kind: "timeseries", width: 12,
+					unit: units.RequestsPerSecond, kind: kindTimeseries, width: 12,
 					targets: []target{{
 						expr:   `sum by (model) (model:llm_requests:rate5m{` + selRule + `})`,
 						legend: "{{model}}",
@@ -102,7 +158,7 @@ func overviewRows() []row {
 						"finish reason) per model over 5 minutes: model:llm_request_errors:rate5m / " +
 						"model:llm_requests:rate5m, the ratio LLMHighErrorRate alerts on. The Breakdown row " +
 						"shows why calls fail. The instance and template filters do not apply to this row.",
-					unit: units.PercentUnit, kind: "timeseries", width: 12,
+					unit: units.PercentUnit, kind: kindTimeseries, width: 12,
 					targets: []target{{
 						expr: `sum by (model) (model:llm_request_errors:rate5m{` + selRule + `})` +
 							` / sum by (model) (model:llm_requests:rate5m{` + selRule + `})`,
@@ -117,7 +173,7 @@ func overviewRows() []row {
 						"(model:llm_request_duration_seconds:median1d_p95_5m), the baseline " +
 						"LLMLatencyRegression compares with. With classic buckets only, a p95 above 60 s " +
 						"shows as 60 s. The instance and template filters do not apply to this row.",
-					unit: units.Seconds, kind: "timeseries", width: 12,
+					unit: units.Seconds, kind: kindTimeseries, width: 12,
 					targets: []target{
 						{
 							expr:   `max by (model) (model:llm_request_duration_seconds:p95_5m{` + selRule + `})`,
@@ -137,7 +193,7 @@ func overviewRows() []row {
 						"what LLMTimeToFirstTokenHigh alerts on. Non-streamed calls have no TTFT. With " +
 						"classic buckets only, a p95 above 5 s shows as 5 s. The instance and template " +
 						"filters do not apply to this row.",
-					unit: units.Seconds, kind: "timeseries", width: 12,
+					unit: units.Seconds, kind: kindTimeseries, width: 12,
 					targets: []target{{
 						expr:   `max by (model) (model:llm_time_to_first_token_seconds:p95_5m{` + selRule + `})`,
 						legend: "{{model}}",
@@ -154,7 +210,7 @@ func overviewRows() []row {
 						"tokens and reasoning tokens a part of the completion tokens (as the GenAI semantic " +
 						"conventions define them): do not add the lines up. Failed calls count when the " +
 						"provider reported their usage.",
-					unit: units.Short, kind: "timeseries", width: 9,
+					unit: units.Short, kind: kindTimeseries, width: 9,
 					targets: []target{
 						{expr: `60 * sum by (model) (rate(llm_prompt_tokens_total{` + selAll + `}[$__rate_interval]))`, legend: "{{model}} prompt"},
 						{expr: `60 * sum by (model) (rate(llm_completion_tokens_total{` + selAll + `}[$__rate_interval]))`, legend: "{{model}} completion"},
@@ -167,19 +223,19 @@ func overviewRows() []row {
 					description: "USD per hour at the current rate, per model, from llm_cost_usd_total (the " +
 						"cost the span carries, else the price table). Dashed: all models and templates of " +
 						"the job averaged over the last hour (recording rule :llm_cost_usd:rate1h), the value " +
-						"LLMCostBurnHigh compares with the budget; the instance, model and template filters " +
+						"LLMCostBurnHigh compares with its threshold; the instance, model and template filters " +
 						"do not apply to it. Calls of unpriced models add nothing: see Unpriced requests.",
-					unit: units.Dollars, kind: "timeseries", width: 9,
+					unit: units.Dollars, kind: kindTimeseries, width: 9,
 					targets: []target{
 						{expr: `3600 * sum by (model) (rate(llm_cost_usd_total{` + selAll + `}[$__rate_interval]))`, legend: "{{model}}"},
-						{expr: `3600 * sum(:llm_cost_usd:rate1h{job="$job"})`, legend: "all models, last hour", dashed: true},
+						{expr: `3600 * sum(:llm_cost_usd:rate1h{` + selJobDim + `})`, legend: "all models, last hour", dashed: true},
 					},
 				},
 				{
 					title: "Spend in the time range",
 					description: "Estimated USD spent in the dashboard's time range for the selected " +
 						"models and templates (increase of llm_cost_usd_total). Unpriced calls add nothing.",
-					unit: units.Dollars, kind: "stat", width: 6,
+					unit: units.Dollars, kind: kindStat, width: 6,
 					targets: []target{{
 						expr:   `sum(increase(llm_cost_usd_total{` + selAll + `}[$__range]))`,
 						legend: "spend",
@@ -189,7 +245,7 @@ func overviewRows() []row {
 					title: "Cost per request",
 					description: "Average USD per LLM call per model: cost rate divided by call rate. " +
 						"Unpriced calls count as $0 and pull the average down: check Unpriced requests.",
-					unit: units.Dollars, kind: "timeseries", width: 12,
+					unit: units.Dollars, kind: kindTimeseries, width: 12,
 					targets: []target{{
 						expr: `sum by (model) (rate(llm_cost_usd_total{` + selAll + `}[$__rate_interval]))` +
 							` / sum by (model) (rate(llm_requests_total{` + selAll + `}[$__rate_interval]))`,
@@ -202,7 +258,7 @@ func overviewRows() []row {
 						"row of the price table matches the model, so their cost is missing from the panels " +
 						"above. Add the model to the price table (LLMUnpricedModel alerts on this). The " +
 						"template filter does not apply (the metric has no template label).",
-					unit: units.RequestsPerSecond, kind: "timeseries", width: 12,
+					unit: units.RequestsPerSecond, kind: kindTimeseries, width: 12,
 					targets: []target{{
 						expr:   `sum by (model) (rate(llm_unpriced_requests_total{` + selModel + `}[$__rate_interval]))`,
 						legend: "{{model}}",
@@ -219,7 +275,7 @@ func overviewRows() []row {
 						"timeout, safety_block, provider_5xx, auth, bad_request, not_found, connection, " +
 						"cancelled, other. The template filter does not apply (the metric has no template " +
 						"label).",
-					unit: units.RequestsPerSecond, kind: "timeseries", width: 12, stacked: true,
+					unit: units.RequestsPerSecond, kind: kindTimeseries, width: 12, stacked: true,
 					targets: []target{{
 						expr:   `sum by (reason) (rate(llm_errors_total{` + selModel + `}[$__rate_interval]))`,
 						legend: "{{reason}}",
@@ -230,7 +286,7 @@ func overviewRows() []row {
 					description: "95th percentile of the end-to-end call duration per prompt template " +
 						"(template none: the span named no template). Native histogram when ingested, " +
 						"else the classic buckets.",
-					unit: units.Seconds, kind: "timeseries", width: 12,
+					unit: units.Seconds, kind: kindTimeseries, width: 12,
 					targets: []target{{
 						expr:   quantile("0.95", "llm_request_duration_seconds", "template"),
 						legend: "{{template}}",
@@ -239,7 +295,7 @@ func overviewRows() []row {
 				{
 					title:       "Tokens per minute by template",
 					description: "Prompt plus completion tokens per minute per prompt template.",
-					unit:        units.Short, kind: "timeseries", width: 12,
+					unit:        units.Short, kind: kindTimeseries, width: 12,
 					targets: []target{{
 						expr: `60 * (sum by (template) (rate(llm_prompt_tokens_total{` + selAll + `}[$__rate_interval]))` +
 							` + sum by (template) (rate(llm_completion_tokens_total{` + selAll + `}[$__rate_interval])))`,
@@ -250,7 +306,7 @@ func overviewRows() []row {
 					title: "Hourly cost by template",
 					description: "USD per hour at the current rate per prompt template, from " +
 						"llm_cost_usd_total. Unpriced calls add nothing.",
-					unit: units.Dollars, kind: "timeseries", width: 12,
+					unit: units.Dollars, kind: kindTimeseries, width: 12,
 					targets: []target{{
 						expr:   `3600 * sum by (template) (rate(llm_cost_usd_total{` + selAll + `}[$__rate_interval]))`,
 						legend: "{{template}}",
@@ -260,7 +316,7 @@ func overviewRows() []row {
 					title: "Time to first token by model",
 					description: "Median (solid) and 95th percentile (dashed) of the time to the first " +
 						"output chunk of streamed calls, per model.",
-					unit: units.Seconds, kind: "timeseries", width: 12,
+					unit: units.Seconds, kind: kindTimeseries, width: 12,
 					targets: []target{
 						{expr: quantile("0.5", "llm_time_to_first_token_seconds", "model"), legend: "{{model}} p50"},
 						{expr: quantile("0.95", "llm_time_to_first_token_seconds", "model"), legend: "{{model}} p95", dashed: true},
@@ -271,11 +327,86 @@ func overviewRows() []row {
 					description: "Median (solid) and 95th percentile (dashed) of the time per output token " +
 						"after the first one, (duration - TTFT) / (output tokens - 1), of streamed calls " +
 						"with at least two output tokens, per model.",
-					unit: units.Seconds, kind: "timeseries", width: 12,
+					unit: units.Seconds, kind: kindTimeseries, width: 12,
 					targets: []target{
 						{expr: quantile("0.5", "llm_time_per_output_token_seconds", "model"), legend: "{{model}} p50"},
 						{expr: quantile("0.95", "llm_time_per_output_token_seconds", "model"), legend: "{{model}} p95", dashed: true},
 					},
+				},
+			},
+		},
+		{
+			title: "Spend by service / team",
+			panels: []panel{
+				{
+					title: "Spend by service",
+					description: "Estimated USD spent in the dashboard's time range per service (increase of " +
+						"llm_cost_usd_total). The service label is the service dimension: the span's or its " +
+						"resource's service.name, unknown when absent, other beyond its cap. " +
+						"\"(no service dimension)\": the collector does not configure the service dimension " +
+						"(dimensions: [service, provider] in the llm_prometheus exporter adds it). Unpriced " +
+						"calls add nothing: see Unpriced requests.",
+					unit: units.Dollars, kind: kindBarGauge, width: 8,
+					targets: []target{{expr: `sort_desc(` + spendBy("service") + `)`, legend: "{{service}}"}},
+				},
+				{
+					title: "Share of spend by service",
+					description: "Each service's part of the estimated spend in the time range: the numbers " +
+						"of Spend by service as a share of their total.",
+					unit: units.Dollars, kind: kindPie, width: 8,
+					targets: []target{{expr: spendBy("service"), legend: "{{service}}"}},
+				},
+				{
+					title: "Spend by team",
+					description: "Estimated USD spent in the time range per team. The team label exists only " +
+						"when you configure a team dimension in the llm_prometheus exporter, e.g. " +
+						"{label: team, attributes: [team, service.namespace]}; it is not shipped. Without " +
+						"it, a single bar \"(no team dimension)\" holds all the spend.",
+					unit: units.Dollars, kind: kindBarGauge, width: 8,
+					targets: []target{{expr: `sort_desc(` + spendBy("team") + `)`, legend: "{{team}}"}},
+				},
+				{
+					title: "Budget remaining",
+					description: "The budgets of the llm_prometheus exporter (budgets:) in their current " +
+						"calendar period (UTC): limit (recording rule budget:llm_budget_limit_usd:max), spent " +
+						"so far (budget:llm_budget_spend_usd:period_to_date), remaining " +
+						"(budget:llm_budget_remaining_usd:period_to_date, negative once exceeded) and the " +
+						"remaining share of the limit. The rules add up the job's collectors, so a restart " +
+						"loses nothing. Values at the end of the time range, which does not change them. " +
+						"Only the job filter applies: a budget selects its calls itself. Empty when no " +
+						"budget is configured. LLMBudgetBurnFast and LLMBudgetExceeded alert on these series.",
+					unit: units.Dollars, kind: kindTable, width: 12,
+					targets: []target{
+						{expr: `max by (budget, period) (budget:llm_budget_limit_usd:max{` + selBudget + `})`},
+						{expr: `max by (budget, period) (budget:llm_budget_spend_usd:period_to_date{` + selBudget + `})`},
+						{expr: `max by (budget, period) (budget:llm_budget_remaining_usd:period_to_date{` + selBudget + `})`},
+						{expr: `max by (budget, period) (budget:llm_budget_remaining_usd:period_to_date{` + selBudget + `})` +
+							` / max by (budget, period) (budget:llm_budget_limit_usd:max{` + selBudget + `})`},
+					},
+					columns: []column{
+						labelColumn("budget", "Budget"),
+						labelColumn("period", "Period"),
+						{target: 0, title: "Limit"},
+						{target: 1, title: "Spent"},
+						{target: 2, title: "Remaining"},
+						{target: 3, title: "Remaining share", unit: units.PercentUnit, gauge: true},
+					},
+				},
+				{
+					title: "Top calls by cost per request",
+					description: "The 10 combinations of service, model and template with the highest " +
+						"average USD per call in the time range: increase of llm_cost_usd_total divided by " +
+						"increase of llm_requests_total (failed calls included). Unpriced calls count as $0 " +
+						"and pull the average down; combinations without calls in the range are left out.",
+					unit: units.Dollars, kind: kindTable, width: 12,
+					targets: []target{{expr: topCostPerCall}},
+					columns: []column{
+						labelColumn("service", "Service"),
+						labelColumn("model", "Model"),
+						labelColumn("template", "Template"),
+						{target: 0, title: "USD per call"},
+					},
+					sortDesc: "USD per call",
 				},
 			},
 		},
@@ -320,12 +451,17 @@ func queryBuilders(p panel) []cog.Builder[variants.Dataquery] {
 		q := prometheus.NewDataqueryBuilder().
 			Datasource(datasourceRef()).
 			RefId(refID(i)).
-			Expr(t.expr).
-			LegendFormat(t.legend)
-		if p.kind == "stat" {
-			q = q.Instant()
-		} else {
+			Expr(t.expr)
+		if t.legend != "" {
+			q = q.LegendFormat(t.legend)
+		}
+		switch p.kind {
+		case kindTimeseries:
 			q = q.Range()
+		case kindTable:
+			q = q.Instant().Format(prometheus.PromQueryFormatTable)
+		default:
+			q = q.Instant()
 		}
 		out = append(out, q)
 	}
@@ -334,9 +470,74 @@ func queryBuilders(p panel) []cog.Builder[variants.Dataquery] {
 
 func refID(i int) string { return string(rune('A' + i)) }
 
+// valueField is the name Grafana's Prometheus data source gives the value
+// column of an instant query in table format: "Value" when the panel has one
+// query, "Value #<refId>" when it has several.
+func valueField(i, n int) string {
+	if n == 1 {
+		return "Value"
+	}
+	return "Value #" + refID(i)
+}
+
+// tableTransformations joins the queries of a table on their labels (merge)
+// and keeps, orders and renames the columns (organize); the time column and
+// any other label are hidden.
+func tableTransformations(p panel) []dashboard.DataTransformerConfig {
+	index := map[string]int{}
+	rename := map[string]string{}
+	for i, c := range p.columns {
+		field := c.label
+		if c.target >= 0 {
+			field = valueField(c.target, len(p.targets))
+		}
+		index[field] = i
+		rename[field] = c.title
+	}
+	var out []dashboard.DataTransformerConfig
+	if len(p.targets) > 1 {
+		out = append(out, dashboard.DataTransformerConfig{Id: "merge", Options: map[string]any{}})
+	}
+	return append(out, dashboard.DataTransformerConfig{
+		Id: "organize",
+		Options: map[string]any{
+			"excludeByName": map[string]bool{"Time": true, "job": true},
+			"indexByName":   index,
+			"renameByName":  rename,
+		},
+	})
+}
+
+// shareGauge draws a 0..1 share as a gauge cell: red below 0.1, orange below
+// 0.25, green above.
+func shareGauge(unit string) []dashboard.DynamicConfigValue {
+	return []dashboard.DynamicConfigValue{
+		{Id: "unit", Value: unit},
+		{Id: "min", Value: 0},
+		{Id: "max", Value: 1},
+		{Id: "custom.cellOptions", Value: common.TableBarGaugeCellOptions{
+			Type: common.TableCellDisplayModeGauge,
+			Mode: cog.ToPtr(common.BarGaugeDisplayModeBasic),
+		}},
+		{Id: "color", Value: dashboard.FieldColor{Mode: dashboard.FieldColorModeIdThresholds}},
+		{Id: "thresholds", Value: dashboard.ThresholdsConfig{
+			Mode: dashboard.ThresholdsModeAbsolute,
+			Steps: []dashboard.Threshold{
+				{Value: nil, Color: "red"},
+				{Value: cog.ToPtr(0.1), Color: "orange"},
+				{Value: cog.ToPtr(0.25), Color: "green"},
+			},
+		}},
+	}
+}
+
+func lastValue() *common.ReduceDataOptionsBuilder {
+	return common.NewReduceDataOptionsBuilder().Calcs([]string{"lastNotNull"}).Values(false)
+}
+
 func buildPanel(id uint32, p panel) cog.Builder[dashboard.Panel] {
 	switch p.kind {
-	case "stat":
+	case kindStat:
 		return stat.NewPanelBuilder().
 			Id(id).
 			Title(p.title).
@@ -349,6 +550,72 @@ func buildPanel(id uint32, p panel) cog.Builder[dashboard.Panel] {
 			GraphMode(common.BigValueGraphModeNone).
 			ReduceOptions(common.NewReduceDataOptionsBuilder().Calcs([]string{"lastNotNull"})).
 			Targets(queryBuilders(p))
+	case kindBarGauge:
+		return bargauge.NewPanelBuilder().
+			Id(id).
+			Title(p.title).
+			Description(p.description).
+			Datasource(datasourceRef()).
+			Unit(p.unit).
+			Decimals(2).
+			Min(0).
+			Span(p.width).
+			Height(panelHeight).
+			ColorScheme(dashboard.NewFieldColorBuilder().Mode(dashboard.FieldColorModeIdPaletteClassic)).
+			Orientation(common.VizOrientationHorizontal).
+			DisplayMode(common.BarGaugeDisplayModeBasic).
+			ValueMode(common.BarGaugeValueModeText).
+			NamePlacement(common.BarGaugeNamePlacementLeft).
+			ShowUnfilled(true).
+			ReduceOptions(lastValue()).
+			Targets(queryBuilders(p))
+	case kindPie:
+		return piechart.NewPanelBuilder().
+			Id(id).
+			Title(p.title).
+			Description(p.description).
+			Datasource(datasourceRef()).
+			Unit(p.unit).
+			Decimals(2).
+			Span(p.width).
+			Height(panelHeight).
+			ColorScheme(dashboard.NewFieldColorBuilder().Mode(dashboard.FieldColorModeIdPaletteClassic)).
+			Orientation(common.VizOrientationAuto).
+			PieType(piechart.PieChartTypeDonut).
+			DisplayLabels([]piechart.PieChartLabels{piechart.PieChartLabelsPercent}).
+			Legend(piechart.NewPieChartLegendOptionsBuilder().
+				ShowLegend(true).
+				DisplayMode(common.LegendDisplayModeTable).
+				Placement(common.LegendPlacementRight).
+				Values([]piechart.PieChartLegendValues{piechart.PieChartLegendValuesValue, piechart.PieChartLegendValuesPercent})).
+			Tooltip(common.NewVizTooltipOptionsBuilder().
+				Mode(common.TooltipDisplayModeSingle).
+				Sort(common.SortOrderNone)).
+			ReduceOptions(lastValue()).
+			Targets(queryBuilders(p))
+	case kindTable:
+		b := table.NewPanelBuilder().
+			Id(id).
+			Title(p.title).
+			Description(p.description).
+			Datasource(datasourceRef()).
+			Unit(p.unit).
+			Span(p.width).
+			Height(panelHeight).
+			Transformations(tableTransformations(p)).
+			Footer(common.NewTableFooterOptionsBuilder().Show(false).Reducer([]string{"sum"})).
+			Targets(queryBuilders(p))
+		for _, c := range p.columns {
+			if c.gauge {
+				b = b.OverrideByName(c.title, shareGauge(c.unit))
+			}
+		}
+		if p.sortDesc != "" {
+			b = b.SortBy([]cog.Builder[common.TableSortByFieldState]{
+				common.NewTableSortByFieldStateBuilder().DisplayName(p.sortDesc).Desc(true),
+			})
+		}
+		return b
 	default:
 		b := timeseries.NewPanelBuilder().
 			Id(id).
@@ -386,7 +653,8 @@ func Overview() (dashboard.Dashboard, error) {
 	b := dashboard.NewDashboardBuilder("LLM overview (otelcol-llm)").
 		Uid(OverviewUID).
 		Description("LLM calls seen by otelcol-llm: health (rate, errors, latency, time to first token), "+
-			"cost (tokens, USD, unpriced calls) and a breakdown by reason, template and model.").
+			"cost (tokens, USD, unpriced calls), a breakdown by reason, template and model, and the "+
+			"spend by service and team against the budgets.").
 		Tags([]string{"otelcol-llm", "llm"}).
 		Timezone(common.TimeZoneUtc).
 		Tooltip(dashboard.DashboardCursorSyncCrosshair).
@@ -420,12 +688,24 @@ func Overview() (dashboard.Dashboard, error) {
 		WithVariable(queryVariable("instance", "Instance",
 			`label_values(llm_requests_total{job="$job"}, instance)`,
 			"Collector instance(s) (scrape targets) of the job.", true)).
+		WithVariable(queryVariable("service", "Service",
+			`label_values(llm_requests_total{job="$job", instance=~"$instance"}, service)`,
+			"Calling service: the service dimension (service.name; unknown: none on the span or its "+
+				"resource; other: beyond its cap). Only All when the collector does not configure it.", true)).
+		WithVariable(queryVariable("provider", "Provider",
+			`label_values(llm_requests_total{job="$job", instance=~"$instance", service=~"$service"}, provider)`,
+			"LLM provider: the provider dimension (openai, azure.ai.openai, aws.bedrock, anthropic, "+
+				"gcp.vertex_ai, ...; unknown: not known). Only All when the collector does not configure it.", true)).
 		WithVariable(queryVariable("model", "Model",
-			`label_values(llm_requests_total{job="$job", instance=~"$instance"}, model)`,
+			`label_values(llm_requests_total{job="$job", instance=~"$instance", service=~"$service", provider=~"$provider"}, model)`,
 			"Requested model (other: values beyond the exporter's label cap; unknown: no model on the span).", true)).
 		WithVariable(queryVariable("template", "Template",
-			`label_values(llm_requests_total{job="$job", instance=~"$instance", model=~"$model"}, template)`,
-			"Prompt template (none: the span named no template).", true))
+			`label_values(llm_requests_total{job="$job", instance=~"$instance", service=~"$service", provider=~"$provider", model=~"$model"}, template)`,
+			"Prompt template (none: the span named no template).", true)).
+		WithVariable(queryVariable("tenant", "Tenant",
+			`label_values(llm_requests_total{job="$job", instance=~"$instance", service=~"$service", provider=~"$provider", model=~"$model", template=~"$template"}, tenant)`,
+			"Tenant or end user: the tenant dimension (tenant.id, enduser.id or user.id; none: none of "+
+				"them; other: beyond its cap). Not shipped: only All until the collector configures it.", true))
 
 	id := uint32(1)
 	for _, r := range overviewRows() {

@@ -105,16 +105,20 @@ func PanelQueries(d dashboard.Dashboard) ([]PanelQuery, error) {
 }
 
 // E2ESubstitutions are the values queries.json is written with: the README's
-// scrape job (otelcol-llm), All for every filter, and a 5m rate interval and
-// 1h range. A test of another job name replaces job="otelcol-llm" itself.
+// scrape job (otelcol-llm), All for every filter (.*, which also matches the
+// series of a dimension the collector does not configure: they have no such
+// label), and a 5m rate interval and 1h range. A test of another job name replaces job="otelcol-llm" itself.
 var E2ESubstitutions = map[string]string{
 	"__rate_interval": "5m",
 	"__interval":      "1m",
 	"__range":         "1h",
 	"job":             "otelcol-llm",
 	"instance":        ".*",
+	"service":         ".*",
+	"provider":        ".*",
 	"model":           ".*",
 	"template":        ".*",
+	"tenant":          ".*",
 }
 
 // varRef matches $name, ${name} and ${name:format}.

@@ -419,8 +419,10 @@ func TestDashboardReadsRecordedSeries(t *testing.T) {
 					t.Errorf("%s reads %s, which %s does not record", q.Panel, vs.Name, recordingFile)
 				}
 				used[vs.Name] = true
-				if q.Row != "Health" && vs.Name != ":llm_cost_usd:rate1h" {
-					t.Errorf("%s (row %s) reads the recording rule %s: only the Health row and the cost total do", q.Panel, q.Row, vs.Name)
+				if q.Row != "Health" && vs.Name != ":llm_cost_usd:rate1h" &&
+					(q.Panel != "Budget remaining" || !strings.HasPrefix(vs.Name, "budget:")) {
+					t.Errorf("%s (row %s) reads the recording rule %s: only the Health row, the cost total "+
+						"and the budgets do", q.Panel, q.Row, vs.Name)
 				}
 			}
 			return nil
@@ -432,7 +434,8 @@ func TestDashboardReadsRecordedSeries(t *testing.T) {
 	for _, name := range []string{
 		"model:llm_requests:rate5m", "model:llm_request_errors:rate5m",
 		"model:llm_request_duration_seconds:p95_5m", "model:llm_time_to_first_token_seconds:p95_5m",
-		":llm_cost_usd:rate1h",
+		":llm_cost_usd:rate1h", "budget:llm_budget_limit_usd:max", "budget:llm_budget_spend_usd:period_to_date",
+		"budget:llm_budget_remaining_usd:period_to_date",
 	} {
 		if !used[name] {
 			t.Errorf("the dashboard does not read %s", name)

@@ -9,6 +9,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"testing"
@@ -82,9 +83,16 @@ func dashboardExtraSpans(td ptrace.Traces, base time.Time) {
 	}
 }
 
+// dashboardNoData are the panels whose series the e2e scenario does not
+// create, with the reason: their queries must run and return nothing.
+var dashboardNoData = map[string]string{
+	"Budget remaining": "the e2e collector configures no budgets: no llm_budget_* series, no budget:* records",
+}
+
 // TestDashboardQueries runs every panel query of the dashboard against a real
-// Prometheus that scrapes the collector and evaluates rules/llm-recording.yaml,
-// and requires data for each after the scenario.
+// Prometheus that scrapes the collector and evaluates the rules of rules/,
+// and requires data for each after the scenario (none for dashboardNoData).
+// The spend panels by service and team must add up to the total spend.
 func TestDashboardQueries(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
@@ -94,7 +102,7 @@ func TestDashboardQueries(t *testing.T) {
 
 	c := startCollector(t)
 	config := fmt.Sprintf(prometheusConfig, c.metricsPort) +
-		"rule_files:\n  - " + filepath.Join(root, "rules", "llm-recording.yaml") + "\n"
+		"rule_files:\n  - " + filepath.Join(root, "rules", "*.yaml") + "\n"
 	prom := startPrometheusWithConfig(t, config)
 	poll(t, 30*time.Second, 100*time.Millisecond, "first successful scrape of the collector", func() (bool, error) {
 		last, err := prom.lastScrapeMs(ctx)
@@ -108,7 +116,14 @@ func TestDashboardQueries(t *testing.T) {
 
 	// Every panel query must return at least one sample once the scrape and
 	// the recording rules have run (bounded by the deadline).
+	byPanel := map[string]string{} // panel title -> expr of its first query
 	for _, q := range dq.Queries {
+		if _, ok := byPanel[q.Panel]; !ok {
+			byPanel[q.Panel] = q.Expr
+		}
+		if _, ok := dashboardNoData[q.Panel]; ok {
+			continue
+		}
 		name := fmt.Sprintf("%s / %s [%s]", q.Row, q.Panel, q.RefID)
 		var n int
 		poll(t, 45*time.Second, 250*time.Millisecond, "data for "+name, func() (bool, error) {
@@ -117,5 +132,97 @@ func TestDashboardQueries(t *testing.T) {
 			return n > 0, err
 		})
 		t.Logf("%-60s %d series", name, n)
+	}
+
+	// Now that every other panel has data (the recording rules ran), the
+	// panels without data in this scenario run without error and return
+	// nothing.
+	nowMs := time.Now().UnixMilli()
+	for panel, why := range dashboardNoData {
+		if _, ok := byPanel[panel]; !ok {
+			t.Errorf("dashboardNoData lists %q, which is not a panel of dashboards/queries.json", panel)
+		}
+		for _, q := range dq.Queries {
+			if q.Panel != panel {
+				continue
+			}
+			res, err := prom.query(ctx, q.Expr, nowMs)
+			if err != nil || len(res) != 0 {
+				t.Errorf("%s [%s] (%s): %d series, error %v; want no series and no error", panel, q.RefID, why, len(res), err)
+			}
+		}
+	}
+
+	checkSpendBreakdown(ctx, t, prom, byPanel, nowMs)
+}
+
+// checkSpendBreakdown: at one evaluation time, the spend by service, its
+// share and the spend by team add up to Spend in the time range; every
+// series names its service / team, "(no <label> dimension)" when the
+// collector does not configure it (this e2e collector configures no team
+// dimension); the top calls by cost per request are at most 10, each naming
+// its service, model and template.
+func checkSpendBreakdown(ctx context.Context, t *testing.T, prom *promServer, byPanel map[string]string, evalMs int64) {
+	t.Helper()
+	values := func(panel string) []promSample {
+		t.Helper()
+		expr, ok := byPanel[panel]
+		if !ok {
+			t.Fatalf("no panel %q in dashboards/queries.json", panel)
+		}
+		res, err := prom.query(ctx, expr, evalMs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	sum := func(res []promSample) float64 {
+		t.Helper()
+		total := 0.0
+		for _, s := range res {
+			_, v, err := pointMs(s.Value)
+			if err != nil {
+				t.Fatal(err)
+			}
+			total += v
+		}
+		return total
+	}
+	total := values("Spend in the time range")
+	if len(total) != 1 {
+		t.Fatalf("Spend in the time range: %d series, want 1", len(total))
+	}
+	want := sum(total)
+	if want <= 0 {
+		t.Fatalf("Spend in the time range = %v, want the scenario's cost", want)
+	}
+	for panel, label := range map[string]string{
+		"Spend by service":          "service",
+		"Share of spend by service": "service",
+		"Spend by team":             "team",
+	} {
+		res := values(panel)
+		got := sum(res)
+		t.Logf("%s: %d series adding up to %v USD (Spend in the time range: %v)", panel, len(res), got, want)
+		if math.Abs(got-want) > 1e-9*want {
+			t.Errorf("%s adds up to %v, Spend in the time range is %v", panel, got, want)
+		}
+		for _, s := range res {
+			if s.Metric[label] == "" {
+				t.Errorf("%s: series %v has no %s", panel, s.Metric, label)
+			}
+		}
+		if label == "team" && (len(res) != 1 || res[0].Metric["team"] != "(no team dimension)") {
+			t.Errorf("%s: %v, want one series team=\"(no team dimension)\"", panel, res)
+		}
+	}
+	top := values("Top calls by cost per request")
+	if len(top) == 0 || len(top) > 10 {
+		t.Errorf("Top calls by cost per request: %d series, want 1 to 10", len(top))
+	}
+	for _, s := range top {
+		if s.Metric["service"] == "" || s.Metric["model"] == "" || s.Metric["template"] == "" {
+			t.Errorf("Top calls by cost per request: series %v lacks service, model or template", s.Metric)
+		}
 	}
 }
