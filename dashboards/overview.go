@@ -37,20 +37,22 @@ const OverviewUID = "otelcol-llm-overview"
 //   - the llm_* series from the exporter carry job, instance, model, the
 //     configured dimensions (service, provider and tenant among the presets)
 //     and, except llm_errors_total and llm_unpriced_requests_total, template;
-//   - the recording rules of rules/llm-recording.yaml aggregate instance and
-//     template away (they are what the alerts evaluate) and keep the rest, so
-//     job, model and the dimensions apply to the panels built on them;
+//   - the recording rules of rules/llm-recording.yaml aggregate instance,
+//     template and tenant away (they are what the alerts evaluate) and keep
+//     the rest, so job, model, service and provider apply to the panels built
+//     on them; the job-level cost rule keeps job only (of the shipped labels);
 //   - the budget rules keep only budget, period and job.
 //
 // A dimension that is not configured leaves its label off every series: the
 // All value .* matches the empty value, so such series still pass the filter.
 const (
-	selDims   = `service=~"$service", provider=~"$provider", tenant=~"$tenant"`
-	selAll    = `job="$job", instance=~"$instance", ` + selDims + `, model=~"$model", template=~"$template"`
-	selModel  = `job="$job", instance=~"$instance", ` + selDims + `, model=~"$model"`
-	selRule   = `job="$job", ` + selDims + `, model=~"$model"`
-	selJobDim = `job="$job", ` + selDims
-	selBudget = `job="$job"`
+	selDims     = `service=~"$service", provider=~"$provider", tenant=~"$tenant"`
+	selAll      = `job="$job", instance=~"$instance", ` + selDims + `, model=~"$model", template=~"$template"`
+	selModel    = `job="$job", instance=~"$instance", ` + selDims + `, model=~"$model"`
+	selRuleDims = `service=~"$service", provider=~"$provider"`
+	selRule     = `job="$job", ` + selRuleDims + `, model=~"$model"`
+	selJob      = `job="$job"`
+	selBudget   = `job="$job"`
 )
 
 // target is one query of a panel.
@@ -228,7 +230,7 @@ func overviewRows() []row {
 					unit: units.Dollars, kind: kindTimeseries, width: 9,
 					targets: []target{
 						{expr: `3600 * sum by (model) (rate(llm_cost_usd_total{` + selAll + `}[$__rate_interval]))`, legend: "{{model}}"},
-						{expr: `3600 * sum(:llm_cost_usd:rate1h{` + selJobDim + `})`, legend: "all models, last hour", dashed: true},
+						{expr: `3600 * sum(:llm_cost_usd:rate1h{` + selJob + `})`, legend: "all models, last hour", dashed: true},
 					},
 				},
 				{
