@@ -6,9 +6,12 @@
 package e2e
 
 import (
+	"cmp"
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -89,8 +92,22 @@ func TestRealClientDimensions(t *testing.T) {
 				logDump(t, dump)
 			}
 		})
-		runClient(ctx, t, dir, cl.script, fake, c, dump)
+		out := runClient(ctx, t, dir, cl.script, fake, c, dump)
 		spans += cl.spans
+		// The script's last line lists the user of each call it made ("-": none).
+		var ran []string
+		for _, u := range cl.calls {
+			for range u.n {
+				ran = append(ran, cmp.Or(u.user, "-"))
+			}
+		}
+		lines := strings.Split(strings.TrimSpace(out), "\n")
+		if want, _ := json.Marshal(struct {
+			OK    bool     `json:"ok"`
+			Calls []string `json:"calls"`
+		}{true, ran}); lines[len(lines)-1] != string(want) {
+			t.Errorf("node %s printed %q last, want %s", cl.script, lines[len(lines)-1], want)
+		}
 		for _, u := range cl.calls {
 			tenant := u.user
 			if tenant == "" {

@@ -400,7 +400,7 @@ func shippedRules(t *testing.T, root string) (files []string, alerts []string) {
 		var doc struct {
 			Groups []map[string]any `yaml:"groups"`
 		}
-		if err := yaml.Unmarshal(data, &doc); err != nil {
+		if err = yaml.Unmarshal(data, &doc); err != nil {
 			t.Fatalf("%s: %v", p, err)
 		}
 		for _, g := range doc.Groups {
@@ -644,11 +644,11 @@ func assertBudgetRules(ctx context.Context, t *testing.T, prom *promServer, limi
 			sel := fmt.Sprintf(`{job="otelcol-llm",budget=%q,period=%q}`, parts[0], parts[1])
 			rec, err := prom.query(ctx, `budget:llm_budget_spend_usd:period_to_date`+sel+`[20s]`, now)
 			if err != nil || len(rec) != 1 {
-				return false, fmt.Errorf("%s: %d series (%v)", bp, len(rec), err)
+				return false, fmt.Errorf("%s: %d series (%w)", bp, len(rec), err)
 			}
 			rem, err := prom.query(ctx, `budget:llm_budget_remaining_usd:period_to_date`+sel+`[20s]`, now)
 			if err != nil || len(rem) != 1 {
-				return false, fmt.Errorf("%s: remaining: %d series (%v)", bp, len(rem), err)
+				return false, fmt.Errorf("%s: remaining: %d series (%w)", bp, len(rem), err)
 			}
 			remaining := map[int64]float64{}
 			for _, p := range rem[0].Values {
@@ -665,7 +665,7 @@ func assertBudgetRules(ctx context.Context, t *testing.T, prom *promServer, limi
 				}
 				res, err := prom.query(ctx, `llm_budget_cost_usd_total`+sel+`[`+ranges[parts[1]]+`]`, evalMs)
 				if err != nil || len(res) != 1 {
-					return false, fmt.Errorf("%s: the counter at %d: %d series (%v)", bp, evalMs, len(res), err)
+					return false, fmt.Errorf("%s: the counter at %d: %d series (%w)", bp, evalMs, len(res), err)
 				}
 				lastMs, _, err := pointMs(res[0].Values[len(res[0].Values)-1])
 				if err != nil {
@@ -770,4 +770,21 @@ func promIncrease(points [][2]any, startMs, endMs int64) (extrapolated, increase
 		factor = (sampled + durationToStart + durationToEnd) / sampled
 	}
 	return increase * factor, increase, nil
+}
+
+// TestShippedConfigDimensions runs the shipped configurations config/otelcol.yaml
+// and config/container.yaml (the image's), only their listeners moved to free
+// loopback ports, and checks every llm_* series of the scenario exactly with
+// their dimensions service and provider (sendScenarioChecked).
+func TestShippedConfigDimensions(t *testing.T) {
+	for _, file := range []string{"otelcol.yaml", "container.yaml"} {
+		t.Run(file, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+			defer cancel()
+			n := newReplica(t, file, file)
+			startAll(t, n)
+			c := &collector{grpcPort: n.grpcPort, httpPort: n.httpPort, metricsPort: n.metricsPort, healthPort: n.healthPort, telemetryPort: n.telemetryPort}
+			sendScenarioChecked(ctx, t, c, "config/"+file, true)
+		})
+	}
 }
