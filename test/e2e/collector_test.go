@@ -35,7 +35,7 @@ func TestCollectorMetrics(t *testing.T) {
 		}
 	}
 
-	sends := sendScenarioChecked(ctx, t, c, "the collector")
+	sends := sendScenarioChecked(ctx, t, c, "the collector", false)
 
 	assertCreatedAndNative(t, scrapeProto(ctx, t, c.metricsURL()), started.Add(-time.Second))
 	assertExemplars(ctx, t, c.metricsURL(), sends)
@@ -44,10 +44,11 @@ func TestCollectorMetrics(t *testing.T) {
 // sendScenarioChecked sends the scenario to c over OTLP/gRPC, then OTLP/HTTP
 // protobuf, then OTLP/HTTP JSON, and after each send asserts every llm_*
 // series and own counter of c exactly (values ×1, ×2, ×3); what names c in
-// the log. The pipeline has no batch processor, so the metrics must be there
-// as soon as the export call returns: no polling. It returns the number of
-// sends.
-func sendScenarioChecked(ctx context.Context, t *testing.T, c *collector, what string) int {
+// the log; dims: c runs a shipped configuration, with the dimensions
+// [service, provider] (assertLLMMetricsDims). The pipeline has no batch
+// processor, so the metrics must be there as soon as the export call returns:
+// no polling. It returns the number of sends.
+func sendScenarioChecked(ctx context.Context, t *testing.T, c *collector, what string, dims bool) int {
 	t.Helper()
 	base := time.Now().Add(-10 * time.Minute).Truncate(time.Second)
 	sends := []struct {
@@ -61,7 +62,7 @@ func sendScenarioChecked(ctx context.Context, t *testing.T, c *collector, what s
 	for i, s := range sends {
 		rounds := i + 1
 		s.send(i)
-		assertLLMMetrics(t, scrapeText(ctx, t, c.metricsURL()), rounds)
+		assertLLMMetricsDims(t, scrapeText(ctx, t, c.metricsURL()), rounds, dims)
 		assertTelemetry(t, scrapeText(ctx, t, c.telemetryURL()), rounds)
 		if t.Failed() {
 			t.Fatalf("after the %s send (round %d): the series above do not match the scenario", s.name, rounds)

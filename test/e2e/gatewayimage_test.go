@@ -118,7 +118,8 @@ func testGatewayImagePipeline(t *testing.T, d dockerCLI, image, replicaImage str
 				}
 				return got == want, nil
 			})
-		assertLLMMetrics(t, scrapeText(ctx, t, replica.metricsURL()), rounds)
+		// The replica runs config/container.yaml: dimensions service and provider.
+		assertLLMMetricsDims(t, scrapeText(ctx, t, replica.metricsURL()), rounds, true)
 		assertTelemetry(t, scrapeText(ctx, t, replica.telemetryURL()), rounds)
 
 		// The exporter counts a request as sent once the replica answered,

@@ -58,7 +58,9 @@ func (c *collector) telemetryURL() string {
 	return fmt.Sprintf("http://127.0.0.1:%d/metrics", c.telemetryPort)
 }
 
-// collectorConfig is the e2e configuration: config/otelcol.yaml's pipeline on free ports.
+// collectorConfig is the e2e configuration: config/otelcol.yaml's pipeline on
+// free ports, without its dimensions (the llm_* series are labeled by model and
+// template only) unless startCollectorWith adds exporter settings (%[6]s).
 const collectorConfig = `receivers:
   otlp:
     protocols:
@@ -74,6 +76,7 @@ processors:
 exporters:
   llm_prometheus:
     endpoint: 127.0.0.1:%[3]d
+%[6]s
 extensions:
   health_check:
     endpoint: 127.0.0.1:%[4]d
@@ -103,11 +106,19 @@ service:
 // collector and waits until health_check reports it ready.
 func startCollector(t *testing.T) *collector {
 	t.Helper()
+	return startCollectorWith(t, "")
+}
+
+// startCollectorWith is startCollector with more llm_prometheus settings:
+// exporterYAML is inserted under exporters::llm_prometheus, each line
+// indented by four spaces.
+func startCollectorWith(t *testing.T, exporterYAML string) *collector {
+	t.Helper()
 	bin := testproc.Prebuilt(t, "OTELCOL_LLM_BINARY", "_build/otelcol-llm", "build")
 	ports := testproc.FreePorts(t, 5)
 	c := &collector{grpcPort: ports[0], httpPort: ports[1], metricsPort: ports[2], healthPort: ports[3], telemetryPort: ports[4]}
 	cfgPath := filepath.Join(t.TempDir(), "otelcol.yaml")
-	cfg := fmt.Sprintf(collectorConfig, c.grpcPort, c.httpPort, c.metricsPort, c.healthPort, c.telemetryPort)
+	cfg := fmt.Sprintf(collectorConfig, c.grpcPort, c.httpPort, c.metricsPort, c.healthPort, c.telemetryPort, exporterYAML)
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}

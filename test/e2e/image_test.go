@@ -695,7 +695,9 @@ func testImagePipeline(t *testing.T, d dockerCLI, image string) {
 	defer cancel()
 	c, name := startCollectorContainer(t, d, image)
 
-	sendScenarioChecked(ctx, t, c, "the container")
+	// The image's configuration (config/container.yaml) has the dimensions
+	// service and provider.
+	sendScenarioChecked(ctx, t, c, "the container", true)
 	assertRunsAsImageUser(t, d.state(t, name).Pid)
 	d.stopContainer(t, name)
 }

@@ -206,11 +206,36 @@ func key(name string, kv ...string) string {
 	return name + "{" + strings.Join(parts, ",") + "}"
 }
 
-// assertLLMMetrics checks every llm_* series after `rounds` sends of the scenario.
+// assertLLMMetrics checks every llm_* series after `rounds` sends of the
+// scenario to a collector without dimensions.
 func assertLLMMetrics(t *testing.T, mfs map[string]*dto.MetricFamily, rounds int) {
 	t.Helper()
+	assertLLMMetricsDims(t, mfs, rounds, false)
+}
+
+// assertLLMMetricsDims is assertLLMMetrics; with dims, for a collector with
+// the shipped dimensions [service, provider] (config/*.yaml): every series
+// also carries the service and provider labels of its calls (scenarioDims).
+func assertLLMMetricsDims(t *testing.T, mfs map[string]*dto.MetricFamily, rounds int, dims bool) {
+	t.Helper()
 	k := float64(rounds)
-	pairs, reasons := expectations()
+	pairs, reasons := expectationsBy(dims)
+	// lbl: the label pairs of a series of p beside extra; names: the label
+	// names of a family beside extra.
+	lbl := func(p pairKey, extra ...string) []string {
+		out := append([]string{"model", p.model}, extra...)
+		if dims {
+			out = append(out, "service", p.service, "provider", p.provider)
+		}
+		return out
+	}
+	names := func(extra ...string) []string {
+		out := append([]string{"model"}, extra...)
+		if dims {
+			out = append(out, "service", "provider")
+		}
+		return out
+	}
 
 	var families []string
 	for name := range mfs {
@@ -240,48 +265,48 @@ func assertLLMMetrics(t *testing.T, mfs map[string]*dto.MetricFamily, rounds int
 	zero := map[string]map[string]float64{"llm_cached_prompt_tokens_total": {}, "llm_reasoning_tokens_total": {}}
 	for p, e := range pairs {
 		// Both status series exist as soon as the pair is seen (the other at 0).
-		requests[key("llm_requests_total", "model", p.model, "template", p.template, "status", "success")] = k * float64(e.success)
-		requests[key("llm_requests_total", "model", p.model, "template", p.template, "status", "error")] = k * float64(e.errors)
-		prompt[key("llm_prompt_tokens_total", "model", p.model, "template", p.template)] = k * float64(e.prompt)
-		compl[key("llm_completion_tokens_total", "model", p.model, "template", p.template)] = k * float64(e.compl)
-		durations[key("llm_request_duration_seconds", "model", p.model, "template", p.template)] = scaledHistogram(durationBuckets, e.durations, rounds)
+		requests[key("llm_requests_total", lbl(p, "template", p.template, "status", "success")...)] = k * float64(e.success)
+		requests[key("llm_requests_total", lbl(p, "template", p.template, "status", "error")...)] = k * float64(e.errors)
+		prompt[key("llm_prompt_tokens_total", lbl(p, "template", p.template)...)] = k * float64(e.prompt)
+		compl[key("llm_completion_tokens_total", lbl(p, "template", p.template)...)] = k * float64(e.compl)
+		durations[key("llm_request_duration_seconds", lbl(p, "template", p.template)...)] = scaledHistogram(durationBuckets, e.durations, rounds)
 		if len(e.ttfts) > 0 {
-			ttfts[key("llm_time_to_first_token_seconds", "model", p.model, "template", p.template)] = scaledHistogram(ttftBuckets, e.ttfts, rounds)
+			ttfts[key("llm_time_to_first_token_seconds", lbl(p, "template", p.template)...)] = scaledHistogram(ttftBuckets, e.ttfts, rounds)
 		}
 		if len(e.tpots) > 0 {
-			tpots[key("llm_time_per_output_token_seconds", "model", p.model, "template", p.template)] = scaledHistogram(tpotBuckets, e.tpots, rounds)
+			tpots[key("llm_time_per_output_token_seconds", lbl(p, "template", p.template)...)] = scaledHistogram(tpotBuckets, e.tpots, rounds)
 		}
-		cost[key("llm_cost_usd_total", "model", p.model, "template", p.template)] = k * e.cost
+		cost[key("llm_cost_usd_total", lbl(p, "template", p.template)...)] = k * e.cost
 		if e.hasReported {
-			reported[key("llm_cost_reported_usd_total", "model", p.model, "template", p.template)] = k * e.reported
+			reported[key("llm_cost_reported_usd_total", lbl(p, "template", p.template)...)] = k * e.reported
 		}
 		// No call reports cached or reasoning tokens: the series exist at 0.
 		for name, m := range zero {
-			m[key(name, "model", p.model, "template", p.template)] = 0
+			m[key(name, lbl(p, "template", p.template)...)] = 0
 		}
 	}
 	errorsWant := map[string]float64{}
 	for r, n := range reasons {
-		errorsWant[key("llm_errors_total", "model", r.model, "reason", r.template)] = k * float64(n)
+		errorsWant[key("llm_errors_total", lbl(r, "reason", r.template)...)] = k * float64(n)
 	}
 
-	compareCounters(t, family(t, mfs, "llm_requests_total", dto.MetricType_COUNTER, "model", "template", "status"), requests)
-	compareCounters(t, family(t, mfs, "llm_prompt_tokens_total", dto.MetricType_COUNTER, "model", "template"), prompt)
-	compareCounters(t, family(t, mfs, "llm_completion_tokens_total", dto.MetricType_COUNTER, "model", "template"), compl)
-	compareCounters(t, family(t, mfs, "llm_errors_total", dto.MetricType_COUNTER, "model", "reason"), errorsWant)
-	compareHistograms(t, family(t, mfs, "llm_request_duration_seconds", dto.MetricType_HISTOGRAM, "model", "template"), durationBuckets, durations)
-	compareHistograms(t, family(t, mfs, "llm_time_to_first_token_seconds", dto.MetricType_HISTOGRAM, "model", "template"), ttftBuckets, ttfts)
-	compareHistograms(t, family(t, mfs, "llm_time_per_output_token_seconds", dto.MetricType_HISTOGRAM, "model", "template"), tpotBuckets, tpots)
+	compareCounters(t, family(t, mfs, "llm_requests_total", dto.MetricType_COUNTER, names("template", "status")...), requests)
+	compareCounters(t, family(t, mfs, "llm_prompt_tokens_total", dto.MetricType_COUNTER, names("template")...), prompt)
+	compareCounters(t, family(t, mfs, "llm_completion_tokens_total", dto.MetricType_COUNTER, names("template")...), compl)
+	compareCounters(t, family(t, mfs, "llm_errors_total", dto.MetricType_COUNTER, names("reason")...), errorsWant)
+	compareHistograms(t, family(t, mfs, "llm_request_duration_seconds", dto.MetricType_HISTOGRAM, names("template")...), durationBuckets, durations)
+	compareHistograms(t, family(t, mfs, "llm_time_to_first_token_seconds", dto.MetricType_HISTOGRAM, names("template")...), ttftBuckets, ttfts)
+	compareHistograms(t, family(t, mfs, "llm_time_per_output_token_seconds", dto.MetricType_HISTOGRAM, names("template")...), tpotBuckets, tpots)
 	for name, m := range zero {
-		compareCounters(t, family(t, mfs, name, dto.MetricType_COUNTER, "model", "template"), m)
+		compareCounters(t, family(t, mfs, name, dto.MetricType_COUNTER, names("template")...), m)
 	}
 	// Cost: exact up to float summation order. The reported part is a sum of
 	// binary-exact values: exact.
-	compareCosts(t, family(t, mfs, "llm_cost_usd_total", dto.MetricType_COUNTER, "model", "template"), cost)
+	compareCosts(t, family(t, mfs, "llm_cost_usd_total", dto.MetricType_COUNTER, names("template")...), cost)
 	if len(reported) != 1 {
 		t.Errorf("the scenario has %d pairs with a reported cost, want 1 (a mixed pair)", len(reported))
 	}
-	compareCounters(t, family(t, mfs, "llm_cost_reported_usd_total", dto.MetricType_COUNTER, "model", "template"), reported)
+	compareCounters(t, family(t, mfs, "llm_cost_reported_usd_total", dto.MetricType_COUNTER, names("template")...), reported)
 }
 
 // compareCosts compares a cost family's series with want, exact up to float

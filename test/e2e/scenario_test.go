@@ -346,8 +346,24 @@ func scenarioCounts() (received, calls, skipped int) {
 	return received, calls, skipped
 }
 
-// pairKey identifies a (model, template) series.
-type pairKey struct{ model, template string }
+// pairKey identifies a (model, template) series, or with the shipped
+// dimensions (expectationsBy(true)) a (model, template, service, provider)
+// series.
+type pairKey struct{ model, template, service, provider string }
+
+// scenarioDims are the labels of span s under the shipped dimensions
+// [service, provider] (config/*.yaml): its resource's service.name and its
+// provider attribute (the scenario writes canonical provider names only).
+func scenarioDims(s *scenarioSpan) (service, provider string) {
+	service, _ = scenarioResources[s.resource]["service.name"].(string)
+	if provider, _ = s.attrs["gen_ai.provider.name"].(string); provider == "" {
+		provider, _ = s.attrs["gen_ai.system"].(string)
+	}
+	if service == "" || provider == "" {
+		panic(fmt.Sprintf("scenario span %q: no service.name or provider", s.name))
+	}
+	return service, provider
+}
 
 // expectedPair is what one (model, template) pair must show after one send.
 type expectedPair struct {
@@ -363,14 +379,24 @@ type expectedPair struct {
 
 // expectations aggregates the scenario per (model, template) and per (model, reason).
 func expectations() (map[pairKey]*expectedPair, map[pairKey]int64) {
+	return expectationsBy(false)
+}
+
+// expectationsBy is expectations, with dims also per service and provider
+// (scenarioDims).
+func expectationsBy(dims bool) (map[pairKey]*expectedPair, map[pairKey]int64) {
 	pairs := map[pairKey]*expectedPair{}
 	reasons := map[pairKey]int64{} // template field holds the reason
-	for _, s := range scenario {
+	for i := range scenario {
+		s := &scenario[i]
 		c := s.counted
 		if c == nil {
 			continue
 		}
-		k := pairKey{c.model, c.template}
+		k := pairKey{model: c.model, template: c.template}
+		if dims {
+			k.service, k.provider = scenarioDims(s)
+		}
 		p := pairs[k]
 		if p == nil {
 			p = &expectedPair{}
@@ -380,7 +406,7 @@ func expectations() (map[pairKey]*expectedPair, map[pairKey]int64) {
 			p.success++
 		} else {
 			p.errors++
-			reasons[pairKey{c.model, c.reason}]++
+			reasons[pairKey{model: c.model, template: c.reason, service: k.service, provider: k.provider}]++
 		}
 		p.prompt += c.prompt
 		p.compl += c.compl

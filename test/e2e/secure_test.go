@@ -373,16 +373,17 @@ func TestSecureConfig(t *testing.T) {
 		}
 		mfs := parseText(t, body)
 		const accepted = grpcAccepted + httpAccepted
+		// The shipped dimensions: the resource's service.name and the provider.
 		wantCounters := map[string]map[string]float64{
 			"llm_requests_total": {
-				`llm_requests_total{model="gpt-4o",status="success",template="none"}`: accepted,
-				`llm_requests_total{model="gpt-4o",status="error",template="none"}`:   0,
+				`llm_requests_total{model="gpt-4o",provider="openai",service="secure-e2e",status="success",template="none"}`: accepted,
+				`llm_requests_total{model="gpt-4o",provider="openai",service="secure-e2e",status="error",template="none"}`:   0,
 			},
 			"llm_prompt_tokens_total": {
-				`llm_prompt_tokens_total{model="gpt-4o",template="none"}`: 42 * accepted,
+				`llm_prompt_tokens_total{model="gpt-4o",provider="openai",service="secure-e2e",template="none"}`: 42 * accepted,
 			},
 			"llm_completion_tokens_total": {
-				`llm_completion_tokens_total{model="gpt-4o",template="none"}`: 128 * accepted,
+				`llm_completion_tokens_total{model="gpt-4o",provider="openai",service="secure-e2e",template="none"}`: 128 * accepted,
 			},
 		}
 		for name, want := range wantCounters {
