@@ -578,8 +578,16 @@ func TestScaleOut(t *testing.T) {
 		compareFlat(t, "(b) sum by (model) (increase(llm_requests_total[5m])), job "+job, got, wantCalls)
 	}
 
-	// Every recording rule.
-	records := recordNames(t, filepath.Join(root, "rules", "llm-recording.yaml"))
+	// Every recording rule but the budget ones: no budget is configured
+	// here, and they read the current window's series at the evaluation
+	// time, which these stopped jobs no longer have (the budget rules'
+	// replicas and restarts are rules/tests/budget-test.yaml's).
+	var records []string
+	for _, r := range recordNames(t, filepath.Join(root, "rules", "llm-recording.yaml")) {
+		if !strings.HasPrefix(r, "budget:") {
+			records = append(records, r)
+		}
+	}
 	for _, r := range records {
 		bothJobs("(b) recording rule "+r, r+`{job="$JOB"}`)
 	}
@@ -588,6 +596,9 @@ func TestScaleOut(t *testing.T) {
 	// Every dashboard query.
 	dq := readDashboardQueries(t, root)
 	for _, q := range dq.Queries {
+		if _, ok := dashboardNoData[q.Panel]; ok {
+			continue
+		}
 		if !strings.Contains(q.Expr, `job="otelcol-llm"`) {
 			t.Errorf("dashboard query %s / %s does not select job=\"otelcol-llm\": %s", q.Row, q.Panel, q.Expr)
 			continue
