@@ -42,7 +42,7 @@ func readmeSection(t *testing.T, heading string) string {
 func TestReadmeDimensionExamples(t *testing.T) {
 	section := readmeSection(t, "## Usage and cost per service, team and tenant")
 	blocks := regexp.MustCompile("(?s)```yaml\n(.*?)```").FindAllStringSubmatch(section, -1)
-	require.Len(t, blocks, 3)
+	require.Len(t, blocks, 4)
 	for i, b := range blocks {
 		var doc map[string]any
 		require.NoError(t, yaml.Unmarshal([]byte(b[1]), &doc), "block %d", i)
