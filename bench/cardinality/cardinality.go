@@ -144,7 +144,7 @@ func Run(opts Options) (_ *Result, err error) {
 
 	r := &Result{
 		Values: opts.Values, MaxModels: cfg.Labels.Model.MaxValues, MaxTemplates: cfg.Labels.Template.MaxValues,
-		MaxPairs: cfg.Labels.MaxPairs,
+		MaxPairs: cfg.Labels.MaxLabelSets, // the label set cap: (model, template) pairs without dimensions
 	}
 	url := "http://" + addr + "/metrics"
 	start := time.Now()
