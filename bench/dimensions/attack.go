@@ -11,7 +11,6 @@ import (
 	"os"
 	"slices"
 	"strconv"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -295,28 +294,18 @@ func Attack(ctx context.Context, opts AttackOptions) (*AttackResult, error) {
 			r.Problems = append(r.Problems, "stop: "+serr.Error())
 		}
 	}()
-	mk := newSpanMaker()
-	calls := make([]call, 0, opts.BatchSize)
-	flush := func() error {
-		if len(calls) == 0 {
-			return nil
-		}
-		err := c.send(ctx, mk.batch(calls))
-		calls = calls[:0]
-		return err
-	}
+	snd := &sender{c: c, mk: newSpanMaker(), size: opts.BatchSize}
 
 	// Fill: 3 calls to each legitimate label set.
 	for cl := range seq.fill() {
-		calls = append(calls, cl)
 		r.FillSpans++
-		if len(calls) == opts.BatchSize {
-			if err = flush(); err != nil {
-				return r, err
-			}
+		err = snd.add(ctx, cl)
+		if err != nil {
+			return r, err
 		}
 	}
-	if err = flush(); err != nil {
+	err = snd.flush(ctx)
+	if err != nil {
 		return r, err
 	}
 	s, err := getScrape(ctx, c.metricsURL)
@@ -329,63 +318,90 @@ func Attack(ctx context.Context, opts AttackOptions) (*AttackResult, error) {
 		return r, err
 	}
 	r.RSSAfterFillMB = mem.RSSMB
+	snd.sent.Store(0) // the samples count the spans of the attack
 	opts.Logf("fill: %d spans, %d label sets on /metrics, VmRSS %.1f MB", r.FillSpans, r.LabelSetsAfterFill, r.RSSAfterFillMB)
 
-	// Attack, sampled by a goroutine.
-	var sent atomic.Int64
-	var mu sync.Mutex
+	// The attack, sampled by a goroutine.
 	samplerCtx, stopSampler := context.WithCancel(ctx)
 	samplerDone := make(chan error, 1)
 	t0 := time.Now()
 	go func() {
-		samplerDone <- sampleAttack(samplerCtx, c, opts, t0, &sent, &mu, r)
+		samplerDone <- sampleAttack(samplerCtx, c, opts, t0, &snd.sent, r)
 	}()
-	for cl, attack := range seq.attack(opts.BatchSize) {
-		calls = append(calls, cl)
-		if attack {
-			r.AttackCalls++
-		} else {
-			r.LegitCalls++
-		}
-		if len(calls) == opts.BatchSize {
-			n := int64(len(calls))
-			if err = flush(); err != nil {
-				stopSampler()
-				<-samplerDone
-				return r, err
-			}
-			sent.Add(n)
-		}
-	}
-	if n := int64(len(calls)); n > 0 {
-		if err = flush(); err != nil {
-			stopSampler()
-			<-samplerDone
-			return r, err
-		}
-		sent.Add(n)
-	}
+	err = runAttack(ctx, snd, seq, r)
 	r.AttackSeconds = time.Since(t0).Seconds()
 	stopSampler()
-	if err = <-samplerDone; err != nil {
+	err = errors.Join(err, <-samplerDone)
+	if err != nil {
 		return r, err
 	}
 	r.TotalSpans = r.FillSpans + r.AttackCalls + r.LegitCalls
 	opts.Logf("attack: %d attack calls, %d legitimate calls in %.1f s", r.AttackCalls, r.LegitCalls, r.AttackSeconds)
 
-	if r.Want, err = expectAttack(caps, seq, r.TotalSpans); err != nil {
+	r.Want, err = expectAttack(caps, seq, r.TotalSpans)
+	if err != nil {
 		return r, err
 	}
-	if err = r.finish(ctx, c); err != nil {
+	err = r.finish(ctx, c)
+	if err != nil {
 		return r, err
 	}
 	r.check()
 	return r, nil
 }
 
+// runAttack sends the attack calls of seq.
+func runAttack(ctx context.Context, snd *sender, seq attackSequence, r *AttackResult) error {
+	for cl, attack := range seq.attack(snd.size) {
+		if attack {
+			r.AttackCalls++
+		} else {
+			r.LegitCalls++
+		}
+		if err := snd.add(ctx, cl); err != nil {
+			return err
+		}
+	}
+	return snd.flush(ctx)
+}
+
+// sender sends calls in export requests of size calls, one after another,
+// and counts the spans sent.
+type sender struct {
+	c     *collector
+	mk    *spanMaker
+	size  int
+	calls []call
+	sent  atomic.Int64
+}
+
+// add queues cl and sends the request when it is full.
+func (s *sender) add(ctx context.Context, cl call) error {
+	s.calls = append(s.calls, cl)
+	if len(s.calls) < s.size {
+		return nil
+	}
+	return s.flush(ctx)
+}
+
+// flush sends the queued calls, if any.
+func (s *sender) flush(ctx context.Context) error {
+	n := len(s.calls)
+	if n == 0 {
+		return nil
+	}
+	err := s.c.send(ctx, s.mk.batch(s.calls))
+	s.calls = s.calls[:0]
+	if err != nil {
+		return err
+	}
+	s.sent.Add(int64(n))
+	return nil
+}
+
 // sampleAttack reads VmRSS every SampleEvery and scrapes /metrics every
 // ScrapeEvery samples until ctx ends, then takes a last sample.
-func sampleAttack(ctx context.Context, c *collector, opts AttackOptions, t0 time.Time, sent *atomic.Int64, mu *sync.Mutex, r *AttackResult) error {
+func sampleAttack(ctx context.Context, c *collector, opts AttackOptions, t0 time.Time, sent *atomic.Int64, r *AttackResult) error {
 	tick := time.NewTicker(opts.SampleEvery)
 	defer tick.Stop()
 	for n := 1; ; n++ {
@@ -407,9 +423,7 @@ func sampleAttack(ctx context.Context, c *collector, opts AttackOptions, t0 time
 			}
 			s.LabelSets, s.ScrapeMS = len(sc.labelSets()), sc.ms
 		}
-		mu.Lock()
-		r.Samples = append(r.Samples, s)
-		mu.Unlock()
+		r.Samples = append(r.Samples, s) // read once the sampler has returned
 		opts.Logf("  %5.1f s: %d spans, VmRSS %.1f MB%s", s.ElapsedS, s.Spans, s.RSSMB, labelSetsNote(s.LabelSets, s.ScrapeMS))
 		if last {
 			return nil

@@ -226,7 +226,8 @@ func Churn(ctx context.Context, opts ChurnOptions) (*ChurnResult, error) {
 			calls = append(calls, call{model: k % len(models), service: stableService(k % opts.StableServices), tenant: name(k)})
 			sent[k]++
 		}
-		if err = c.send(ctx, mk.batch(calls)); err != nil {
+		err = c.send(ctx, mk.batch(calls))
+		if err != nil {
 			return r, err
 		}
 		r.Spans += int64(len(calls))
@@ -237,18 +238,18 @@ func Churn(ctx context.Context, opts ChurnOptions) (*ChurnResult, error) {
 		// Every call sent so far has been recorded (the pipeline is
 		// synchronous): the tenants active now with a call must have their
 		// own series.
-		s, err := getScrape(ctx, c.metricsURL)
-		if err != nil {
-			return r, err
+		sc, scErr := getScrape(ctx, c.metricsURL)
+		if scErr != nil {
+			return r, scErr
 		}
-		mem, err := procstat.ReadMemory(c.pid())
-		if err != nil {
-			return r, err
+		mem, memErr := procstat.ReadMemory(c.pid())
+		if memErr != nil {
+			return r, memErr
 		}
-		onMetrics := s.requestsBy("tenant")
+		onMetrics := sc.requestsBy("tenant")
 		smp := ChurnSample{
-			ElapsedS: time.Since(t0).Seconds(), RSSMB: mem.RSSMB, LabelSets: len(s.labelSets()), Series: s.series(),
-			Started: len(sent), ScrapeMS: s.ms,
+			ElapsedS: time.Since(t0).Seconds(), RSSMB: mem.RSSMB, LabelSets: len(sc.labelSets()), Series: sc.series(),
+			Started: len(sent), ScrapeMS: sc.ms,
 		}
 		for v := range onMetrics {
 			if v != "none" && v != "other" {

@@ -110,7 +110,7 @@ func startCollector(ctx context.Context, bin, workDir, exporter string) (*collec
 	if err != nil {
 		return nil, err
 	}
-	c.cmd = exec.Command(bin, "--config", cfgPath) //nolint:gosec // G204: the collector binary under test.
+	c.cmd = exec.Command(bin, "--config", cfgPath)
 	c.cmd.Stdout, c.cmd.Stderr = logf, logf
 	c.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err = c.cmd.Start(); err != nil {

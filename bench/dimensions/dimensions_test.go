@@ -141,8 +141,8 @@ func runInProcess(t *testing.T, caps Caps, seq attackSequence) AttackExpect {
 		if len(calls) == 0 {
 			return
 		}
-		if err := exp.ConsumeTraces(ctx, mk.batch(calls)); err != nil {
-			t.Fatal(err)
+		if cerr := exp.ConsumeTraces(ctx, mk.batch(calls)); cerr != nil {
+			t.Fatal(cerr)
 		}
 		n += int64(len(calls))
 		calls = calls[:0]

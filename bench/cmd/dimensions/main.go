@@ -53,20 +53,47 @@ func main() {
 		log.Fatalf("%v (make build)", err)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	problems, err := run(ctx, runOptions{
+		bin: *bin, attack: *attack, values: *values, short: *short, save: *save, resultsDir: *resultsDir, workDir: *workDir,
+		churn:       dimensions.ChurnOptions{Duration: *duration, IdleTimeout: *idle, Active: *active, Lifetime: *lifetime, SampleEvery: *sampleEvery},
+		sampleEvery: *sampleEvery,
+	})
+	stop()
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, p := range problems {
+		log.Printf("problem: %s", p)
+	}
+	if len(problems) > 0 {
+		os.Exit(1)
+	}
+}
+
+type runOptions struct {
+	bin                 string
+	attack, short, save bool
+	values              int
+	sampleEvery         time.Duration
+	churn               dimensions.ChurnOptions
+	resultsDir, workDir string
+}
+
+// run runs the attack or the churn, saves the result if asked and returns
+// the checks that failed.
+func run(ctx context.Context, o runOptions) ([]string, error) {
 	m := results.Here()
 	m.Versions = nil
 	command := "go run ./cmd/dimensions " + strings.Join(os.Args[1:], " ")
-
 	var saved results.Saved
 	var problems []string
 	var name string
-	if *attack {
+	if o.attack {
 		r, err := dimensions.Attack(ctx, dimensions.AttackOptions{
-			Binary: *bin, WorkDir: *workDir, Values: *values, SampleEvery: *sampleEvery, Logf: log.Printf,
+			Binary: o.bin, WorkDir: o.workDir, Values: o.values, SampleEvery: o.sampleEvery, Logf: log.Printf,
 		})
 		if err != nil {
-			log.Fatal(err)
+			return nil, err
 		}
 		log.Printf("label sets on /metrics %d (want %d), label_overflow %v (want %v), label_set_overflow %d (want %d)",
 			r.LabelSets, r.Want.LabelSets, r.Telemetry.LabelOverflow, r.Want.Overflow, r.Telemetry.LabelSetOverflow, r.Want.LabelSetOverflow)
@@ -74,37 +101,30 @@ func main() {
 			r.RSSAfterFillMB, r.RSSMaxMB, r.RSSEndMB, r.PeakRSSMB, r.RSSHalvesMB[0], r.RSSHalvesMB[1])
 		saved, problems, name = results.Saved{Machine: m, Command: command, DimensionsAttack: r}, r.Problems, "dimensions-attack.json"
 	} else {
-		o := dimensions.ChurnOptions{
-			Binary: *bin, WorkDir: *workDir, Duration: *duration, IdleTimeout: *idle, Active: *active, Lifetime: *lifetime,
-			SampleEvery: *sampleEvery, Logf: log.Printf,
+		co := o.churn
+		co.Binary, co.WorkDir, co.Logf = o.bin, o.workDir, log.Printf
+		if o.short {
+			co.Duration, co.IdleTimeout, co.Active, co.Lifetime, co.SampleEvery = time.Minute, 10*time.Second, 150, 10*time.Second, 5*time.Second
 		}
-		if *short {
-			o.Duration, o.IdleTimeout, o.Active, o.Lifetime, o.SampleEvery = time.Minute, 10*time.Second, 150, 10*time.Second, 5*time.Second
-		}
-		r, err := dimensions.Churn(ctx, o)
+		r, err := dimensions.Churn(ctx, co)
 		if err != nil {
-			log.Fatal(err)
+			return nil, err
 		}
 		log.Printf("%d tenants over %.0f s (%d seen on /metrics), at most %d label sets on /metrics (bound %d, cap %d); VmRSS %.1f -> %.1f MB (max %.1f, halves %.1f / %.1f); %d tenants exact",
 			r.TenantsStarted, r.DurationS, r.TenantsSeen, r.MaxLabelSets, r.LabelSetBound, r.Caps.LabelSets,
 			r.RSSFirstMB, r.RSSLastMB, r.RSSMaxMB, r.RSSHalvesMB[0], r.RSSHalvesMB[1], r.TenantsExact)
 		saved, problems, name = results.Saved{Machine: m, Command: command, Churn: r}, r.Problems, "churn.json"
 	}
-	if *save {
-		out := filepath.Join(*resultsDir, name)
+	switch {
+	case o.save:
+		out := filepath.Join(o.resultsDir, name)
 		if err := results.Save(out, saved); err != nil {
-			log.Fatal(err)
+			return problems, err
 		}
 		log.Printf("saved %s", out)
-	} else if os.Getenv("DIMENSIONS_JSON") != "" {
+	case os.Getenv("DIMENSIONS_JSON") != "":
 		b, _ := json.MarshalIndent(saved, "", "  ")
 		log.Printf("%s", b)
 	}
-	for _, p := range problems {
-		log.Printf("problem: %s", p)
-	}
-	if len(problems) > 0 {
-		stop()
-		os.Exit(1)
-	}
+	return problems, nil
 }

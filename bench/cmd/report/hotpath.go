@@ -83,8 +83,8 @@ var (
 	p50RE          = regexp.MustCompile(`([0-9.]+) p50-ms`)
 	ratioRE        = regexp.MustCompile(`([0-9.]+) ratio`)
 	cpuRatioRE     = regexp.MustCompile(`([0-9.]+) cpu-ratio`)
-	allocsPerOpRE  = regexp.MustCompile(`([0-9]+) allocs/op`)
-	filledRE       = regexp.MustCompile(`: ([0-9]+) series, ([0-9]+) label sets`)
+	allocsPerOpRE  = regexp.MustCompile(`(\d+) allocs/op`)
+	filledRE       = regexp.MustCompile(`: (\d+) series, (\d+) label sets`)
 	shellSpecialRE = regexp.MustCompile(`[$()|^*?]`)
 )
 
@@ -198,7 +198,7 @@ func (h *hotPath) addLine(line string) {
 		return v, err == nil
 	}
 	allocs := func(cur string) string {
-		if m := allocsPerOpRE.FindStringSubmatch(line); m != nil && m[1] != "0" {
+		if m := allocsPerOpRE.FindStringSubmatch(line); len(m) == 2 && m[1] != "0" {
 			return m[1]
 		}
 		return cur
