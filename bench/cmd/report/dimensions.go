@@ -86,7 +86,8 @@ func writeDimensions(p func(string, ...any), h *hotPath, attack, churn *results.
 	p("[service, provider, tenant] (presets: service from the resource's `service.name`, the provider, tenant from `tenant.id`):")
 	p("about 100 label sets instead of 30. `BenchmarkDimensionsRatio` alternates the two exporters batch by batch and times")
 	p("every call (wall clock, and on Linux the CPU time of the benchmark's locked thread, which a core taken by another")
-	p("process does not inflate).")
+	p("process does not inflate). Load average (1, 5, 15 min) of the 2-core machine, shared with other jobs, before and")
+	p("after the root-module benchmarks: %s / %s.", h.loadBefore, h.loadAfter)
 	p("")
 	if len(h.dimNsPerSpan) > 0 {
 		r, il, cpu, ok := h.dimHotPath()

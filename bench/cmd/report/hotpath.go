@@ -6,6 +6,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"os"
 	"os/exec"
 	"regexp"
 	"slices"
@@ -35,6 +36,9 @@ type hotPath struct {
 	// What the scrape benchmarks log (go test -v): "<series> series,
 	// <label sets> label sets", by benchmark (BenchmarkScrape, …).
 	filled map[string][2]int
+	// /proc/loadavg (1, 5 and 15 min) before and after the runs: the
+	// machine is shared.
+	loadBefore, loadAfter string
 }
 
 // scrapeBench is one BenchmarkScrape sub-benchmark ("text/gzip", "gather")
@@ -150,6 +154,15 @@ func scrapeTargetOf(scrapes []scrapeBench) (string, bool) {
 	return strings.Join(parts, ", ") + " ms", ok
 }
 
+// loadAvg is the 1, 5 and 15 minute load average ("?" where unknown).
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if f := strings.Fields(string(b)); err == nil && len(f) >= 3 {
+		return strings.Join(f[:3], " ")
+	}
+	return "?"
+}
+
 // shellQuote puts the arguments holding shell characters in single quotes,
 // so the command shown can be pasted.
 func shellQuote(args string) string {
@@ -226,7 +239,8 @@ func (h *hotPath) addLine(line string) {
 
 // rootBenchmarks runs the exporter benchmarks in the root module (..).
 func rootBenchmarks() (*hotPath, error) {
-	h := &hotPath{allocs: "0", dimAllocs: "0"}
+	h := &hotPath{allocs: "0", dimAllocs: "0", loadBefore: loadAvg()}
+	defer func() { h.loadAfter = loadAvg() }()
 	for _, args := range hotPathArgs {
 		cmd := exec.Command("go", strings.Fields(args)...)
 		cmd.Dir = ".."
