@@ -176,7 +176,8 @@ func benchmarkConsumeTracesOn(b *testing.B, cfg *Config, td ptrace.Traces) {
 }
 
 // TestConsumeTracesNoAllocs pins the zero-allocation steady state: once the
-// series exist and within one exemplar interval, a batch allocates nothing.
+// series exist and within one exemplar interval, a batch allocates nothing,
+// with dimensions too.
 func TestConsumeTracesNoAllocs(t *testing.T) {
 	e, err := newLLMExporter(createDefaultConfig().(*Config), exportertest.NewNopSettings(metadata.Type))
 	require.NoError(t, err)
@@ -192,5 +193,16 @@ func TestConsumeTracesNoAllocs(t *testing.T) {
 	nested := nestedBenchBatch(benchBatch)
 	require.NoError(t, e.consumeTraces(ctx, nested))
 	allocs = testing.AllocsPerRun(50, func() { _ = e.consumeTraces(ctx, nested) })
+	require.Zero(t, allocs)
+
+	// With dimensions [service, provider, tenant], ~100 label sets.
+	e, err = newLLMExporter(dimensionsConfig(t, "service", "provider", "tenant"), exportertest.NewNopSettings(metadata.Type))
+	require.NoError(t, err)
+	e.now = func() time.Time { return fixed }
+	td = tenantBenchBatch(benchBatch)
+	for range 3 { // create the series and publish them to the lock-free map
+		require.NoError(t, e.consumeTraces(ctx, td))
+	}
+	allocs = testing.AllocsPerRun(50, func() { _ = e.consumeTraces(ctx, td) })
 	require.Zero(t, allocs)
 }

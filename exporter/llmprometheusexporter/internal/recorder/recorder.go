@@ -7,7 +7,7 @@ package recorder // import "github.com/otelcol-llm/otelcol-llm/exporter/llmprome
 
 import (
 	"fmt"
-	"maps"
+	"hash/maphash"
 	"math"
 	"slices"
 	"sort"
@@ -125,7 +125,8 @@ type Recorder struct {
 	// since the last publication reach its size (as sync.Map does), so the
 	// copying costs O(1) per miss. Series are added, and removed only by
 	// expiry (which publishes at once); their number is bounded by the caps.
-	snap      atomic.Pointer[snapshot]
+	snap      atomic.Pointer[published]
+	seed      maphash.Seed // of keyHash
 	mu        sync.Mutex
 	dirty     snapshot
 	misses    int
@@ -142,6 +143,50 @@ type Recorder struct {
 
 type snapshot struct {
 	series map[seriesKey]*series
+}
+
+// published is dirty as the hot path reads it: the series by keyHash of
+// their key, so a lookup hashes the model, the template and the configured
+// dimensions only, not every slot of seriesKey. Of two keys with the same
+// hash (a 64-bit collision) one is left out and found under mu.
+type published struct {
+	byHash map[uint64]*series
+	n      int // len(dirty.series) when published
+}
+
+// publish builds the next snap from dirty. Call with r.mu held.
+func (r *Recorder) publish() *published {
+	p := &published{byHash: make(map[uint64]*series, len(r.dirty.series)), n: len(r.dirty.series)}
+	for k, s := range r.dirty.series {
+		p.byHash[r.keyHash(&k)] = s
+	}
+	return p
+}
+
+// keyHash hashes the model, the template and the values of the configured
+// dimensions of k (the slots past them are always empty).
+func (r *Recorder) keyHash(k *seriesKey) uint64 {
+	const mul = 0x9e3779b97f4a7c15
+	h := maphash.String(r.seed, k.model)
+	h = (h^maphash.String(r.seed, k.template))*mul + 1
+	for i := range r.ndims {
+		h = (h ^ maphash.String(r.seed, k.dims[i&(genai.MaxDimensions-1)])) * mul
+	}
+	return h
+}
+
+// sameKey reports whether a and b, two keys of this recorder, are equal:
+// their slots past the configured dimensions are empty.
+func (r *Recorder) sameKey(a, b *seriesKey) bool {
+	if a.model != b.model || a.template != b.template {
+		return false
+	}
+	for i := range r.ndims {
+		if i &= genai.MaxDimensions - 1; a.dims[i] != b.dims[i] {
+			return false
+		}
+	}
+	return true
 }
 
 type dimValues = [genai.MaxDimensions]string
@@ -290,7 +335,8 @@ func New(set Settings) (*Recorder, error) {
 	}
 	slices.SortFunc(r.reasonOrder, func(a, b genai.Reason) int { return strings.Compare(a.String(), b.String()) })
 	r.dirty = snapshot{series: map[seriesKey]*series{}}
-	r.snap.Store(&snapshot{series: map[seriesKey]*series{}})
+	r.seed = maphash.MakeSeed()
+	r.snap.Store(&published{byHash: map[uint64]*series{}})
 	return r, nil
 }
 
@@ -316,9 +362,9 @@ func (r *Recorder) Record(c *genai.Call, now int64) Overflow {
 		}
 	}
 	var of Overflow
-	budgets := uint64(0)
-	s := r.snap.Load().series[key]
-	if s != nil {
+	var budgets uint64
+	s := r.snap.Load().byHash[r.keyHash(&key)]
+	if s != nil && r.sameKey(&s.key, &key) {
 		budgets = s.budgets
 	} else {
 		s, of, budgets = r.lookupSlow(&key, now)
@@ -623,7 +669,7 @@ func (r *Recorder) sweepLocked(now int64) {
 	clear(r.allGroups[len(groups):])
 	r.allGroups = groups
 	r.misses = 0
-	r.snap.Store(&snapshot{series: maps.Clone(r.dirty.series)})
+	r.snap.Store(r.publish())
 }
 
 // admit returns the label value to use for v (cloned, so it does not pin the
@@ -652,7 +698,7 @@ func admit(set map[string]struct{}, v string, limit int) (string, bool) {
 // nothing new in dirty and never trigger a copy. Call with r.mu held.
 func (r *Recorder) missed() {
 	cur := r.snap.Load()
-	if len(r.dirty.series) == len(cur.series) {
+	if len(r.dirty.series) == cur.n {
 		r.misses = 0
 		return
 	}
@@ -661,7 +707,7 @@ func (r *Recorder) missed() {
 		return
 	}
 	r.misses = 0
-	r.snap.Store(&snapshot{series: maps.Clone(r.dirty.series)})
+	r.snap.Store(r.publish())
 }
 
 // recordCost adds the call's cost by the cost rule (internal/cost: the cost
