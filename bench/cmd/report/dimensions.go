@@ -209,8 +209,8 @@ func writeChurn(p func(string, ...any), saved *results.Saved) {
 	p("Result: at most %d label sets on /metrics (halves' means %.0f / %.0f), %s distinct tenants seen on /metrics, %d", c.MaxLabelSets, c.LabelSetHalves[0], c.LabelSetHalves[1], num(c.TenantsSeen), c.Missing)
 	p("misses; `label_overflow`: %s; `label_set_overflow` %d; calls %s of %s sent. At the end %s tenants on /metrics with exactly",
 		strings.Join(of, ", "), t.LabelSetOverflow, num64(t.Calls), num64(c.Spans), num(c.TenantsExact))
-	p("the calls sent to them (%d differ); the stable label sets %.0f of %s. VmRSS %.1f → %.1f MB (max %.1f, halves %.1f / %.1f, VmHWM %.1f);",
-		len(c.TenantsWrong), c.StableRequests, num64(c.StableSent), c.RSSFirstMB, c.RSSLastMB, c.RSSMaxMB, c.RSSHalvesMB[0], c.RSSHalvesMB[1], c.PeakRSSMB)
+	p("the calls sent to them (%d differ); the stable label sets %s of %s. VmRSS %.1f → %.1f MB (max %.1f, halves %.1f / %.1f, VmHWM %.1f);",
+		len(c.TenantsWrong), num(int(c.StableRequests)), num64(c.StableSent), c.RSSFirstMB, c.RSSLastMB, c.RSSMaxMB, c.RSSHalvesMB[0], c.RSSHalvesMB[1], c.PeakRSSMB)
 	p("/metrics p50 %.0f ms, max %.0f ms.", c.ScrapeP50MS, c.ScrapeMaxMS)
 	p("")
 	p("| elapsed | VmRSS (MB) | label sets | series | tenants on /metrics | active tenants (missing) | tenants so far | scrape (ms) |")
