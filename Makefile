@@ -10,6 +10,8 @@
 #                  dockerd if no engine answers: tools/container-engine.sh)
 #   make bench     the Go benchmarks and BENCHMARKS.md (bench/)
 #   make bench-throughput / bench-soak / bench-spanbomb   whole-collector runs (bench/results/), then make bench
+#   make bench-dimensions / bench-churn   the collector with dimensions: attack, 10-min churn (bench/results/), then make bench
+#   make bench-churn-short   the churn for 1 minute (smoke run, nothing saved)
 #   make deploy-gen   rewrite deploy/'s copies of config/, rules/ and dashboards/
 #   make k8s-render   render the kustomize overlays, Helm chart and Operator example (.tmp/k8s/rendered/)
 #
@@ -106,7 +108,7 @@ IMAGE_TEST_TIMEOUT ?= 10m
 # The e2e tests that need the images (run by image-test, skipped by e2e).
 IMAGE_TESTS := ^(TestImage|TestGatewayImage)$$
 
-.PHONY: build run tools generate generate-check lint lint-go tidy-check license-check unit e2e image image-build image-test image-e2e k8s-validate k8s-etcd test bench bench-long bench-stock bench-throughput bench-soak bench-spanbomb clean dashboards dashboards-test rules-test deploy-gen deploy-gen-check k8s-render helm-test
+.PHONY: build run tools generate generate-check lint lint-go tidy-check license-check unit e2e image image-build image-test image-e2e k8s-validate k8s-etcd test bench bench-long bench-stock bench-throughput bench-soak bench-spanbomb bench-dimensions bench-churn bench-churn-short clean dashboards dashboards-test rules-test deploy-gen deploy-gen-check k8s-render helm-test
 
 ## build: generate and compile _build/otelcol-llm with ocb from builder-config.yaml,
 ## and _build/otelcol-llm-gateway from builder-gateway.yaml (only when that
@@ -478,6 +480,33 @@ bench-spanbomb: build
 	cd $(CURDIR) && OTELCOL_LLM_BINARY=$(OTELCOL) SPANBOMB_RESULTS=$(CURDIR)/bench/results/spanbomb.json \
 		$(GO) test -tags e2e -count=1 -v -run '^TestSpanBombMemory$$' -timeout 10m ./test/e2e/
 	$(MAKE) bench
+
+## bench-dimensions: the built collector with dimensions [service, provider,
+## tenant] and default caps: a fill of legitimate label sets, then 1,000,000
+## calls each with a new service and a new tenant; label sets on /metrics,
+## every overflow counter against the figures derived from what was sent,
+## VmRSS along the attack; saved in bench/results/dimensions-attack.json, then
+## BENCHMARKS.md (make bench). ~1 min + make bench.
+bench-dimensions: build
+	cd $(CURDIR)/bench && $(GO) run ./cmd/dimensions -attack -values 1000000 -save
+	$(MAKE) bench
+
+# The churn of bench-churn: 200 tenants active at a time, each for 30 s, the
+# tenant's idle_timeout 15 s (~4,200 tenants in 10 minutes).
+BENCH_CHURN_FLAGS ?= -duration 10m -idle 15s -active 200 -lifetime 30s
+
+## bench-churn: tenants that come and go for 10 minutes under a short
+## idle_timeout (BENCH_CHURN_FLAGS): label sets on /metrics, VmRSS and the
+## admission of every active tenant every 10 s; saved in bench/results/churn.json,
+## then BENCHMARKS.md (make bench). ~10 min + make bench. Not part of make test.
+bench-churn: build
+	cd $(CURDIR)/bench && $(GO) run ./cmd/dimensions -churn $(BENCH_CHURN_FLAGS) -save
+	$(MAKE) bench
+
+## bench-churn-short: the churn for 1 minute (150 tenants at a time for 10 s
+## each, idle_timeout 10 s: ~1,000 tenants), nothing saved: a smoke run.
+bench-churn-short: build
+	cd $(CURDIR)/bench && $(GO) run ./cmd/dimensions -churn -short
 
 ## clean: remove the ocb output (./bin is kept: it is a cache of pinned tools).
 clean:

@@ -144,7 +144,7 @@ func Run(opts Options) (_ *Result, err error) {
 
 	r := &Result{
 		Values: opts.Values, MaxModels: cfg.Labels.Model.MaxValues, MaxTemplates: cfg.Labels.Template.MaxValues,
-		MaxPairs: cfg.Labels.MaxPairs,
+		MaxPairs: cfg.Labels.MaxLabelSets, // the label set cap: (model, template) pairs without dimensions
 	}
 	url := "http://" + addr + "/metrics"
 	start := time.Now()
@@ -160,8 +160,8 @@ func Run(opts Options) (_ *Result, err error) {
 	}
 
 	// Fill: the largest series count the caps allow. Every model gets
-	// max_pairs/max_models templates (the pair cap), then one template more,
-	// which folds into (model, "other"): max_pairs + max_models pairs. Every
+	// max_label_sets/max_models templates (the label set cap), then one more,
+	// which folds into (model, "other"): max_label_sets + max_models pairs. Every
 	// pair gets 10 consecutive spangen spans (pattern i%10: 3 streamed, 1
 	// error, 6 plain), so every metric family has a series per pair.
 	perModel := min(r.MaxTemplates, max(r.MaxPairs/r.MaxModels, 1))

@@ -87,8 +87,9 @@ func (e *Extractor) extractEach(td ptrace.Traces, s *scratch, visit Visit, count
 		s.calls = make([]genai.Call, 1)
 	}
 	call := &s.calls[0]
+	var rc genai.ResourceCache // the spans of a resource read it once
 	for res, span := range genai.Spans(td) {
-		if e.calls.Extract(span, res, call) {
+		if e.calls.ExtractCached(span, res, &rc, call) {
 			counts.Calls++
 			visit(call, span, false)
 		} else {
@@ -102,12 +103,13 @@ func (e *Extractor) extractEach(td ptrace.Traces, s *scratch, visit Visit, count
 // nested duplicates among the counted calls, then visits them.
 func (e *Extractor) extractNested(td ptrace.Traces, s *scratch, visit Visit, counts *Counts) {
 	calls, spans := s.calls, s.spans[:0]
-	m := 0 // counted calls so far, in calls[:m]
+	m := 0                     // counted calls so far, in calls[:m]
+	var rc genai.ResourceCache // the spans of a resource read it once
 	for res, span := range genai.Spans(td) {
 		if m == len(calls) {
 			calls = grow(calls)
 		}
-		if e.calls.Extract(span, res, &calls[m]) {
+		if e.calls.ExtractCached(span, res, &rc, &calls[m]) {
 			spans = append(spans, span)
 			m++
 		} else {

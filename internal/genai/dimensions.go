@@ -93,15 +93,28 @@ func newDimensionSetup(dims []Dimension) (dimensionSetup, []keyBinding) {
 	return d, bindings
 }
 
+// ResourceCache holds the values an Extractor's attribute dimensions read
+// from one resource, so the spans of that resource read it once: give
+// ExtractCached the same cache for the spans of a batch (batch.Extractor
+// does). The zero value is empty. It is not safe for concurrent use, and it
+// assumes the resources are not changed while it is in use.
+type ResourceCache struct {
+	res  pcommon.Resource
+	full bool
+	// vals: dimension i's value on the resource ("" none); invalid, bit i:
+	// a value of dimension i met on the resource has no string form.
+	vals    [MaxDimensions]string
+	invalid uint8
+}
+
 // dimensions fills call.Dimensions: a provider or operation dimension from
 // the call, an attribute dimension from the span's attributes, else the
-// resource's. A string value is used as is, an integer, double or boolean as
-// its string form; any other type (bytes, map, slice) is refused
-// (InvalidDimension) and the dimension left empty. An empty value counts as
-// absent.
-func (e *Extractor) dimensions(fs *foundSet, resource pcommon.Resource, call *Call) {
+// resource's (cache remembers the resource's values). A string
+// value is used as is, an integer, double or boolean as its string form; any
+// other type (bytes, map, slice) is refused (InvalidDimension) and the
+// dimension left empty. An empty value counts as absent.
+func (e *Extractor) dimensions(fs *foundSet, resource pcommon.Resource, cache *ResourceCache, call *Call) {
 	var missing uint8 // bit i: dimension i found nothing on the span
-	var prios [MaxDimensions]uint8
 	for i := range e.dim.dims {
 		i &= MaxDimensions - 1
 		switch e.dim.dims[i].Source {
@@ -113,44 +126,77 @@ func (e *Extractor) dimensions(fs *foundSet, resource pcommon.Resource, call *Ca
 			continue
 		}
 		f := dimFieldBase + field(i)
+		fi := f & (maxFields - 1)
 		var v pcommon.Value
 		found, prio := false, uint8(255)
-		if fs.has(f) {
-			v, found, prio = fs.v[f&(maxFields-1)], true, fs.prio[f&(maxFields-1)]
+		str, isStr := "", false
+		if s := fs.v[fi].Str(); fs.isSettledStr(f, s) {
+			// The common case, as Extract's for the provider: a plain
+			// non-empty string, which settling would keep.
+			str, isStr, found, prio = s, true, true, fs.prio[fi]
+		} else if fs.has(f) {
+			v, found, prio = fs.v[fi], true, fs.prio[fi]
 		}
 		for _, sk := range e.dim.short[i] {
 			if sk.prio >= prio {
 				break
 			}
 			if sv, ok := fs.attrs.Get(sk.key); ok && !isEmpty(sv) {
-				v, found = sv, true
+				v, found, isStr = sv, true, false
 				break
 			}
 		}
-		if !found {
+		switch {
+		case !found:
 			missing |= 1 << i
-			prios[i] = uint8(len(e.dim.dimKeys[i]))
-			continue
+		case isStr:
+			call.Dimensions[i] = str
+		default:
+			call.Dimensions[i] = dimensionValue(v, &call.Invalid)
 		}
-		call.Dimensions[i] = dimensionValue(v, &call.Invalid)
 	}
 	if missing == 0 {
 		return
 	}
-	// One pass over the resource for the dimensions the span lacks: a key
-	// whose length or middle byte no dimension key has is skipped with two
-	// compares.
+	if !cache.full || cache.res != resource {
+		e.readResource(resource, cache)
+	}
+	for i := range e.dim.dims {
+		if i &= MaxDimensions - 1; missing>>i&1 != 0 {
+			call.Dimensions[i] = cache.vals[i]
+			if cache.invalid>>i&1 != 0 {
+				call.Invalid |= InvalidDimension
+			}
+		}
+	}
+}
+
+// readResource reads every attribute dimension's value from the resource
+// into c, in one pass over its attributes: a key whose length or middle byte
+// no dimension key has is skipped with two compares. A dimension takes the
+// value of its first key (in key order) the resource has non-empty; a value
+// met on the way that has no string form marks the dimension invalid.
+func (e *Extractor) readResource(resource pcommon.Resource, c *ResourceCache) {
+	*c = ResourceCache{res: resource, full: true}
+	var prios [MaxDimensions]uint8
+	for i := range prios {
+		prios[i] = 255
+	}
 	for k, v := range resource.Attributes().All() {
 		if k == "" || e.dim.resLens>>(len(k)&63)&1 == 0 || e.dim.resMids>>(k[len(k)>>1]&63)&1 == 0 {
 			continue
 		}
 		for _, rk := range e.dim.resKeys {
 			i := rk.dim & (MaxDimensions - 1)
-			if missing>>i&1 == 0 || rk.prio >= prios[i] || rk.key != k || isEmpty(v) {
+			if rk.prio >= prios[i] || rk.key != k || isEmpty(v) {
 				continue
 			}
 			prios[i] = rk.prio
-			call.Dimensions[i] = dimensionValue(v, &call.Invalid)
+			var invalid Invalid
+			c.vals[i] = dimensionValue(v, &invalid)
+			if invalid != 0 {
+				c.invalid |= 1 << i
+			}
 		}
 	}
 }

@@ -104,6 +104,14 @@ func keyTableFor(templateKeys []string, dimBindings []keyBinding) *keyTable {
 // writes a broken value in its preferred attribute is reported as broken
 // rather than silently read from an older, possibly stale, attribute.
 func (e *Extractor) Extract(span ptrace.Span, resource pcommon.Resource, call *Call) bool {
+	var cache ResourceCache
+	return e.ExtractCached(span, resource, &cache, call)
+}
+
+// ExtractCached is Extract with a cache of what the dimensions read from
+// the resource, for the spans of one batch: the spans of a resource read it
+// once.
+func (e *Extractor) ExtractCached(span ptrace.Span, resource pcommon.Resource, cache *ResourceCache, call *Call) bool {
 	attrs := span.Attributes()
 	var fs foundSet
 	fs.scan(attrs, e.keys, e)
@@ -138,7 +146,7 @@ func (e *Extractor) Extract(span ptrace.Span, resource pcommon.Resource, call *C
 		}
 	}
 	if len(e.dim.dims) != 0 {
-		e.dimensions(&fs, resource, call)
+		e.dimensions(&fs, resource, cache, call)
 	}
 	call.TraceID, call.SpanID, call.ParentSpanID = span.TraceID(), span.SpanID(), span.ParentSpanID()
 

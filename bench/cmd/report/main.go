@@ -4,7 +4,8 @@
 // Command report runs the short side-by-side benchmarks and writes
 // BENCHMARKS.md: per-span cost of llm_prometheus vs contrib spanmetrics, the
 // cardinality attack, and what bench/results/ holds: the long attack, the
-// whole-collector throughput comparison and the soak (cmd/throughput).
+// whole-collector throughput comparison and the soak (cmd/throughput), the
+// attack and churn with dimensions (cmd/dimensions).
 //
 //	cd bench && go run ./cmd/report -out ../BENCHMARKS.md             # make bench
 //	cd bench && go run ./cmd/report -long                             # 1,000,000-value attack, saved to results/
@@ -66,15 +67,15 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	var saved [4]*results.Saved
-	for i, name := range []string{"cardinality-long.json", "throughput.json", "soak.json", "spanbomb.json"} {
+	var saved [6]*results.Saved
+	for i, name := range []string{"cardinality-long.json", "throughput.json", "soak.json", "spanbomb.json", "dimensions-attack.json", "churn.json"} {
 		if saved[i], err = results.Load(filepath.Join(*resultsDir, name)); err != nil {
 			log.Printf("ignored: %v", err)
 		}
 	}
 
 	var b bytes.Buffer
-	write(&b, m, pairs, hot, card, *values, saved[0], saved[1], saved[2], saved[3])
+	write(&b, m, pairs, hot, card, *values, saved[0], saved[1], saved[2], saved[3], saved[4], saved[5])
 	//nolint:gosec // G306: BENCHMARKS.md is a file of the repository, readable by all like the rest of the tree.
 	if err := os.WriteFile(*out, b.Bytes(), 0o644); err != nil {
 		log.Fatal(err)

@@ -23,7 +23,7 @@ func yes(ok bool) string {
 	return "**not met**"
 }
 
-func write(b *bytes.Buffer, m results.Machine, pairs []perspan.Pair, hot *hotPath, card *cardinality.Result, values int, longRun, tput, soak, bomb *results.Saved) {
+func write(b *bytes.Buffer, m results.Machine, pairs []perspan.Pair, hot *hotPath, card *cardinality.Result, values int, longRun, tput, soak, bomb, dimAttack, churn *results.Saved) {
 	p := func(format string, a ...any) { fmt.Fprintf(b, format+"\n", a...) }
 	p("# Benchmarks")
 	p("")
@@ -74,6 +74,7 @@ func write(b *bytes.Buffer, m results.Machine, pairs []perspan.Pair, hot *hotPat
 		scrapeTargetMS, scrapeSummary, yes(scrapeOK))
 	throughputTargets(p, tput, soak)
 	spanBombTarget(p, bomb)
+	dimensionTargets(p, hot, dimAttack, churn)
 	p("")
 
 	writeHotPath(p, hot)
@@ -129,6 +130,7 @@ func write(b *bytes.Buffer, m results.Machine, pairs []perspan.Pair, hot *hotPat
 	writeThroughput(p, tput)
 	writeSoak(p, soak)
 	writeSpanBomb(p, bomb)
+	writeDimensions(p, hot, dimAttack, churn)
 	p("## Commands")
 	p("")
 	p("```sh")
@@ -141,6 +143,13 @@ func write(b *bytes.Buffer, m results.Machine, pairs []perspan.Pair, hot *hotPat
 	p("make bench-throughput            # whole collectors (a), (b), (c), saved to bench/results/throughput.json, then this file")
 	p("make bench-soak                  # (a) at 50 %% of its capacity for 10 min, saved to bench/results/soak.json, then this file")
 	p("make bench-spanbomb              # requests of 500,000 empty spans: llm_prometheus vs debug, saved to bench/results/spanbomb.json, then this file")
+	p("make bench-dimensions            # 1,000,000 services and tenants against the built collector, saved to bench/results/dimensions-attack.json, then this file")
+	p("make bench-churn                 # tenants that come and go for 10 min (idle_timeout 15 s), saved to bench/results/churn.json, then this file")
+	p("make bench-churn-short           # the same for 1 min, nothing saved (smoke run)")
+	p("go test ./exporter/llmprometheusexporter -run '^$' -bench 'BenchmarkConsumeTraces' -benchmem -count 5")
+	p("go test ./exporter/llmprometheusexporter -run '^$' -bench 'DimensionsRatio' -benchmem -count 5")
+	p("go test ./exporter/llmprometheusexporter -run '^$' -bench 'BenchmarkScrapeDimensions' -benchmem -count 3")
+	p("cd bench && DIMENSIONS_TEST=1 go test -count=1 -run 'Collector' -v ./dimensions/   # short attack and churn (~35 s)")
 	p("cd bench && go run ./cmd/throughput -rounds 3 -duration 20s")
 	p("cd bench && go run ./cmd/throughput -soak -soak-duration 10m -fraction 0.5")
 	p("```")

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/otelcol-llm/otelcol-llm/bench/cardinality"
+	"github.com/otelcol-llm/otelcol-llm/bench/dimensions"
 	"github.com/otelcol-llm/otelcol-llm/bench/throughput"
 )
 
@@ -39,6 +40,9 @@ type Saved struct {
 	Throughput  *throughput.Result     `json:"throughput,omitempty"`
 	Soak        *throughput.SoakResult `json:"soak,omitempty"`
 	SpanBomb    *SpanBomb              `json:"span_bomb,omitempty"`
+	// The collector with dimensions (bench/dimensions, cmd/dimensions).
+	DimensionsAttack *dimensions.AttackResult `json:"dimensions_attack,omitempty"`
+	Churn            *dimensions.ChurnResult  `json:"churn,omitempty"`
 }
 
 // SpanBomb is what requests of empty spans cost the collector with the
