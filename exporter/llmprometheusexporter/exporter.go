@@ -141,10 +141,17 @@ func recorderBudgets(cfg *Config) []recorder.Budget {
 // (Prometheus text, OpenMetrics 1.0 with exemplars and _created lines,
 // delimited protobuf with native histograms and created timestamps, the
 // name escaping schemes), name[] filters and compression (gzip, zstd) all
-// come from client_golang.
+// come from client_golang; gzip is written by fastGzip.
 func (e *llmExporter) handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("/metrics", promhttp.HandlerFor(e.registry, promhttp.HandlerOpts{
+	mux.Handle("/metrics", newFastGzip(e.promHandler(e.registry), e.promHandler))
+	return mux
+}
+
+// promHandler is promhttp's /metrics handler over g with the exporter's
+// options.
+func (e *llmExporter) promHandler(g prometheus.Gatherer) http.Handler {
+	return promhttp.HandlerFor(g, promhttp.HandlerOpts{
 		// Gather never fails; what can fail is writing to a client that
 		// went away: log it and stop writing.
 		ErrorLog:                            scrapeErrorLog(e.settings.Logger),
@@ -152,8 +159,7 @@ func (e *llmExporter) handler() http.Handler {
 		EnableOpenMetrics:                   true,
 		EnableOpenMetricsTextCreatedSamples: true,
 		OfferedCompressions:                 []promhttp.Compression{promhttp.Identity, promhttp.Gzip, promhttp.Zstd},
-	}))
-	return mux
+	})
 }
 
 // scrapeErrorLog is promhttp's error log as zap warnings: a failed scrape is
