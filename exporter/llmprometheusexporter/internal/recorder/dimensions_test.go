@@ -4,6 +4,8 @@
 package recorder
 
 import (
+	"fmt"
+	"hash/maphash"
 	"strings"
 	"testing"
 	"time"
@@ -278,4 +280,46 @@ func TestRecordHashCollision(t *testing.T) {
 		"service", "s", "provider", "openai", "tenant", "a"), 0)
 	assert.InDelta(t, 1, value(t, reg, "llm_requests_total", "model", "m", "template", "t", "status", "success",
 		"service", "s", "provider", "openai", "tenant", "b"), 0)
+}
+
+// TestHashString: hashString is a function of the string's bytes (not of
+// where they are), reads every byte of a short string (values that differ
+// in any one byte, at any length up to 16, hash apart: no collision among
+// 300,000 such strings), hands long strings to maphash, and depends on the
+// recorder's random seed.
+func TestHashString(t *testing.T) {
+	r, _ := newTestRecorder(t, dimSettings())
+	r2, _ := newTestRecorder(t, dimSettings())
+	seen := map[uint64]string{}
+	check := func(s string) {
+		h := r.hashString(s)
+		require.Equal(t, h, r.hashString(strings.Clone(s)), "%q: same bytes, same hash", s)
+		if other, dup := seen[h]; dup && other != s {
+			t.Fatalf("%q and %q share the hash %x", s, other, h)
+		}
+		seen[h] = s
+	}
+	check("")
+	for n := 1; n <= 40; n++ {
+		base := []byte(strings.Repeat("a", n))
+		check(string(base))
+		for i := range n { // every position, several byte values
+			for _, c := range []byte{'b', 'z', 0, 0xff, 'A'} {
+				v := append([]byte(nil), base...)
+				v[i] = c
+				check(string(v))
+			}
+		}
+	}
+	for i := range 300_000 {
+		check(fmt.Sprintf("tenant-%d", i))
+	}
+	assert.Equal(t, maphash.String(r.seed, strings.Repeat("x", 17)), r.hashString(strings.Repeat("x", 17)), "long strings: maphash")
+	differ := 0
+	for _, s := range []string{"", "a", "openai", "azure.ai.openai", "gpt-4o", "tenant-1"} {
+		if r.hashString(s) != r2.hashString(s) {
+			differ++
+		}
+	}
+	assert.Equal(t, 6, differ, "each recorder has its own seed")
 }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"hash/maphash"
 	"math"
+	"math/bits"
 	"slices"
 	"sort"
 	"strings"
@@ -127,6 +128,7 @@ type Recorder struct {
 	// expiry (which publishes at once); their number is bounded by the caps.
 	snap      atomic.Pointer[snapshot]
 	seed      maphash.Seed
+	seed64    uint64 // of hashString, random
 	mu        sync.Mutex
 	dirty     map[seriesKey]*series
 	misses    int
@@ -161,13 +163,54 @@ type seriesKey struct {
 
 // hashKey hashes the model, the template and the n configured dimensions of k.
 func (r *Recorder) hashKey(k *seriesKey) uint64 {
-	const mix = 0x9e3779b97f4a7c15
-	h := maphash.String(r.seed, k.model)
-	h = (h ^ maphash.String(r.seed, k.template)) * mix
+	h := r.hashString(k.model)
+	h = wymix(h^r.hashString(k.template), hashPrime1)
 	for i := range r.ndims {
-		h = (h ^ maphash.String(r.seed, k.dims[i&(genai.MaxDimensions-1)])) * mix
+		h = wymix(h^r.hashString(k.dims[i&(genai.MaxDimensions-1)]), hashPrime1)
 	}
 	return h
+}
+
+// Constants of wyhash, whose short-input path hashString follows.
+const (
+	hashPrime0 = 0xa0761d6478bd642f
+	hashPrime1 = 0xe7037ed1a0b428db
+)
+
+// hashString hashes s with the recorder's random seed: a string of up to 16
+// bytes (most label values) as wyhash does, from its first and last bytes,
+// inline; a longer one with maphash. Two label sets with one hash cost a
+// slow lookup, never a wrong series (sameKey).
+func (r *Recorder) hashString(s string) uint64 {
+	n := len(s)
+	var a, b uint64
+	switch {
+	case n > 16:
+		return maphash.String(r.seed, s)
+	case n >= 8:
+		a, b = load64(s), load64(s[n-8:])
+	case n >= 4:
+		a, b = uint64(load32(s)), uint64(load32(s[n-4:]))
+	case n > 0:
+		a = uint64(s[0])<<16 | uint64(s[n>>1])<<8 | uint64(s[n-1])
+	}
+	return wymix(hashPrime1^uint64(n), wymix(a^hashPrime1, b^r.seed64))
+}
+
+func wymix(a, b uint64) uint64 {
+	hi, lo := bits.Mul64(a, b)
+	return hi ^ lo
+}
+
+func load64(s string) uint64 {
+	_ = s[7]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+}
+
+func load32(s string) uint32 {
+	_ = s[3]
+	return uint32(s[0]) | uint32(s[1])<<8 | uint32(s[2])<<16 | uint32(s[3])<<24
 }
 
 // sameKey reports whether a and b have the same model, template and n
@@ -324,6 +367,7 @@ func New(set Settings) (*Recorder, error) {
 	}
 	slices.SortFunc(r.reasonOrder, func(a, b genai.Reason) int { return strings.Compare(a.String(), b.String()) })
 	r.seed = maphash.MakeSeed()
+	r.seed64 = maphash.String(r.seed, "seed") ^ hashPrime0
 	r.dirty = map[seriesKey]*series{}
 	r.snap.Store(&snapshot{series: map[uint64]*series{}})
 	return r, nil
