@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/otelcol-llm/otelcol-llm/internal/genai"
+	"github.com/otelcol-llm/otelcol-llm/internal/labelvalue"
 )
 
 // Dimension is one configured label beside model and template: its value
@@ -65,8 +66,6 @@ const (
 	OverflowValue = "other"
 	// MinIdleTimeout bounds idle_timeout from below.
 	MinIdleTimeout = time.Second
-	// maxDefaultLength bounds the length of a default value.
-	maxDefaultLength = 128
 	// DimensionKeyPrefix prefixes the attribute key the llm processor
 	// writes a dimension's value under: llm.dimension.<label>.
 	DimensionKeyPrefix = "llm.dimension."
@@ -171,8 +170,8 @@ func checkDimensions(dims []Dimension) error {
 		switch def := d.Default; {
 		case def == OverflowValue:
 			errs = append(errs, fmt.Errorf("%s::default: %q is the reserved value past a cap", field, def))
-		case !utf8.ValidString(def) || len(def) > maxDefaultLength:
-			errs = append(errs, fmt.Errorf("%s::default: %q must be valid UTF-8 of at most %d bytes", field, def, maxDefaultLength))
+		case !utf8.ValidString(def) || len(def) > labelvalue.DefaultMaxLength:
+			errs = append(errs, fmt.Errorf("%s::default: %q must be valid UTF-8 of at most %d bytes", field, def, labelvalue.DefaultMaxLength))
 		}
 		if n := d.MaxValues; n < 0 || n > MaxDimensionValues {
 			errs = append(errs, fmt.Errorf("%s::max_values: %d must be between 1 and %d (0: %d)", field, n, MaxDimensionValues, DefaultMaxValues))

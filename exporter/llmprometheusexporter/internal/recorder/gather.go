@@ -135,10 +135,10 @@ func (r *Recorder) Gather() ([]*dto.MetricFamily, error) {
 	// requests: by the labels named before status, then status, then the
 	// labels after it.
 	requests.Metric = make([]*dto.Metric, 0, len(all)*genai.NumStatuses)
-	statusAt := before(r.layout.series, "status")
+	statusAt := r.layout.statusAt
 	for lo := 0; lo < len(all); {
 		hi := lo + 1
-		for hi < len(all) && compareValues(all[hi].vals[:statusAt], all[lo].vals[:statusAt]) == 0 {
+		for hi < len(all) && slices.Compare(all[hi].vals[:statusAt], all[lo].vals[:statusAt]) == 0 {
 			hi++
 		}
 		for _, st := range r.statusOrder {
@@ -149,10 +149,10 @@ func (r *Recorder) Gather() ([]*dto.MetricFamily, error) {
 		lo = hi
 	}
 	// errors: likewise around reason.
-	reasonAt := before(r.layout.group, "reason")
+	reasonAt := r.layout.reasonAt
 	for lo := 0; lo < len(groups); {
 		hi := lo + 1
-		for hi < len(groups) && compareValues(groups[hi].vals[:reasonAt], groups[lo].vals[:reasonAt]) == 0 {
+		for hi < len(groups) && slices.Compare(groups[hi].vals[:reasonAt], groups[lo].vals[:reasonAt]) == 0 {
 			hi++
 		}
 		for _, rs := range r.reasonOrder {
@@ -195,8 +195,8 @@ func (r *Recorder) sorted() ([]*series, []*groupSeries) {
 	defer r.mu.Unlock()
 	r.sweepLocked(r.now())
 	if r.unsorted {
-		slices.SortFunc(r.all, func(a, b *series) int { return compareValues(a.vals, b.vals) })
-		slices.SortFunc(r.allGroups, func(a, b *groupSeries) int { return compareValues(a.vals, b.vals) })
+		slices.SortFunc(r.all, func(a, b *series) int { return slices.Compare(a.vals, b.vals) })
+		slices.SortFunc(r.allGroups, func(a, b *groupSeries) int { return slices.Compare(a.vals, b.vals) })
 		r.unsorted = false
 	}
 	return slices.Clone(r.all), slices.Clone(r.allGroups)

@@ -16,6 +16,9 @@ import (
 type layout struct {
 	series []labelSlot // model, template and the dimensions, by name
 	group  []labelSlot // model and the dimensions, by name
+	// statusAt and reasonAt are the number of series (group) labels named
+	// before status (reason): where a requests (errors) series has it.
+	statusAt, reasonAt int
 }
 
 // labelSlot is one label: the model (dim -2), the template (dim -1) or
@@ -41,6 +44,8 @@ func newLayout(dimLabels []string) layout {
 	byName := func(a, b labelSlot) int { return strings.Compare(a.name, b.name) }
 	slices.SortFunc(l.series, byName)
 	slices.SortFunc(l.group, byName)
+	l.statusAt = before(l.series, "status")
+	l.reasonAt = before(l.group, "reason")
 	return l
 }
 
@@ -96,24 +101,12 @@ func (l *layout) seriesLabels(vals []string, groupLbl []*dto.LabelPair) []*dto.L
 	return lbl
 }
 
-// withLabel returns lbl with p inserted at its place by name.
-func (l *layout) withLabel(lbl []*dto.LabelPair, p *dto.LabelPair) []*dto.LabelPair {
-	at := prefixBefore(lbl, p.GetName())
+// withLabel returns lbl with p inserted at position at.
+func withLabel(lbl []*dto.LabelPair, p *dto.LabelPair, at int) []*dto.LabelPair {
 	out := make([]*dto.LabelPair, 0, len(lbl)+1)
 	out = append(out, lbl[:at]...)
 	out = append(out, p)
 	return append(out, lbl[at:]...)
-}
-
-// prefixBefore is the number of pairs of lbl named before name.
-func prefixBefore(lbl []*dto.LabelPair, name string) int {
-	n := 0
-	for _, p := range lbl {
-		if p.GetName() < name {
-			n++
-		}
-	}
-	return n
 }
 
 // before is the number of slots named before name.
@@ -126,5 +119,3 @@ func before(slots []labelSlot, name string) int {
 	}
 	return n
 }
-
-func compareValues(a, b []string) int { return slices.Compare(a, b) }

@@ -623,7 +623,7 @@ func (r *Recorder) newSeries(key seriesKey) *series {
 		g = &groupSeries{key: gk, vals: r.layout.groupValues(&gk)}
 		g.lbl = r.layout.groupLabels(g.vals)
 		for rs := range genai.NumReasons {
-			g.errorLbl[rs] = r.layout.withLabel(g.lbl, r.reasonLabels[rs])
+			g.errorLbl[rs] = withLabel(g.lbl, r.reasonLabels[rs], r.layout.reasonAt)
 		}
 		r.groups[gk] = g
 		r.allGroups = append(r.allGroups, g)
@@ -643,7 +643,7 @@ func (r *Recorder) newSeries(key seriesKey) *series {
 	s.lbl = r.layout.seriesLabels(s.vals, g.lbl)
 	for st := range genai.NumStatuses {
 		s.requests[st].created = created
-		s.requestLbl[st] = r.layout.withLabel(s.lbl, r.statusLabels[st])
+		s.requestLbl[st] = withLabel(s.lbl, r.statusLabels[st], r.layout.statusAt)
 	}
 	for _, c := range []*counter{&s.prompt, &s.completion, &s.cached, &s.reasoning, &s.cost} {
 		c.created = created
