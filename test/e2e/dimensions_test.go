@@ -365,15 +365,19 @@ func assertQuery(ctx context.Context, t *testing.T, prom *promServer, q string, 
 	t.Logf("%s = %s", q, fmtMap(got))
 }
 
-// dimsPrometheusConfig scrapes the collector's llm_* series (job otelcol-llm)
-// and its own metrics (job otelcol-llm-self) every second and evaluates the
-// rule files every second.
+// dimsPrometheusConfig scrapes the collector's own metrics (job
+// otelcol-llm-self) every second, its llm_* series (job otelcol-llm) every
+// 2 s, and evaluates the rule files every second: of two evaluations in a
+// scrape interval at most one falls within spendMargin after the scrape
+// (with both intervals at 1 s, a phase that put every evaluation just after
+// a scrape left assertBudgetRules nothing to check).
 const dimsPrometheusConfig = `global:
   scrape_interval: 1s
   scrape_timeout: 1s
   evaluation_interval: 1s
 scrape_configs:
   - job_name: otelcol-llm
+    scrape_interval: 2s
     scrape_protocols: [PrometheusProto, OpenMetricsText1.0.0, PrometheusText0.0.4]
     static_configs:
       - targets: ["127.0.0.1:%d"]
