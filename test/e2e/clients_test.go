@@ -117,12 +117,19 @@ func npmCI(ctx context.Context, t *testing.T, dir string) {
 // the script emitted are in dumpFile (one JSON object a line).
 func runClient(ctx context.Context, t *testing.T, dir, script string, fake *fakeOpenAI, c *collector, dumpFile string) string {
 	t.Helper()
+	return runClientTo(ctx, t, dir, script, fake, fmt.Sprintf("http://127.0.0.1:%d/v1/traces", c.httpPort), dumpFile)
+}
+
+// runClientTo is runClient exporting to tracesURL, with more environment
+// variables (NAME=value) for the script.
+func runClientTo(ctx context.Context, t *testing.T, dir, script string, fake *fakeOpenAI, tracesURL, dumpFile string, env ...string) string {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, nodeTool(t, "node"), script)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(),
-		fmt.Sprintf("OTLP_TRACES_URL=http://127.0.0.1:%d/v1/traces", c.httpPort),
+		"OTLP_TRACES_URL="+tracesURL,
 		"FAKE_OPENAI_BASE_URL="+fake.url,
 		"SPAN_DUMP_FILE="+dumpFile,
 		// Nothing of the SDK may reach out of the loopback interface, nor pick an
@@ -131,7 +138,10 @@ func runClient(ctx context.Context, t *testing.T, dir, script string, fake *fake
 		"OTEL_SDK_DISABLED=", "OTEL_RESOURCE_ATTRIBUTES=", "OTEL_SERVICE_NAME=",
 		"OTEL_SEMCONV_STABILITY_OPT_IN=", "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=",
 		"NODE_OPTIONS=", "HTTP_PROXY=", "HTTPS_PROXY=", "http_proxy=", "https_proxy=", "NO_PROXY=127.0.0.1",
+		"SPAN_BATCHING=", "AGENT_RUNS=", "AGENT_CONCURRENCY=",
+		"OTEL_BSP_SCHEDULE_DELAY=", "OTEL_BSP_MAX_EXPORT_BATCH_SIZE=", "OTEL_BSP_MAX_QUEUE_SIZE=", "OTEL_BSP_EXPORT_TIMEOUT=",
 	)
+	cmd.Env = append(cmd.Env, env...)
 	cmd.WaitDelay = 5 * time.Second
 	var out bytes.Buffer
 	cmd.Stdout = &out

@@ -33,6 +33,14 @@ import (
 //	server_error      500 with an OpenAI server error body
 //	context_length    400 invalid_request_error, code context_length_exceeded
 //	content_filter    200 whose only choice has finish_reason "content_filter"
+//	length            200 cut at max tokens: finish_reason "length"
+//	broken_stream     a streamed answer that breaks after its first content
+//	                  chunk: the connection is closed mid-body (a request
+//	                  without stream: true is closed before any answer)
+//	agent             a tool-calling model: the turn is the number of assistant
+//	                  messages in the request; turn i < len(fakeAgentPlan) answers
+//	                  the tool calls fakeAgentPlan[i] (finish_reason "tool_calls"),
+//	                  later turns the final answer (finish_reason "stop")
 //
 // Anything else is a normal answer. Response models are the request model with
 // a date suffix (as OpenAI answers), so a span that reports the response model
@@ -45,6 +53,12 @@ type fakeOpenAI struct {
 	requests []fakeRequest
 }
 
+// fakeResponseID is the response id of the n-th request (1-based): unique per
+// answer, as OpenAI's (LangGraph merges messages that share an id).
+func fakeResponseID(n int) string {
+	return fmt.Sprintf("chatcmpl-fake-%d", n)
+}
+
 // fakeRequest is what the server saw, for the test's own sanity checks.
 type fakeRequest struct {
 	Path     string
@@ -53,6 +67,7 @@ type fakeRequest struct {
 	Stream   bool
 	Usage    bool // stream_options.include_usage
 	Status   int
+	Turn     int // agent scenario: assistant messages in the request
 }
 
 // The fixed answers of the fake server.
@@ -70,6 +85,18 @@ const (
 	fakeFilterPromptTokens     = 17
 	fakeFilterCompletionTokens = 0
 
+	// The "length" answer: cut after fakeLengthCompletionTokens tokens.
+	fakeLengthPromptTokens     = 19
+	fakeLengthCompletionTokens = 4
+	fakeLengthText             = "Paris is the capital"
+
+	// The "agent" scenario: each tool-calling turn, and the final answer.
+	fakeToolTurnPromptTokens       = 41
+	fakeToolTurnCompletionTokens   = 12
+	fakeAgentFinalPromptTokens     = 67
+	fakeAgentFinalCompletionTokens = 9
+	fakeAgentFinalText             = "Sunny in Paris and Berlin; the ACME price is unavailable."
+
 	// Streamed answers: the first content chunk after fakeFirstChunkDelay, the
 	// following ones fakeChunkGap apart.
 	fakeFirstChunkDelay = 150 * time.Millisecond
@@ -78,6 +105,19 @@ const (
 
 // fakeStreamChunks are the content deltas of a streamed answer (one per chunk).
 var fakeStreamChunks = []string{"The", " sky", " is", " blue", "."}
+
+// fakeToolCall is one tool call the "agent" scenario asks for.
+type fakeToolCall struct {
+	Name, Arguments string
+}
+
+// fakeAgentPlan is what the "agent" scenario's model asks for, turn by turn:
+// two get_weather calls at once, then one get_stock_price call (the client
+// scripts' get_stock_price tool always fails), then the final answer.
+var fakeAgentPlan = [][]fakeToolCall{
+	{{"get_weather", `{"city":"Paris"}`}, {"get_weather", `{"city":"Berlin"}`}},
+	{{"get_stock_price", `{"symbol":"ACME"}`}},
+}
 
 // fakeResponseModel is what the server answers as the response model.
 func fakeResponseModel(requested string) string {
@@ -105,10 +145,12 @@ func startFakeOpenAI(t *testing.T) *fakeOpenAI {
 	return f
 }
 
-func (f *fakeOpenAI) record(r fakeRequest) {
+// record keeps r and returns its number (1-based).
+func (f *fakeOpenAI) record(r fakeRequest) int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.requests = append(f.requests, r)
+	return len(f.requests)
 }
 
 // seen returns a copy of the requests served so far.
@@ -125,6 +167,21 @@ type openAIRequest struct {
 		IncludeUsage bool `json:"include_usage"`
 	} `json:"stream_options"`
 	EncodingFormat string `json:"encoding_format"`
+	Messages       []struct {
+		Role string `json:"role"`
+	} `json:"messages"`
+}
+
+// assistantTurns counts the assistant messages of a chat request: the turn of
+// a tool-calling conversation.
+func (r *openAIRequest) assistantTurns() int {
+	n := 0
+	for _, m := range r.Messages {
+		if m.Role == "assistant" {
+			n++
+		}
+	}
+	return n
 }
 
 // scenarioOf returns the error scenario of a request ("" for a normal answer).
@@ -134,7 +191,7 @@ func fakeScenarioOf(r *http.Request, model string) string {
 		s = model
 	}
 	switch s {
-	case "rate_limit", "server_error", "context_length", "content_filter":
+	case "rate_limit", "server_error", "context_length", "content_filter", "length", "broken_stream", "agent":
 		return s
 	}
 	return ""
@@ -218,23 +275,53 @@ func (f *fakeOpenAI) chat(w http.ResponseWriter, r *http.Request) {
 		f.record(rec)
 		return
 	}
-	f.record(rec)
+	if scenario == "agent" {
+		rec.Turn = req.assistantTurns()
+	}
+	id := fakeResponseID(f.record(rec))
+	if scenario == "broken_stream" && !req.Stream {
+		// Close the connection before any answer.
+		panic(http.ErrAbortHandler)
+	}
 	if req.Stream {
-		f.stream(w, r, req, rec.Usage, scenario == "content_filter")
+		f.stream(w, r, req, id, rec.Usage, scenario)
 		return
 	}
-	content, finish := fakeChatText, "stop"
+	var content any = fakeChatText
+	var toolCalls []any
+	finish := "stop"
 	prompt, completion := fakeChatPromptTokens, fakeChatCompletionTokens
-	if scenario == "content_filter" {
+	switch scenario {
+	case "content_filter":
 		content, finish = "", "content_filter"
 		prompt, completion = fakeFilterPromptTokens, fakeFilterCompletionTokens
+	case "length":
+		content, finish = fakeLengthText, "length"
+		prompt, completion = fakeLengthPromptTokens, fakeLengthCompletionTokens
+	case "agent":
+		if rec.Turn < len(fakeAgentPlan) {
+			for i, c := range fakeAgentPlan[rec.Turn] {
+				toolCalls = append(toolCalls, map[string]any{
+					"id": fmt.Sprintf("call_fake_%d_%d", rec.Turn, i), "type": "function",
+					"function": map[string]any{"name": c.Name, "arguments": c.Arguments},
+				})
+			}
+			content, finish = nil, "tool_calls"
+			prompt, completion = fakeToolTurnPromptTokens, fakeToolTurnCompletionTokens
+		} else {
+			content = fakeAgentFinalText
+			prompt, completion = fakeAgentFinalPromptTokens, fakeAgentFinalCompletionTokens
+		}
+	}
+	message := map[string]any{"role": "assistant", "content": content, "refusal": nil, "annotations": []any{}}
+	if toolCalls != nil {
+		message["tool_calls"] = toolCalls
 	}
 	writeFakeJSON(w, http.StatusOK, map[string]any{
-		"id": "chatcmpl-fake", "object": "chat.completion", "created": time.Now().Unix(),
+		"id": id, "object": "chat.completion", "created": time.Now().Unix(),
 		"model": fakeResponseModel(req.Model), "system_fingerprint": "fp_fake", "service_tier": "default",
 		"choices": []any{map[string]any{
-			"index": 0, "logprobs": nil, "finish_reason": finish,
-			"message": map[string]any{"role": "assistant", "content": content, "refusal": nil, "annotations": []any{}},
+			"index": 0, "logprobs": nil, "finish_reason": finish, "message": message,
 		}},
 		"usage": fakeUsage(prompt, completion),
 	})
@@ -243,7 +330,10 @@ func (f *fakeOpenAI) chat(w http.ResponseWriter, r *http.Request) {
 // stream answers a streamed chat as server-sent events: a role chunk, the
 // content chunks (the first after fakeFirstChunkDelay, then fakeChunkGap apart),
 // a finish chunk, the usage chunk when include_usage was asked, then [DONE].
-func (f *fakeOpenAI) stream(w http.ResponseWriter, r *http.Request, req openAIRequest, withUsage, filtered bool) {
+// The content_filter scenario sends no content and finish_reason
+// content_filter; broken_stream closes the connection after the first content
+// chunk, in the middle of the response body.
+func (f *fakeOpenAI) stream(w http.ResponseWriter, r *http.Request, req openAIRequest, id string, withUsage bool, scenario string) {
 	flusher, _ := w.(http.Flusher)
 	w.Header().Set("Content-Type", "text/event-stream; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-cache")
@@ -253,7 +343,7 @@ func (f *fakeOpenAI) stream(w http.ResponseWriter, r *http.Request, req openAIRe
 	model := fakeResponseModel(req.Model)
 	send := func(choices []any, u any) bool {
 		chunk := map[string]any{
-			"id": "chatcmpl-fake-stream", "object": "chat.completion.chunk", "created": created,
+			"id": id, "object": "chat.completion.chunk", "created": created,
 			"model": model, "system_fingerprint": "fp_fake", "service_tier": "default", "choices": choices,
 		}
 		if withUsage {
@@ -284,7 +374,7 @@ func (f *fakeOpenAI) stream(w http.ResponseWriter, r *http.Request, req openAIRe
 		return
 	}
 	chunks, finish := fakeStreamChunks, "stop"
-	if filtered {
+	if scenario == "content_filter" {
 		chunks, finish = nil, "content_filter"
 	}
 	for i, c := range chunks {
@@ -293,6 +383,11 @@ func (f *fakeOpenAI) stream(w http.ResponseWriter, r *http.Request, req openAIRe
 		}
 		if !send(delta(map[string]any{"content": c}, nil), nil) {
 			return
+		}
+		if scenario == "broken_stream" {
+			// The client has its first token; the connection breaks (the
+			// chunked body never ends), as when a provider drops a stream.
+			panic(http.ErrAbortHandler)
 		}
 	}
 	if !wait(fakeChunkGap) || !send(delta(map[string]any{}, finish), nil) {

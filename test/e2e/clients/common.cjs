@@ -6,6 +6,11 @@
 //   OTLP_TRACES_URL       the collector's OTLP/HTTP traces URL, e.g. http://127.0.0.1:4318/v1/traces (required)
 //   FAKE_OPENAI_BASE_URL  the fake OpenAI-compatible server, e.g. http://127.0.0.1:5000/v1 (required)
 //   SPAN_DUMP_FILE        optional: every finished span is also appended there as one JSON line
+//   SPAN_BATCHING         optional: "sdk-default" exports through a BatchSpanProcessor with the
+//                         SDK's default settings (5 s timer, 512 spans a request) instead of one
+//                         export at the end (used to measure how agent traces split over requests)
+//   AGENT_RUNS            optional: agent invocations of the run-agent-* scripts (default 2)
+//   AGENT_CONCURRENCY     optional: how many of them run at once (default 1)
 //
 // Each script starts the OpenTelemetry Node SDK with exactly ONE instrumentation
 // (or none, for libraries that emit spans themselves), runs the fixed scenario
@@ -82,12 +87,21 @@ class DumpExporter {
 // spans is counted once only when both are in one batch: see
 // internal/genai/COUNTING.md). The dump gets each span as it ends.
 function startSDK(serviceName, instrumentations) {
-  const processors = [new BatchSpanProcessor(new OTLPTraceExporter({ url: requiredEnv('OTLP_TRACES_URL'), timeoutMillis: 10000 }), {
-    scheduledDelayMillis: 10 * 60 * 1000,
-    maxExportBatchSize: 512,
-    maxQueueSize: 2048,
-    exportTimeoutMillis: 10000,
-  })];
+  const exporter = new OTLPTraceExporter({ url: requiredEnv('OTLP_TRACES_URL'), timeoutMillis: 10000 });
+  const batching = process.env.SPAN_BATCHING || '';
+  if (batching !== '' && batching !== 'sdk-default') {
+    throw new Error(`SPAN_BATCHING=${batching}: want sdk-default or nothing`);
+  }
+  const processors = [batching === 'sdk-default'
+    // The SDK's defaults (scheduledDelayMillis 5000, maxExportBatchSize 512,
+    // maxQueueSize 2048), as an application that configures nothing has them.
+    ? new BatchSpanProcessor(exporter)
+    : new BatchSpanProcessor(exporter, {
+      scheduledDelayMillis: 10 * 60 * 1000,
+      maxExportBatchSize: 512,
+      maxQueueSize: 2048,
+      exportTimeoutMillis: 10000,
+    })];
   if (process.env.SPAN_DUMP_FILE) {
     processors.push(new SimpleSpanProcessor(new DumpExporter(process.env.SPAN_DUMP_FILE)));
   }
@@ -237,6 +251,176 @@ async function runVercelScenario(ai, createOpenAI) {
   return done;
 }
 
+// The agent scenario: one agent invocation asks the fake server's "agent"
+// model three times: it answers two get_weather tool calls at once, then one
+// get_stock_price call (the tool always fails: the stock service is down, the
+// error goes back to the model as the tool's result), then its final answer.
+// Per invocation: 3 model calls (finish reasons tool_calls, tool_calls, stop)
+// and 3 tool calls (get_weather twice, succeeding; get_stock_price once, failing).
+const AGENT_NAME = 'weather-agent';
+const AGENT_PROMPT = 'What is the weather in Paris and Berlin, and the ACME stock price?';
+const AGENT_SCENARIO = 'agent';
+const STOCK_ERROR = 'stock service unavailable';
+const AGENT_STEPS = 3;
+
+function getWeather({ city }) {
+  return { city, forecast: 'sunny', celsius: 21 };
+}
+
+function getStockPrice() {
+  throw new Error(STOCK_ERROR);
+}
+
+function agentRuns() {
+  const runs = Number(process.env.AGENT_RUNS || 2);
+  const concurrency = Number(process.env.AGENT_CONCURRENCY || 1);
+  if (!Number.isInteger(runs) || runs < 1 || !Number.isInteger(concurrency) || concurrency < 1) {
+    throw new Error(`AGENT_RUNS=${process.env.AGENT_RUNS} AGENT_CONCURRENCY=${process.env.AGENT_CONCURRENCY}: want positive integers`);
+  }
+  return { runs, concurrency };
+}
+
+// runAgents calls invoke(i) AGENT_RUNS times, AGENT_CONCURRENCY at a time, and
+// returns one entry per invocation.
+async function runAgents(invoke) {
+  const { runs, concurrency } = agentRuns();
+  const done = [];
+  let next = 0;
+  async function worker() {
+    while (next < runs) {
+      const i = next++;
+      await invoke(i);
+      done.push('agent');
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(concurrency, runs) }, worker));
+  return done;
+}
+
+// runVercelAgentScenario runs the agent scenario with the Vercel AI SDK:
+// generateText with two tools and stopWhen: stepCountIs(5), telemetry on with
+// the functionId AGENT_NAME.
+async function runVercelAgentScenario(ai, createOpenAI, z) {
+  const { generateText, tool, stepCountIs } = ai;
+  const openai = createOpenAI({ baseURL: requiredEnv('FAKE_OPENAI_BASE_URL'), apiKey: 'sk-fake-e2e' });
+  const tools = {
+    get_weather: tool({
+      description: 'The weather forecast of a city',
+      inputSchema: z.object({ city: z.string() }),
+      execute: async (input) => getWeather(input),
+    }),
+    get_stock_price: tool({
+      description: 'The current price of a stock',
+      inputSchema: z.object({ symbol: z.string() }),
+      execute: async () => getStockPrice(),
+    }),
+  };
+  return runAgents(async (i) => {
+    const r = await generateText({
+      model: openai.chat(MODEL_CHAT),
+      prompt: AGENT_PROMPT,
+      tools,
+      stopWhen: stepCountIs(5),
+      maxRetries: 0,
+      headers: { [SCENARIO_HEADER]: AGENT_SCENARIO },
+      experimental_telemetry: { isEnabled: true, functionId: AGENT_NAME },
+    });
+    const calls = r.steps.map((s) => s.toolCalls.map((c) => c.toolName).join('+')).join(',');
+    if (r.steps.length !== AGENT_STEPS || r.finishReason !== 'stop' || calls !== 'get_weather+get_weather,get_stock_price,') {
+      throw new Error(`agent ${i}: ${r.steps.length} steps (tool calls ${calls}), finishReason ${r.finishReason}`);
+    }
+    const failed = r.steps[1].content.filter((p) => p.type === 'tool-error');
+    if (failed.length !== 1 || !String(failed[0].error).includes(STOCK_ERROR)) {
+      throw new Error(`agent ${i}: step 2 tool errors ${JSON.stringify(failed)}`);
+    }
+  });
+}
+
+// The finish-reason scenario, in this order: a chat that stops ("stop"), a
+// chat cut at max tokens ("length"), a filtered chat ("content_filter"), a
+// complete stream (with usage), and a stream broken after its first content
+// chunk (the call fails, the user saw "The").
+const MAX_TOKENS = 4;
+
+// runOpenAIFinishScenario runs the finish-reason scenario with the openai client.
+async function runOpenAIFinishScenario(OpenAI) {
+  const client = new OpenAI({ baseURL: requiredEnv('FAKE_OPENAI_BASE_URL'), apiKey: 'sk-fake-e2e', maxRetries: 0, timeout: 10000 });
+  const messages = [{ role: 'user', content: PROMPT }];
+  const done = [];
+  for (const [scenario, want] of [['', 'stop'], ['length', 'length'], ['content_filter', 'content_filter']]) {
+    const headers = scenario ? { [SCENARIO_HEADER]: scenario } : {};
+    const r = await client.chat.completions.create({ model: MODEL_CHAT, messages, max_tokens: scenario === 'length' ? MAX_TOKENS : undefined }, { headers });
+    if (r.choices[0].finish_reason !== want) {
+      throw new Error(`${want}: finish_reason ${r.choices[0].finish_reason}`);
+    }
+    done.push(want);
+  }
+  for (const broken of [false, true]) {
+    const stream = await client.chat.completions.create(
+      { model: MODEL_STREAM, messages, stream: true, stream_options: { include_usage: true } },
+      { headers: broken ? { [SCENARIO_HEADER]: 'broken_stream' } : {} },
+    );
+    let text = '';
+    let err;
+    try {
+      for await (const chunk of stream) {
+        if (chunk.choices.length > 0 && chunk.choices[0].delta.content) {
+          text += chunk.choices[0].delta.content;
+        }
+      }
+    } catch (e) {
+      err = e;
+    }
+    if (broken ? !(err && text === 'The') : (err || text !== 'The sky is blue.')) {
+      throw new Error(`stream (broken: ${broken}): text ${JSON.stringify(text)}, error ${err}`);
+    }
+    done.push(broken ? 'broken_stream' : 'stream');
+  }
+  return done;
+}
+
+// runVercelFinishScenario runs the finish-reason scenario with the Vercel AI SDK.
+async function runVercelFinishScenario(ai, createOpenAI) {
+  const { generateText, streamText } = ai;
+  const openai = createOpenAI({ baseURL: requiredEnv('FAKE_OPENAI_BASE_URL'), apiKey: 'sk-fake-e2e' });
+  const common = { maxRetries: 0, experimental_telemetry: { isEnabled: true, functionId: VERCEL_FUNCTION_ID } };
+  const done = [];
+  for (const [scenario, want] of [['', 'stop'], ['length', 'length'], ['content_filter', 'content-filter']]) {
+    const r = await generateText({
+      ...common, model: openai.chat(MODEL_CHAT), prompt: PROMPT,
+      maxOutputTokens: scenario === 'length' ? MAX_TOKENS : undefined,
+      headers: scenario ? { [SCENARIO_HEADER]: scenario } : {},
+    });
+    if (r.finishReason !== want) {
+      throw new Error(`${want}: finishReason ${r.finishReason}`);
+    }
+    done.push(scenario || 'stop');
+  }
+  for (const broken of [false, true]) {
+    let streamError;
+    const s = streamText({
+      ...common, model: openai.chat(MODEL_STREAM), prompt: PROMPT,
+      headers: broken ? { [SCENARIO_HEADER]: 'broken_stream' } : {},
+      onError: ({ error }) => { streamError = error; },
+    });
+    let text = '';
+    let err;
+    try {
+      for await (const delta of s.textStream) {
+        text += delta;
+      }
+    } catch (e) {
+      err = e;
+    }
+    err = err || streamError;
+    if (broken ? !(err && text === 'The') : (err || text !== 'The sky is blue.')) {
+      throw new Error(`stream (broken: ${broken}): text ${JSON.stringify(text)}, error ${err}`);
+    }
+    done.push(broken ? 'broken_stream' : 'stream');
+  }
+  return done;
+}
+
 // main runs body and exits non-zero on any error, after shutting the SDK down.
 function main(body) {
   body().then(
@@ -252,5 +436,7 @@ function main(body) {
 
 module.exports = {
   MODEL_CHAT, MODEL_STREAM, MODEL_EMBED, PROMPT, SCENARIO_HEADER, VERCEL_FUNCTION_ID,
+  AGENT_NAME, AGENT_PROMPT, AGENT_SCENARIO, AGENT_STEPS, STOCK_ERROR,
   requiredEnv, startSDK, expectFailure, runOpenAIScenario, runVercelScenario, main,
+  getWeather, getStockPrice, runAgents, runVercelAgentScenario, runOpenAIFinishScenario, runVercelFinishScenario,
 };
