@@ -124,7 +124,13 @@ func runClient(ctx context.Context, t *testing.T, dir, script string, fake *fake
 // variables (NAME=value) for the script.
 func runClientTo(ctx context.Context, t *testing.T, dir, script string, fake *fakeOpenAI, tracesURL, dumpFile string, env ...string) string {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	return runClientCtx(ctx, t, dir, script, fake, tracesURL, dumpFile, 60*time.Second, env...)
+}
+
+// runClientCtx is runClientTo with the script's deadline; dumpFile "" dumps nothing.
+func runClientCtx(ctx context.Context, t *testing.T, dir, script string, fake *fakeOpenAI, tracesURL, dumpFile string, timeout time.Duration, env ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, nodeTool(t, "node"), script)
 	cmd.Dir = dir
@@ -152,7 +158,9 @@ func runClientTo(ctx context.Context, t *testing.T, dir, script string, fake *fa
 		err = errors.Join(err, ctx.Err())
 	}
 	if err != nil {
-		logDump(t, dumpFile)
+		if dumpFile != "" {
+			logDump(t, dumpFile)
+		}
 		t.Fatalf("node %s: %v\n%s", script, err, out.Bytes())
 	}
 	t.Logf("node %s took %s: %s", script, time.Since(started).Round(10*time.Millisecond), strings.TrimSpace(out.String()))

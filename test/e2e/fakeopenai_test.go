@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -51,6 +52,10 @@ type fakeOpenAI struct {
 
 	mu       sync.Mutex
 	requests []fakeRequest
+
+	// agentLatency delays each answer of the agent scenario (nanoseconds; 0:
+	// none), as a real model's latency, for the batch-split measurement.
+	agentLatency atomic.Int64
 }
 
 // fakeResponseID is the response id of the n-th request (1-based): unique per
@@ -299,6 +304,13 @@ func (f *fakeOpenAI) chat(w http.ResponseWriter, r *http.Request) {
 		content, finish = fakeLengthText, "length"
 		prompt, completion = fakeLengthPromptTokens, fakeLengthCompletionTokens
 	case "agent":
+		if d := time.Duration(f.agentLatency.Load()); d > 0 {
+			select {
+			case <-r.Context().Done():
+				return
+			case <-time.After(d):
+			}
+		}
 		if rec.Turn < len(fakeAgentPlan) {
 			for i, c := range fakeAgentPlan[rec.Turn] {
 				toolCalls = append(toolCalls, map[string]any{

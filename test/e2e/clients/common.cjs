@@ -8,7 +8,9 @@
 //   SPAN_DUMP_FILE        optional: every finished span is also appended there as one JSON line
 //   SPAN_BATCHING         optional: "sdk-default" exports through a BatchSpanProcessor with the
 //                         SDK's default settings (5 s timer, 512 spans a request) instead of one
-//                         export at the end (used to measure how agent traces split over requests)
+//                         export at the end (used to measure how agent traces split over requests);
+//                         "per-span" exports each span alone as it ends (SimpleSpanProcessor): the
+//                         spans of one agent invocation in as many requests as it has spans
 //   AGENT_RUNS            optional: agent invocations of the run-agent-* scripts (default 2)
 //   AGENT_CONCURRENCY     optional: how many of them run at once (default 1)
 //
@@ -89,19 +91,28 @@ class DumpExporter {
 function startSDK(serviceName, instrumentations) {
   const exporter = new OTLPTraceExporter({ url: requiredEnv('OTLP_TRACES_URL'), timeoutMillis: 10000 });
   const batching = process.env.SPAN_BATCHING || '';
-  if (batching !== '' && batching !== 'sdk-default') {
-    throw new Error(`SPAN_BATCHING=${batching}: want sdk-default or nothing`);
+  let processor;
+  switch (batching) {
+    case '':
+      processor = new BatchSpanProcessor(exporter, {
+        scheduledDelayMillis: 10 * 60 * 1000,
+        maxExportBatchSize: 512,
+        maxQueueSize: 2048,
+        exportTimeoutMillis: 10000,
+      });
+      break;
+    case 'sdk-default':
+      // The SDK's defaults (scheduledDelayMillis 5000, maxExportBatchSize 512,
+      // maxQueueSize 2048), as an application that configures nothing has them.
+      processor = new BatchSpanProcessor(exporter);
+      break;
+    case 'per-span':
+      processor = new SimpleSpanProcessor(exporter);
+      break;
+    default:
+      throw new Error(`SPAN_BATCHING=${batching}: want sdk-default, per-span or nothing`);
   }
-  const processors = [batching === 'sdk-default'
-    // The SDK's defaults (scheduledDelayMillis 5000, maxExportBatchSize 512,
-    // maxQueueSize 2048), as an application that configures nothing has them.
-    ? new BatchSpanProcessor(exporter)
-    : new BatchSpanProcessor(exporter, {
-      scheduledDelayMillis: 10 * 60 * 1000,
-      maxExportBatchSize: 512,
-      maxQueueSize: 2048,
-      exportTimeoutMillis: 10000,
-    })];
+  const processors = [processor];
   if (process.env.SPAN_DUMP_FILE) {
     processors.push(new SimpleSpanProcessor(new DumpExporter(process.env.SPAN_DUMP_FILE)));
   }
