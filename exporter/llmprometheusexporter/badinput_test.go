@@ -40,9 +40,9 @@ type badWant struct {
 	// activity: with skipped, the series the span changes instead (an
 	// agent or tool span counts in its own families).
 	activity map[string]float64
-	model   string
-	tmpl    string
-	errored string // error reason; "" = success
+	model    string
+	tmpl     string
+	errored  string // error reason; "" = success
 	// nil: no observation (the histogram count stays 0; TTFT / TPOT series absent).
 	dur, ttft, tpot                       *float64
 	prompt, completion, cached, reasoning float64

@@ -133,7 +133,7 @@ func newLLMExporter(cfg *Config, set exporter.Settings) (*llmExporter, error) {
 	e.cutAttr = metric.WithAttributeSet(attribute.NewSet(attribute.String("cause", causeDimensionValue)))
 	e.nameCutAttr = metric.WithAttributeSet(attribute.NewSet(attribute.String("cause", causeNameValue)))
 	for l := range activity.NumLabels {
-		e.activityAttrs[l] = metric.WithAttributeSet(attribute.NewSet(attribute.String("label", activity.Label(l).String())))
+		e.activityAttrs[l] = metric.WithAttributeSet(attribute.NewSet(attribute.String("label", l.String())))
 	}
 	for _, d := range dims {
 		e.dimAttrs = append(e.dimAttrs, metric.WithAttributeSet(attribute.NewSet(attribute.String("label", d.Label))))

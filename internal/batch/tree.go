@@ -62,8 +62,12 @@ const (
 	maxDepth = 64
 )
 
-// addCall adds the counted call i of the batch.
+// addCall adds the counted call i of the batch; a root span is under no
+// agent.
 func (t *tree) addCall(c *genai.Call, i int) {
+	if c.ParentSpanID.IsEmpty() {
+		return
+	}
 	t.counted++
 	t.nodes = append(t.nodes, treeNode{
 		key: treeKey{c.TraceID, c.SpanID}, parent: c.ParentSpanID, kind: genai.KindCall, ref: int32(i), toolsOffered: c.ToolsOffered,

@@ -304,10 +304,13 @@ func nameValue(v pcommon.Value) string {
 // value (guardrailResultValues); an unknown value is flagged.
 func (fs *foundSet) guardrailResult(invalid *Invalid) GuardrailResult {
 	const f = fieldGuardrailResult
-	if !fs.has(f) {
+	// Read as the attribute holds it: settling would take "none" (Bedrock's
+	// action NONE) for an absent value.
+	v := fs.v[f&(maxFields-1)]
+	if fs.present&(1<<f) == 0 || v.Type() == pcommon.ValueTypeEmpty || (v.Type() == pcommon.ValueTypeStr && v.Str() == "") {
 		return GuardrailNone
 	}
-	s := trimSpace(nameValue(fs.v[f&(maxFields-1)]))
+	s := trimSpace(nameValue(v))
 	for i := range guardrailResultValues {
 		if equalFold(s, guardrailResultValues[i].value) {
 			return guardrailResultValues[i].result

@@ -887,10 +887,13 @@ func TestStatusReasonNames(t *testing.T) {
 	assert.Equal(t, InvalidCause{Bit: 1 << 9, Name: "dimension"}, causes[9])
 	assert.Equal(t, InvalidModel, causes[8].Bit)
 	assert.Equal(t, []InvalidCause{
-		{InvalidName, "name"}, {InvalidGuardrailResult, "guardrail_result"}, {InvalidEvaluationScore, "evaluation_score"},
-		{InvalidEvaluationName, "evaluation_name"}, {InvalidEvaluationLabel, "evaluation_label"},
+		{InvalidName, "name"},
+		{InvalidGuardrailResult, "guardrail_result"},
+		{InvalidEvaluationScore, "evaluation_score"},
+		{InvalidEvaluationName, "evaluation_name"},
+		{InvalidEvaluationLabel, "evaluation_label"},
 	}, causes[10:])
-	assert.Equal(t, Invalid(1<<14), InvalidEvaluationLabel)
+	assert.Equal(t, InvalidEvaluationLabel, Invalid(1<<14))
 }
 
 // One Extractor serves concurrent consumers (run with -race).

@@ -94,7 +94,7 @@ func New(set Settings) (*Metrics, error) {
 	m := &Metrics{reg: prometheus.NewRegistry(), maxLen: set.MaxValueLength}
 	for l := range NumLabels {
 		if set.MaxValues[l] < 1 {
-			return nil, fmt.Errorf("%s: max values %d must be >= 1", Label(l), set.MaxValues[l])
+			return nil, fmt.Errorf("%s: max values %d must be >= 1", l, set.MaxValues[l])
 		}
 		m.caps[l] = capped{max: set.MaxValues[l], values: map[string]string{}}
 	}

@@ -180,11 +180,10 @@ func (r *Recorder) Gather() ([]*dto.MetricFamily, error) {
 		}
 		for _, f := range r.finishOrder {
 			for _, m := range groups[lo:hi] {
-				m.mu.Lock()
-				if c := &m.finish[f]; c.created != 0 {
-					finish.Metric = append(finish.Metric, b.counter(m.finishLbl[f], c))
+				if created := m.finishCreated[f].Load(); created != 0 {
+					c := counter{ival: m.finish[f].Load(), created: created}
+					finish.Metric = append(finish.Metric, b.counter(m.finishLbl[f], &c))
 				}
-				m.mu.Unlock()
 			}
 		}
 		lo = hi

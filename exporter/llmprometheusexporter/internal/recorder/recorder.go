@@ -302,11 +302,14 @@ type groupSeries struct {
 	errors       [genai.NumReasons]counter
 	nextExemplar [genai.NumReasons]int64
 	unpriced     counter
-	finish       [genai.NumFinishReasons]counter
-	interrupted  counter
-	lbl          []*dto.LabelPair // model, dimensions
-	errorLbl     [genai.NumReasons][]*dto.LabelPair
-	finishLbl    [genai.NumFinishReasons][]*dto.LabelPair
+	// finish counts the calls by finish reason without the lock (most
+	// calls have one): finishCreated[f] is 0 until the first.
+	finish        [genai.NumFinishReasons]atomic.Uint64
+	finishCreated [genai.NumFinishReasons]atomic.Int64
+	interrupted   counter
+	lbl           []*dto.LabelPair // model, dimensions
+	errorLbl      [genai.NumReasons][]*dto.LabelPair
+	finishLbl     [genai.NumFinishReasons][]*dto.LabelPair
 }
 
 // New builds a Recorder.
@@ -459,7 +462,15 @@ func (r *Recorder) Record(c *genai.Call, now int64) Overflow {
 		}
 	}
 	v, unpriced := r.recordCost(s, c, ex)
-	if c.Status == genai.StatusError || unpriced || c.FinishReason != genai.FinishNone {
+	if f := c.FinishReason; f != genai.FinishNone && int(f) < genai.NumFinishReasons {
+		// Under s.mu, as recordGroup: the group of a live series is live.
+		g := s.group
+		if g.finishCreated[f].Load() == 0 {
+			g.finishCreated[f].CompareAndSwap(0, r.now())
+		}
+		g.finish[f].Add(1)
+	}
+	if c.Status == genai.StatusError || unpriced {
 		// Under s.mu: expiry removes a group only after every series of it
 		// is dead, so the group of a live series is live.
 		r.recordGroup(s.group, c, now, wantExemplar, ex, unpriced)
@@ -480,12 +491,6 @@ func (r *Recorder) recordGroup(m *groupSeries, c *genai.Call, now int64, wantExe
 			m.unpriced.created = r.now()
 		}
 		m.unpriced.add(1, nil)
-	}
-	if f := c.FinishReason; f != genai.FinishNone && int(f) < genai.NumFinishReasons {
-		if m.finish[f].created == 0 {
-			m.finish[f].created = r.now()
-		}
-		m.finish[f].add(1, nil)
 	}
 	if c.Status != genai.StatusError {
 		return
