@@ -188,7 +188,7 @@ func writeCapture(t *testing.T, file string, td ptrace.Traces, root string) {
 		t.Fatal(err)
 	}
 	buf.WriteByte('\n')
-	if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(file), 0o750); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(file, buf.Bytes(), 0o644); err != nil { //nolint:gosec // a committed test file
