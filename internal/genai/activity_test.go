@@ -159,8 +159,11 @@ func TestReadEvaluation(t *testing.T) {
 		attrs map[string]any
 		want  Evaluation
 	}{
-		{"full", map[string]any{"gen_ai.evaluation.name": "relevance", "gen_ai.evaluation.score.value": 0.75, "gen_ai.evaluation.score.label": "pass"},
-			Evaluation{Name: "relevance", Score: 0.75, HasScore: true, Label: "pass"}},
+		{
+			"full",
+			map[string]any{"gen_ai.evaluation.name": "relevance", "gen_ai.evaluation.score.value": 0.75, "gen_ai.evaluation.score.label": "pass"},
+			Evaluation{Name: "relevance", Score: 0.75, HasScore: true, Label: "pass"},
+		},
 		{"int score", map[string]any{"gen_ai.evaluation.name": "r", "gen_ai.evaluation.score.value": 1}, Evaluation{Name: "r", Score: 1, HasScore: true}},
 		{"bounds", map[string]any{"gen_ai.evaluation.name": "r", "gen_ai.evaluation.score.value": 0.0}, Evaluation{Name: "r", Score: 0, HasScore: true}},
 		{"label only", map[string]any{"gen_ai.evaluation.name": "r", "gen_ai.evaluation.score.label": "toxic"}, Evaluation{Name: "r", Label: "toxic"}},
@@ -170,8 +173,11 @@ func TestReadEvaluation(t *testing.T) {
 		{"string", map[string]any{"gen_ai.evaluation.name": "r", "gen_ai.evaluation.score.value": "0.5"}, Evaluation{Name: "r", Invalid: InvalidEvaluationScore}},
 		{"bool", map[string]any{"gen_ai.evaluation.name": "r", "gen_ai.evaluation.score.value": true}, Evaluation{Name: "r", Invalid: InvalidEvaluationScore}},
 		{"no name", map[string]any{"gen_ai.evaluation.score.value": 0.5}, Evaluation{Score: 0.5, HasScore: true, Invalid: InvalidEvaluationName}},
-		{"name a slice, label bytes", map[string]any{"gen_ai.evaluation.name": []any{"a"}, "gen_ai.evaluation.score.label": []byte("x")},
-			Evaluation{Invalid: InvalidEvaluationName | InvalidEvaluationLabel}},
+		{
+			"name a slice, label bytes",
+			map[string]any{"gen_ai.evaluation.name": []any{"a"}, "gen_ai.evaluation.score.label": []byte("x")},
+			Evaluation{Invalid: InvalidEvaluationName | InvalidEvaluationLabel},
+		},
 		{"name a number", map[string]any{"gen_ai.evaluation.name": 3, "gen_ai.evaluation.score.label": false}, Evaluation{Name: "3", Label: "false"}},
 		{"nothing", map[string]any{}, Evaluation{Invalid: InvalidEvaluationName}},
 	} {
@@ -192,14 +198,22 @@ func TestReadGuardrailEvent(t *testing.T) {
 		attrs map[string]any
 		want  Activity
 	}{
-		{map[string]any{"gen_ai.guardrail.component.name": "Azure AI Content Safety", "gen_ai.guardrail.result.type": "filter_match_state", "gen_ai.guardrail.result.value": "MATCH_FOUND"},
-			Activity{Kind: KindGuardrail, FromEvent: true, Name: "Azure AI Content Safety", Guardrail: GuardrailBlocked}},
-		{map[string]any{"gen_ai.guardrail.component.name": "x", "gen_ai.guardrail.result.value": "NO_MATCH"},
-			Activity{Kind: KindGuardrail, FromEvent: true, Name: "x", Guardrail: GuardrailAllowed}},
-		{map[string]any{"gen_ai.guardrail.component.name": "x", "gen_ai.guardrail.result.value": "maybe"},
-			Activity{Kind: KindGuardrail, FromEvent: true, Name: "x", Invalid: InvalidGuardrailResult}},
-		{map[string]any{"gen_ai.guardrail.component.name": "x"},
-			Activity{Kind: KindGuardrail, FromEvent: true, Name: "x", Invalid: InvalidGuardrailResult}},
+		{
+			map[string]any{"gen_ai.guardrail.component.name": "Azure AI Content Safety", "gen_ai.guardrail.result.type": "filter_match_state", "gen_ai.guardrail.result.value": "MATCH_FOUND"},
+			Activity{Kind: KindGuardrail, FromEvent: true, Name: "Azure AI Content Safety", Guardrail: GuardrailBlocked},
+		},
+		{
+			map[string]any{"gen_ai.guardrail.component.name": "x", "gen_ai.guardrail.result.value": "NO_MATCH"},
+			Activity{Kind: KindGuardrail, FromEvent: true, Name: "x", Guardrail: GuardrailAllowed},
+		},
+		{
+			map[string]any{"gen_ai.guardrail.component.name": "x", "gen_ai.guardrail.result.value": "maybe"},
+			Activity{Kind: KindGuardrail, FromEvent: true, Name: "x", Invalid: InvalidGuardrailResult},
+		},
+		{
+			map[string]any{"gen_ai.guardrail.component.name": "x"},
+			Activity{Kind: KindGuardrail, FromEvent: true, Name: "x", Invalid: InvalidGuardrailResult},
+		},
 	} {
 		m := pcommon.NewMap()
 		require.NoError(t, m.FromRaw(tc.attrs))
