@@ -489,8 +489,8 @@ func overviewRows() []row {
 					title: "Agent invocations by agent",
 					description: "Agent invocations per second per agent, successful and failed, stacked " +
 						"(llm_agent_invocations_total): semconv invoke_agent spans, OpenInference AGENT, " +
-						"OpenLLMetry agent and workflow spans, Vercel AI ai.generateText / ai.streamText " +
-						"with a functionId and tools. agent is the agent name (other: beyond the exporter's " +
+						"OpenLLMetry agent and workflow spans, Langfuse agent observations, Vercel AI " +
+						"ai.generateText / ai.streamText with a functionId and tools. agent is the agent name (other: beyond the exporter's " +
 						"cap). " + onlyJobInstance,
 					unit: units.OpsPerSecond, kind: kindTimeseries, width: 8, stacked: true,
 					targets: []target{{

@@ -35,12 +35,15 @@ type spanEvent struct {
 	attrs map[string]any
 }
 
-func evaluationEvent(name string, score float64, label string) spanEvent {
+// relevanceEvent is a gen_ai.evaluation.result event of the evaluation
+// relevance.
+func relevanceEvent(score float64, label string) spanEvent {
 	return spanEvent{name: "gen_ai.evaluation.result", attrs: map[string]any{
-		"gen_ai.evaluation.name": name, "gen_ai.evaluation.score.value": score, "gen_ai.evaluation.score.label": label,
+		"gen_ai.evaluation.name": "relevance", "gen_ai.evaluation.score.value": score, "gen_ai.evaluation.score.label": label,
 	}}
 }
 
+// guardrailEvent is a gen_ai.guardrail.result event.
 func guardrailEvent(name, result string) spanEvent {
 	return spanEvent{name: "gen_ai.guardrail.result", attrs: map[string]any{
 		"gen_ai.guardrail.name": name, "gen_ai.guardrail.result.value": result,
@@ -85,13 +88,13 @@ func agentAttrs(name string) map[string]any {
 //     guardrail events pii-filter allowed ×3 and toxicity modified), tool
 //     send_email; 2 model calls, 1 tool call.
 //
-// Evaluation relevance: 0.35 irrelevant, 0.85, 0.75 and 0.95 relevant.
+// Evaluation relevance: 0.25 and 0.45 irrelevant, 0.5, 0.85 and 0.95 relevant.
 var agentTraffic = []agentSpan{
 	0: {name: "invoke_agent " + agentTriage, parent: -1, duration: ms(4000), status: ptrace.StatusCodeError, attrs: agentAttrs(agentTriage)},
 	1: {
 		name: "chat " + modelMini, parent: 0, duration: ms(1100),
 		attrs:  chatMini(map[string]any{"gen_ai.response.finish_reasons": []any{"length"}}),
-		events: []spanEvent{evaluationEvent("relevance", 0.35, "irrelevant")},
+		events: []spanEvent{relevanceEvent(0.25, "irrelevant")},
 	},
 	2: {
 		name: "chat " + modelMini, parent: 0, duration: ms(900),
@@ -99,7 +102,7 @@ var agentTraffic = []agentSpan{
 			"gen_ai.request.stream": true, "gen_ai.response.time_to_first_chunk": 0.4,
 			"gen_ai.response.finish_reasons": []any{"stop"},
 		}),
-		events: []spanEvent{evaluationEvent("relevance", 0.85, "relevant")},
+		events: []spanEvent{relevanceEvent(0.85, "relevant")},
 	},
 	3: {name: "execute_tool search_docs", parent: 0, duration: ms(300), attrs: toolAttrs("search_docs")},
 	4: {name: "execute_tool search_docs", parent: 0, duration: ms(400), attrs: toolAttrs("search_docs")},
@@ -123,8 +126,9 @@ var agentTraffic = []agentSpan{
 		name: "chat " + modelMini, parent: 7, duration: ms(800),
 		attrs: chatMini(map[string]any{"gen_ai.response.finish_reasons": []any{"tool_calls"}}),
 		events: []spanEvent{
-			evaluationEvent("relevance", 0.75, "relevant"),
-			evaluationEvent("relevance", 0.95, "relevant"),
+			relevanceEvent(0.45, "irrelevant"),
+			relevanceEvent(0.5, "relevant"),
+			relevanceEvent(0.95, "relevant"),
 			guardrailEvent("pii-filter", "allowed"),
 			guardrailEvent("pii-filter", "allowed"),
 			guardrailEvent("pii-filter", "allowed"),
@@ -278,7 +282,7 @@ func checkAgentsAndQuality(ctx context.Context, t *testing.T, prom *promServer, 
 		}},
 		{"Guardrail block ratio by guardrail", "A", []string{"guardrail"}, map[string]float64{"pii-filter": 0.25}},
 		{"Evaluation results by label", "A", []string{"evaluation", "label"}, map[string]float64{
-			"relevance/relevant": 3 / w, "relevance/irrelevant": 1 / w,
+			"relevance/relevant": 3 / w, "relevance/irrelevant": 2 / w,
 		}},
 	} {
 		got := panelValues(ctx, t, prom, dq, c.panel, c.refID, c.by, evalMs)
@@ -289,15 +293,20 @@ func checkAgentsAndQuality(ctx context.Context, t *testing.T, prom *promServer, 
 		t.Logf("%s [%s] = %v", c.panel, c.refID, fmtMap(got))
 	}
 
-	// Evaluation score quantiles: the native histogram when ingested (this
-	// Prometheus ingests both forms), whose interpolation differs from the
-	// classic buckets' (p50 0.8, p10 0.34 here). Either lies in the classic
-	// bucket that holds the rank: (0.7, 0.8] for the median of 0.35, 0.75,
-	// 0.85, 0.95 and (0.3, 0.4] for the 10th percentile.
+	// Evaluation score quantiles: the panel prefers the native histogram
+	// (this Prometheus ingests both forms), whose buckets and interpolation
+	// differ from the classic ones (p50 0.475, p10 0.25 of 0.25, 0.45, 0.5,
+	// 0.85, 0.95). The scores are chosen so that both forms give a value in
+	// the same classic bucket: the median's rank 2.5 falls inside the bucket
+	// of 0.5, a power of two, which ends a native bucket at every schema and
+	// the classic (0.4, 0.5]; the 10th percentile's rank 0.5 inside that of
+	// 0.25, whose native bucket lies in (0.2, 0.3] at every schema >= 2
+	// (bucket factor <= 1.19; the exporter's default is 1.1). No rank sits on
+	// a bucket boundary, where float rounding could pick either bucket.
 	for _, c := range []struct {
 		refID  string
 		lo, hi float64
-	}{{"A", 0.7, 0.8}, {"B", 0.3, 0.4}} {
+	}{{"A", 0.4, 0.5}, {"B", 0.2, 0.3}} {
 		got := panelValues(ctx, t, prom, dq, "Evaluation score by evaluation", c.refID, []string{"evaluation"}, evalMs)
 		v, ok := got["relevance"]
 		if len(got) != 1 || !ok || v <= c.lo || v > c.hi+1e-9 {
