@@ -36,10 +36,13 @@ import (
 // how much they grew), and the component telemetry must grow by exactly the
 // invalid causes listed.
 type badWant struct {
-	skipped bool // not an LLM call: no series change, spans_skipped +1
-	model   string
-	tmpl    string
-	errored string // error reason; "" = success
+	skipped bool // not an LLM call: no llm_* call series change, spans_skipped +1
+	// activity: with skipped, the series the span changes instead (an
+	// agent or tool span counts in its own families).
+	activity map[string]float64
+	model    string
+	tmpl     string
+	errored  string // error reason; "" = success
 	// nil: no observation (the histogram count stays 0; TTFT / TPOT series absent).
 	dur, ttft, tpot                       *float64
 	prompt, completion, cached, reasoning float64
@@ -176,8 +179,19 @@ func badInputRows() []badRow {
 			want: badWant{skipped: true},
 		},
 		{
+			// Its tokens are the calls' under it (not in the batch): not counted
+			// again. The agent counts as an invocation without a name (the
+			// span name is the row's), of one second, with no calls under it.
 			name: "agent span with tokens (wrapper)", attrs: map[string]any{"gen_ai.operation.name": "invoke_agent", "gen_ai.request.model": "bad-22", "gen_ai.usage.input_tokens": 100},
-			want: badWant{skipped: true},
+			want: badWant{skipped: true, activity: map[string]float64{
+				"llm_agent_invocations_total{agent=span-0,status=success}": 1,
+				"llm_agent_duration_seconds_count{agent=span-0}":           1,
+				"llm_agent_duration_seconds_sum{agent=span-0}":             1,
+				"llm_agent_model_calls_count{agent=span-0}":                1,
+				"llm_agent_model_calls_sum{agent=span-0}":                  0,
+				"llm_agent_tool_calls_count{agent=span-0}":                 1,
+				"llm_agent_tool_calls_sum{agent=span-0}":                   0,
+			}},
 		},
 		{
 			name: "10,000 chunk events: the first gives the TTFT", attrs: chatAttrs("bad-23", "r23", nil),
@@ -448,7 +462,11 @@ func TestBadInputTable(t *testing.T) {
 		t.Run(r.name, func(t *testing.T) {
 			delta := seriesDelta(before, seriesValues(t, e))
 			if r.want.skipped {
-				assert.Empty(t, delta)
+				if r.want.activity != nil {
+					assert.Equal(t, r.want.activity, delta)
+				} else {
+					assert.Empty(t, delta)
+				}
 				assert.Equal(t, int64(1), telemetrySum(t, tel, "otelcol_exporter_llm_prometheus_spans_skipped", nil)-skippedBefore)
 				assert.Equal(t, int64(0), telemetrySum(t, tel, "otelcol_exporter_llm_prometheus_calls", nil)-callsBefore)
 			} else {

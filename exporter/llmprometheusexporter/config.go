@@ -16,6 +16,7 @@ import (
 
 	"go.opentelemetry.io/collector/config/confighttp"
 
+	"github.com/otelcol-llm/otelcol-llm/exporter/llmprometheusexporter/internal/activity"
 	"github.com/otelcol-llm/otelcol-llm/exporter/llmprometheusexporter/internal/recorder"
 	"github.com/otelcol-llm/otelcol-llm/internal/llmconfig"
 )
@@ -35,6 +36,10 @@ type Config struct {
 	TimeToFirstToken HistogramConfig `mapstructure:"time_to_first_token"`
 	// TimePerOutputToken configures llm_time_per_output_token_seconds.
 	TimePerOutputToken HistogramConfig `mapstructure:"time_per_output_token"`
+	// ToolDuration configures llm_tool_duration_seconds.
+	ToolDuration HistogramConfig `mapstructure:"tool_duration"`
+	// AgentDuration configures llm_agent_duration_seconds.
+	AgentDuration HistogramConfig `mapstructure:"agent_duration"`
 	// NativeHistograms adds Prometheus native histograms beside the classic buckets.
 	NativeHistograms NativeHistogramsConfig `mapstructure:"native_histograms"`
 	// Exemplars attaches trace_id/span_id exemplars (OpenMetrics and protobuf scrapes).
@@ -92,6 +97,32 @@ type LabelsConfig struct {
 	// MaxPairs is the former name of MaxLabelSets (deprecated): when set,
 	// it is used as max_label_sets, with a warning at start-up.
 	MaxPairs int `mapstructure:"max_pairs"`
+	// Tool, Agent, Guardrail, Evaluation and EvaluationLabel cap the
+	// distinct values of the tool, agent, guardrail, evaluation and
+	// (evaluation results') label labels.
+	Tool            LabelLimit `mapstructure:"tool"`
+	Agent           LabelLimit `mapstructure:"agent"`
+	Guardrail       LabelLimit `mapstructure:"guardrail"`
+	Evaluation      LabelLimit `mapstructure:"evaluation"`
+	EvaluationLabel LabelLimit `mapstructure:"evaluation_label"`
+}
+
+// activityLimits are the caps of the activity labels, in activity.Label
+// order, with their field names.
+func (l *LabelsConfig) activityLimits() [activity.NumLabels]struct {
+	field string
+	max   int
+} {
+	return [activity.NumLabels]struct {
+		field string
+		max   int
+	}{
+		activity.LabelTool:            {"labels::tool::max_values", l.Tool.MaxValues},
+		activity.LabelAgent:           {"labels::agent::max_values", l.Agent.MaxValues},
+		activity.LabelGuardrail:       {"labels::guardrail::max_values", l.Guardrail.MaxValues},
+		activity.LabelEvaluation:      {"labels::evaluation::max_values", l.Evaluation.MaxValues},
+		activity.LabelEvaluationLabel: {"labels::evaluation_label::max_values", l.EvaluationLabel.MaxValues},
+	}
 }
 
 // BudgetConfig is one budget: the cost of the calls whose labels match
@@ -132,6 +163,8 @@ func (cfg Config) Validate() error {
 		validateBuckets("request_duration::buckets", cfg.RequestDuration.Buckets),
 		validateBuckets("time_to_first_token::buckets", cfg.TimeToFirstToken.Buckets),
 		validateBuckets("time_per_output_token::buckets", cfg.TimePerOutputToken.Buckets),
+		validateBuckets("tool_duration::buckets", cfg.ToolDuration.Buckets),
+		validateBuckets("agent_duration::buckets", cfg.AgentDuration.Buckets),
 		cfg.Check())
 	if cfg.NativeHistograms.Enabled {
 		if f := cfg.NativeHistograms.BucketFactor; !(f > 1) || math.IsInf(f, 0) {
@@ -149,6 +182,11 @@ func (cfg Config) Validate() error {
 	}
 	if n := cfg.Labels.Template.MaxValues; n < 1 || n > maxLabelValues {
 		errs = append(errs, fmt.Errorf("labels::template::max_values: %d must be between 1 and %d", n, maxLabelValues))
+	}
+	for _, l := range cfg.Labels.activityLimits() {
+		if l.max < 1 || l.max > maxLabelValues {
+			errs = append(errs, fmt.Errorf("%s: %d must be between 1 and %d", l.field, l.max, maxLabelValues))
+		}
 	}
 	if n := cfg.Labels.MaxLabelSets; n < 1 || n > maxLabelValues {
 		errs = append(errs, fmt.Errorf("labels::max_label_sets: %d must be between 1 and %d", n, maxLabelValues))

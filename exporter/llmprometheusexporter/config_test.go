@@ -32,7 +32,13 @@ func TestLoadConfig(t *testing.T) {
 	full.TimeToFirstToken.Buckets = []float64{0.05, 0.5, 5}
 	full.NativeHistograms = NativeHistogramsConfig{Enabled: false, BucketFactor: 1.5, MaxBuckets: 40}
 	full.Exemplars.Enabled = false
-	full.Labels = LabelsConfig{MaxValueLength: 64, Model: LabelLimit{MaxValues: 20}, Template: LabelLimit{MaxValues: 10}, MaxLabelSets: 150}
+	full.Labels = LabelsConfig{
+		MaxValueLength: 64, Model: LabelLimit{MaxValues: 20}, Template: LabelLimit{MaxValues: 10}, MaxLabelSets: 150,
+		Tool: LabelLimit{MaxValues: 30}, Agent: LabelLimit{MaxValues: 5}, Guardrail: LabelLimit{MaxValues: 6},
+		Evaluation: LabelLimit{MaxValues: 7}, EvaluationLabel: LabelLimit{MaxValues: 8},
+	}
+	full.ToolDuration.Buckets = []float64{0.1, 1}
+	full.AgentDuration.Buckets = []float64{1, 10, 100}
 	full.TemplateAttributes = []string{"app.prompt.id", "llm.template"}
 	full.TimePerOutputToken.Buckets = []float64{0.02, 0.2}
 	full.DeduplicateNestedCalls = false

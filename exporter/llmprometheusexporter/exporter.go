@@ -18,12 +18,14 @@ import (
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componentstatus"
 	"go.opentelemetry.io/collector/exporter"
+	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
+	"github.com/otelcol-llm/otelcol-llm/exporter/llmprometheusexporter/internal/activity"
 	"github.com/otelcol-llm/otelcol-llm/exporter/llmprometheusexporter/internal/metadata"
 	"github.com/otelcol-llm/otelcol-llm/exporter/llmprometheusexporter/internal/recorder"
 	"github.com/otelcol-llm/otelcol-llm/internal/batch"
@@ -34,8 +36,9 @@ import (
 type llmExporter struct {
 	cfg       *Config
 	settings  component.TelemetrySettings
-	registry  prometheus.Gatherer // the recorder
+	registry  prometheus.Gatherer // the recorder and the activity families
 	recorder  *recorder.Recorder
+	activity  *activity.Metrics
 	batches   *batch.Extractor
 	telemetry *metadata.TelemetryBuilder
 	pricer    *pricing.Pricer
@@ -43,7 +46,9 @@ type llmExporter struct {
 
 	invalidCauses []genai.InvalidCause
 	invalidAttrs  []metric.AddOption
-	cutAttr       metric.AddOption // invalid_values{cause=dimension_value}
+	cutAttr       metric.AddOption                     // invalid_values{cause=dimension_value}
+	nameCutAttr   metric.AddOption                     // invalid_values{cause=name_value}
+	activityAttrs [activity.NumLabels]metric.AddOption // label_overflow{label=tool|agent|…}
 	modelAttr     metric.AddOption
 	templateAttr  metric.AddOption
 	dimAttrs      []metric.AddOption // label_overflow{label=<dimension>}
@@ -87,6 +92,23 @@ func newLLMExporter(cfg *Config, set exporter.Settings) (*llmExporter, error) {
 	if err != nil {
 		return nil, err
 	}
+	var caps [activity.NumLabels]int
+	for l, lim := range cfg.Labels.activityLimits() {
+		caps[l] = lim.max
+	}
+	act, err := activity.New(activity.Settings{
+		Namespace:          cfg.Namespace,
+		ToolBuckets:        cfg.ToolDuration.Buckets,
+		AgentBuckets:       cfg.AgentDuration.Buckets,
+		NativeHistograms:   cfg.NativeHistograms.Enabled,
+		NativeBucketFactor: cfg.NativeHistograms.BucketFactor,
+		NativeMaxBuckets:   cfg.NativeHistograms.MaxBuckets,
+		MaxValueLength:     cfg.Labels.MaxValueLength,
+		MaxValues:          caps,
+	})
+	if err != nil {
+		return nil, err
+	}
 	tb, err := metadata.NewTelemetryBuilder(set.TelemetrySettings)
 	if err != nil {
 		return nil, err
@@ -94,8 +116,9 @@ func newLLMExporter(cfg *Config, set exporter.Settings) (*llmExporter, error) {
 	e := &llmExporter{
 		cfg:           cfg,
 		settings:      set.TelemetrySettings,
-		registry:      rec,
+		registry:      prometheus.Gatherers{rec, act.Gatherer()},
 		recorder:      rec,
+		activity:      act,
 		batches:       cfg.NewExtractor(),
 		telemetry:     tb,
 		pricer:        pricer,
@@ -108,6 +131,10 @@ func newLLMExporter(cfg *Config, set exporter.Settings) (*llmExporter, error) {
 		e.invalidAttrs = append(e.invalidAttrs, metric.WithAttributeSet(attribute.NewSet(attribute.String("cause", c.Name))))
 	}
 	e.cutAttr = metric.WithAttributeSet(attribute.NewSet(attribute.String("cause", causeDimensionValue)))
+	e.nameCutAttr = metric.WithAttributeSet(attribute.NewSet(attribute.String("cause", causeNameValue)))
+	for l := range activity.NumLabels {
+		e.activityAttrs[l] = metric.WithAttributeSet(attribute.NewSet(attribute.String("label", l.String())))
+	}
 	for _, d := range dims {
 		e.dimAttrs = append(e.dimAttrs, metric.WithAttributeSet(attribute.NewSet(attribute.String("label", d.Label))))
 	}
@@ -117,6 +144,11 @@ func newLLMExporter(cfg *Config, set exporter.Settings) (*llmExporter, error) {
 // causeDimensionValue counts the dimension values cut to
 // labels::max_value_length or repaired to valid UTF-8.
 const causeDimensionValue = "dimension_value"
+
+// causeNameValue counts the agent, tool, guardrail, evaluation and
+// evaluation label values cut to labels::max_value_length or repaired to
+// valid UTF-8.
+const causeNameValue = "name_value"
 
 func recorderDimensions(cfg *Config) []recorder.Dimension {
 	out := make([]recorder.Dimension, 0, len(cfg.Dimensions))
@@ -234,6 +266,9 @@ type batchCounts struct {
 	cut                      int64
 	dimOverflow              [genai.MaxDimensions]int64
 	invalid                  [16]int64
+	nameCut                  int64
+	activityOverflow         [activity.NumLabels]int64
+	records, recordsSkipped  int64
 }
 
 // consumeTraces records every counted call of td but the nested duplicates
@@ -241,26 +276,105 @@ type batchCounts struct {
 func (e *llmExporter) consumeTraces(ctx context.Context, td ptrace.Traces) error {
 	var counts batchCounts
 	now := e.now().UnixNano()
-	bc := e.batches.Extract(td, func(call *genai.Call, _ ptrace.Span, dup bool) {
-		if !dup {
-			e.record(call, now, &counts)
-		}
+	bc := e.batches.ExtractAll(td, &batch.Visitor{
+		Call: func(call *genai.Call, _ ptrace.Span, dup bool) {
+			if !dup {
+				e.record(call, now, &counts)
+			}
+		},
+		Activity: func(a *genai.Activity, _ ptrace.Span) {
+			e.recordActivity(a, &counts)
+		},
+		Evaluation: func(ev *genai.Evaluation, _ ptrace.Span) {
+			e.recordEvaluation(ev, &counts)
+		},
 	})
 	counts.received, counts.skipped, counts.nested = int64(bc.Spans), int64(bc.Skipped), int64(bc.Nested)
 	e.report(ctx, &counts)
 	return nil
 }
 
-// record counts one call into the llm_* metrics and the batch's telemetry.
-func (e *llmExporter) record(call *genai.Call, now int64, counts *batchCounts) {
-	counts.calls++
-	if call.Invalid != 0 {
-		for n, c := range e.invalidCauses {
-			if call.Invalid&c.Bit != 0 {
-				counts.invalid[n]++
+// consumeLogs records the gen_ai.evaluation.result and
+// gen_ai.guardrail.result events of ld (log records whose event name, or
+// else event.name attribute, names them) and reports the batch.
+func (e *llmExporter) consumeLogs(ctx context.Context, ld plog.Logs) error {
+	var counts batchCounts
+	var ev genai.Evaluation
+	var g genai.Activity
+	rls := ld.ResourceLogs()
+	for i := range rls.Len() {
+		sls := rls.At(i).ScopeLogs()
+		for j := range sls.Len() {
+			lrs := sls.At(j).LogRecords()
+			for k := range lrs.Len() {
+				lr := lrs.At(k)
+				counts.records++
+				name := lr.EventName()
+				if name == "" {
+					if v, ok := lr.Attributes().Get("event.name"); ok {
+						name = v.Str()
+					}
+				}
+				switch name {
+				case genai.EventEvaluationResult:
+					genai.ReadEvaluation(lr.Attributes(), &ev)
+					e.recordEvaluation(&ev, &counts)
+				case genai.EventGuardrailResult:
+					e.batches.ReadGuardrailEvent(lr.Attributes(), &g)
+					e.recordActivity(&g, &counts)
+				default:
+					counts.recordsSkipped++
+				}
 			}
 		}
 	}
+	e.report(ctx, &counts)
+	return nil
+}
+
+// recordActivity counts a tool, agent or guardrail.
+func (e *llmExporter) recordActivity(a *genai.Activity, counts *batchCounts) {
+	e.countInvalid(a.Invalid, counts)
+	var o activity.Outcome
+	switch a.Kind {
+	case genai.KindTool:
+		o = e.activity.RecordTool(a)
+	case genai.KindAgent:
+		o = e.activity.RecordAgent(a)
+	case genai.KindGuardrail:
+		o = e.activity.RecordGuardrail(a)
+	}
+	e.countOutcome(o, counts)
+}
+
+// recordEvaluation counts an evaluation result.
+func (e *llmExporter) recordEvaluation(ev *genai.Evaluation, counts *batchCounts) {
+	e.countInvalid(ev.Invalid, counts)
+	e.countOutcome(e.activity.RecordEvaluation(ev), counts)
+}
+
+func (e *llmExporter) countInvalid(inv genai.Invalid, counts *batchCounts) {
+	if inv == 0 {
+		return
+	}
+	for n, c := range e.invalidCauses {
+		if inv&c.Bit != 0 {
+			counts.invalid[n]++
+		}
+	}
+}
+
+func (e *llmExporter) countOutcome(o activity.Outcome, counts *batchCounts) {
+	counts.nameCut += int64(o.Cut)
+	for l := o.Overflow; l != 0; l &= l - 1 {
+		counts.activityOverflow[bits.TrailingZeros8(l)%int(activity.NumLabels)]++
+	}
+}
+
+// record counts one call into the llm_* metrics and the batch's telemetry.
+func (e *llmExporter) record(call *genai.Call, now int64, counts *batchCounts) {
+	counts.calls++
+	e.countInvalid(call.Invalid, counts)
 	of := e.recorder.Record(call, now)
 	if of.Model {
 		counts.modelOverflow++
@@ -314,5 +428,19 @@ func (e *llmExporter) report(ctx context.Context, c *batchCounts) {
 	}
 	if c.cut > 0 {
 		t.ExporterLlmPrometheusInvalidValues.Add(ctx, c.cut, e.cutAttr)
+	}
+	if c.nameCut > 0 {
+		t.ExporterLlmPrometheusInvalidValues.Add(ctx, c.nameCut, e.nameCutAttr)
+	}
+	for l, v := range c.activityOverflow {
+		if v > 0 {
+			t.ExporterLlmPrometheusLabelOverflow.Add(ctx, v, e.activityAttrs[l])
+		}
+	}
+	if c.records > 0 {
+		t.ExporterLlmPrometheusLogRecordsReceived.Add(ctx, c.records)
+	}
+	if c.recordsSkipped > 0 {
+		t.ExporterLlmPrometheusLogRecordsSkipped.Add(ctx, c.recordsSkipped)
 	}
 }

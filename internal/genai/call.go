@@ -106,12 +106,27 @@ const (
 	// InvalidDimension: a dimension attribute holds bytes, a map or a
 	// slice; the dimension counts as absent (its default).
 	InvalidDimension
+	// InvalidName: an agent, tool or guardrail name attribute holds bytes,
+	// a map or a slice; the activity counts without a name.
+	InvalidName
+	// InvalidGuardrailResult: a guardrail result value that maps to none of
+	// allowed, blocked, modified and error (or an event without one).
+	InvalidGuardrailResult
+	// InvalidEvaluationScore: an evaluation score that is not a number
+	// from 0 to 1 (a string, NaN, infinite, out of range).
+	InvalidEvaluationScore
+	// InvalidEvaluationName: an evaluation event without a usable
+	// gen_ai.evaluation.name.
+	InvalidEvaluationName
+	// InvalidEvaluationLabel: an evaluation label that is no string.
+	InvalidEvaluationLabel
 	numInvalid = iota
 )
 
 var invalidNames = [numInvalid]string{
 	"input_tokens", "output_tokens", "cached_input_tokens", "reasoning_tokens", "duration", "ttft", "cost",
-	"cache_creation_input_tokens", "model", "dimension",
+	"cache_creation_input_tokens", "model", "dimension", "name", "guardrail_result", "evaluation_score",
+	"evaluation_name", "evaluation_label",
 }
 
 // InvalidCauses lists every single-bit Invalid value with its name, in bit order.
@@ -153,6 +168,12 @@ type Call struct {
 	Streamed bool
 	Status   Status
 	Reason   Reason // ReasonNone when Status == StatusSuccess
+	// FinishReason is the canonical finish reason of the first choice,
+	// FinishNone when the span reports none.
+	FinishReason FinishReason
+	// ToolsOffered: the request offered tools to the model (Vercel AI SDK
+	// ai.prompt.tools); it confirms a tentative agent above the call.
+	ToolsOffered bool
 
 	// Token counts as the GenAI semantic conventions count them: cache reads
 	// (CachedInputTokens) and cache writes (CacheCreationInputTokens) are

@@ -54,12 +54,13 @@ func runDialectCases(t *testing.T, cases []dialectCase) {
 }
 
 // Small Call modifiers.
-func provider(p string) func(*Call)  { return func(c *Call) { c.Provider = p } }
-func op(o string) func(*Call)        { return func(c *Call) { c.Operation = o } }
-func reqModel(m string) func(*Call)  { return func(c *Call) { c.RequestModel = m } }
-func respModel(m string) func(*Call) { return func(c *Call) { c.ResponseModel = m } }
-func template(s string) func(*Call)  { return func(c *Call) { c.Template = s } }
-func streamed() func(*Call)          { return func(c *Call) { c.Streamed = true } }
+func provider(p string) func(*Call)     { return func(c *Call) { c.Provider = p } }
+func op(o string) func(*Call)           { return func(c *Call) { c.Operation = o } }
+func reqModel(m string) func(*Call)     { return func(c *Call) { c.RequestModel = m } }
+func respModel(m string) func(*Call)    { return func(c *Call) { c.ResponseModel = m } }
+func template(s string) func(*Call)     { return func(c *Call) { c.Template = s } }
+func finish(f FinishReason) func(*Call) { return func(c *Call) { c.FinishReason = f } }
+func streamed() func(*Call)             { return func(c *Call) { c.Streamed = true } }
 func ttft(s float64) func(*Call) {
 	return func(c *Call) { c.Streamed, c.TTFT, c.HasTTFT = true, s, true }
 }
@@ -267,9 +268,9 @@ func TestDialectOpenInference(t *testing.T) {
 		},
 		{
 			"OK span with llm.finish_reason content_filter (openinference-instrumentation-openai JS)",
-			merge(llm, map[string]any{"llm.finish_reason": "content_filter"}), nil, call(provider("openai"), failed(ReasonSafetyBlock)),
+			merge(llm, map[string]any{"llm.finish_reason": "content_filter"}), nil, call(provider("openai"), failed(ReasonSafetyBlock), finish(FinishContentFilter)),
 		},
-		{"llm.finish_reason stop", merge(llm, map[string]any{"llm.finish_reason": "stop"}), nil, call(provider("openai"))},
+		{"llm.finish_reason stop", merge(llm, map[string]any{"llm.finish_reason": "stop"}), nil, call(provider("openai"), finish(FinishStop))},
 		{"llm.provider wins over llm.system", merge(llm, map[string]any{"llm.provider": "azure", "llm.system": "openai"}), nil, call(provider("azure.ai.openai"))},
 		{"llm.system alone", merge(llm, map[string]any{"llm.provider": del, "llm.system": "vertexai"}), nil, call(provider("gcp.vertex_ai"))},
 		{"google is any Google endpoint", merge(llm, map[string]any{"llm.provider": "google"}), nil, call(provider("gcp.gen_ai"))},
@@ -387,9 +388,9 @@ func TestDialectVercelAI(t *testing.T) {
 		{"ai.toolCall", v6("ai.toolCall", map[string]any{"ai.toolCall.name": "getWeather"}), nil, nil},
 		{
 			"content-filter finish reason on an OK span", v6("ai.streamText.doStream", map[string]any{"ai.response.finishReason": "content-filter"}),
-			nil, call(base, streamed(), failed(ReasonSafetyBlock)),
+			nil, call(base, streamed(), failed(ReasonSafetyBlock), finish(FinishContentFilter)),
 		},
-		{"tool-calls finish reason", v6("ai.generateText.doGenerate", map[string]any{"ai.response.finishReason": "tool-calls"}), nil, call(base)},
+		{"tool-calls finish reason", v6("ai.generateText.doGenerate", map[string]any{"ai.response.finishReason": "tool-calls"}), nil, call(base, finish(FinishToolCalls))},
 		{"anthropic.messages", v6("ai.generateText.doGenerate", map[string]any{"ai.model.provider": "anthropic.messages"}), nil, call(base, provider("anthropic"))},
 		{
 			"google.generative-ai is the Gemini API", v6("ai.generateText.doGenerate", map[string]any{"ai.model.provider": "google.generative-ai"}),
@@ -425,7 +426,7 @@ func TestDialectLiteLLM(t *testing.T) {
 				"gen_ai.operation.name": "acompletion", "gen_ai.cost.total_cost": 0.000465,
 				"gen_ai.usage.input_tokens": 400, "gen_ai.usage.output_tokens": 675, "gen_ai.response.finish_reasons": `["stop"]`,
 			}),
-			nil, call(provider("openai"), reqModel("gpt-4o-mini"), tokens(400, 675), cost(0.000465)),
+			nil, call(provider("openai"), reqModel("gpt-4o-mini"), tokens(400, 675), cost(0.000465), finish(FinishStop)),
 		},
 		{
 			"completion with gen_ai.operation.name chat",
@@ -453,7 +454,7 @@ func TestDialectLiteLLM(t *testing.T) {
 		{"guardrail span", map[string]any{"openinference.span.kind": "GUARDRAIL", "guardrail_name": "pii"}, nil, nil},
 		{
 			"content_filter in the JSON finish reasons", merge(base, map[string]any{"gen_ai.response.finish_reasons": `["content_filter"]`}),
-			nil, call(provider("openai"), reqModel("gpt-4o-mini"), failed(ReasonSafetyBlock)),
+			nil, call(provider("openai"), reqModel("gpt-4o-mini"), failed(ReasonSafetyBlock), finish(FinishContentFilter)),
 		},
 		{"azure", merge(base, map[string]any{"gen_ai.system": "azure"}), nil, call(provider("azure.ai.openai"), reqModel("gpt-4o-mini"))},
 		{"azure_ai", merge(base, map[string]any{"gen_ai.system": "azure_ai"}), nil, call(provider("azure.ai.inference"), reqModel("gpt-4o-mini"))},
@@ -559,7 +560,7 @@ func TestDialectSpringAI(t *testing.T) {
 				"gen_ai.usage.input_tokens": "512", "gen_ai.usage.output_tokens": "128",
 				"gen_ai.request.temperature": "0.7", "gen_ai.response.finish_reasons": `["STOP"]`, "gen_ai.request.stream": "false",
 			}),
-			nil, call(provider("openai"), reqModel("gpt-4o"), tokens(512, 128)),
+			nil, call(provider("openai"), reqModel("gpt-4o"), tokens(512, 128), finish(FinishStop)),
 		},
 		{
 			"cache tokens as strings", merge(base, map[string]any{
@@ -579,7 +580,7 @@ func TestDialectSpringAI(t *testing.T) {
 		{"chat client wrapper", map[string]any{"gen_ai.operation.name": "framework", "spring.ai.kind": "chat_client"}, nil, nil},
 		{
 			"SAFETY as a JSON string", merge(base, map[string]any{"gen_ai.response.finish_reasons": `["SAFETY"]`}),
-			nil, call(provider("openai"), reqModel("gpt-4o"), failed(ReasonSafetyBlock)),
+			nil, call(provider("openai"), reqModel("gpt-4o"), failed(ReasonSafetyBlock), finish(FinishContentFilter)),
 		},
 		{"bedrock_converse", merge(base, map[string]any{"gen_ai.system": "bedrock_converse"}), nil, call(provider("aws.bedrock"), reqModel("gpt-4o"))},
 		{"azure-openai", merge(base, map[string]any{"gen_ai.system": "azure-openai"}), nil, call(provider("azure.ai.openai"), reqModel("gpt-4o"))},
@@ -613,10 +614,10 @@ func TestDialectSemanticKernel(t *testing.T) {
 			"newer usage names", sk("chat.completions", map[string]any{"gen_ai.usage.input_tokens": 700, "gen_ai.usage.output_tokens": 40}),
 			nil, call(b, tokens(700, 40)),
 		},
-		{"singular finish reason", sk("chat.completions", map[string]any{"gen_ai.response.finish_reason": "FinishReason.STOP"}), nil, call(b)},
+		{"singular finish reason", sk("chat.completions", map[string]any{"gen_ai.response.finish_reason": "FinishReason.STOP"}), nil, call(b, finish(FinishStop))},
 		{
 			"comma-joined finish reasons with a filter", sk("chat.completions", map[string]any{"gen_ai.response.finish_reason": "stop,content_filter"}),
-			nil, call(b, failed(ReasonSafetyBlock)),
+			nil, call(b, failed(ReasonSafetyBlock), finish(FinishStop)),
 		},
 		{"invoke_agent", sk("invoke_agent", nil), nil, nil},
 		{"execute_tool", sk("execute_tool", nil), nil, nil},
@@ -638,7 +639,7 @@ func TestDialectLangSmith(t *testing.T) {
 		{"streaming", ls("llm", "chat", map[string]any{"langsmith.request.streaming": true}), nil, call(b, streamed())},
 		{
 			"comma-joined finish reasons", ls("llm", "chat", map[string]any{"gen_ai.response.finish_reasons": "stop, content_filter"}),
-			nil, call(b, failed(ReasonSafetyBlock)),
+			nil, call(b, failed(ReasonSafetyBlock), finish(FinishStop)),
 		},
 		{"embedding run", ls("embedding", "embedding", nil), nil, call(b, op(OpEmbeddings))},
 		{"chain run with totals", ls("chain", "chain", map[string]any{"gen_ai.usage.input_tokens": 950}), nil, nil},

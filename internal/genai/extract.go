@@ -112,13 +112,34 @@ func (e *Extractor) Extract(span ptrace.Span, resource pcommon.Resource, call *C
 // the resource, for the spans of one batch: the spans of a resource read it
 // once.
 func (e *Extractor) ExtractCached(span ptrace.Span, resource pcommon.Resource, cache *ResourceCache, call *Call) bool {
+	return e.Classify(span, resource, cache, call, nil) == KindCall
+}
+
+// Classify is ExtractCached that also tells the spans that are no LLM call
+// apart. It returns KindCall with call filled as ExtractCached fills it;
+// KindAgent, KindTool or KindGuardrail with act filled; KindWrapper (act's
+// ids filled) for another span of a GenAI instrumentation; KindNone for
+// any other span. With act nil, the spans that are no call are not read
+// (KindWrapper stands for all of them).
+func (e *Extractor) Classify(span ptrace.Span, resource pcommon.Resource, cache *ResourceCache, call *Call, act *Activity) Kind {
 	attrs := span.Attributes()
 	var fs foundSet
 	fs.scan(attrs, e.keys, e)
 
-	counted := detect(&fs)
+	counted, other := detect(&fs)
 	if counted == nil {
-		return false
+		if other == nil {
+			return KindNone
+		}
+		if act == nil {
+			return KindWrapper
+		}
+		kind := other.kind
+		if other.tentative && !fs.has(fieldAgentName) {
+			kind = KindWrapper // a Vercel generateText without a functionId
+		}
+		activity(span, &fs, kind, other.tentative, act)
+		return kind
 	}
 	op, opStreamed := counted.op, counted.streamed
 	// Zeroed, then written field by field: a composite literal would be
@@ -203,14 +224,23 @@ func (e *Extractor) ExtractCached(span ptrace.Span, resource pcommon.Resource, c
 		call.Status = StatusError
 		call.Reason = reason(span, &fs)
 	}
-	return true
+	if fs.present&(1<<fieldFinishReasons|1<<fieldToolsOffered) != 0 {
+		if fs.present&(1<<fieldFinishReasons) != 0 {
+			call.FinishReason = finishReason(&fs)
+		}
+		call.ToolsOffered = fs.present&(1<<fieldToolsOffered) != 0 && fs.has(fieldToolsOffered)
+	}
+	return KindCall
 }
 
 // detect applies detectRules: any skip wins; else the first rule that counts
 // gives the count value (the operation, and whether that operation is a
-// streamed call). It returns nil when the span is not counted.
-func detect(fs *foundSet) *countValue {
+// streamed call). When the span is not counted it returns nil and, for a
+// span a detection attribute marks as GenAI telemetry, what it is (the
+// first skipping rule's kind; wrapperKind for any other value), else nil.
+func detect(fs *foundSet) (*countValue, *spanKind) {
 	var counted *countValue
+	var other *spanKind
 	// Detection fields follow the static fields in rule order: visiting the
 	// present ones in bit order visits their rules in table order.
 	for set := fs.present & detectMask; set != 0; set &= set - 1 {
@@ -230,13 +260,33 @@ func detect(fs *foundSet) *countValue {
 			c = r.countValueOf(s)
 		}
 		if c == nil && (r.skipOthers || r.skips(s)) {
-			return nil
+			return nil, r.kindOf(s)
 		}
 		if counted == nil {
 			counted = c
 		}
+		if c == nil && other == nil {
+			other = &wrapperKind
+		}
 	}
-	return counted
+	if counted != nil {
+		return counted, nil
+	}
+	return nil, other
+}
+
+// wrapperKind is the kind of a GenAI span that is no call, agent, tool or
+// guardrail.
+var wrapperKind = spanKind{kind: KindWrapper}
+
+// kindOf returns the kind value of r that s matches, else wrapperKind.
+func (r *detectRule) kindOf(s string) *spanKind {
+	for j := range r.kinds {
+		if equalFold(s, r.kinds[j].value) {
+			return &r.kinds[j]
+		}
+	}
+	return &wrapperKind
 }
 
 // skips reports whether s is in r.skip.

@@ -58,6 +58,7 @@ func TestExtractSemconvGenerations(t *testing.T) {
 				c.InputTokens, c.OutputTokens, c.CachedInputTokens, c.ReasoningTokens = 1200, 300, 1000, 120
 				c.HasInputTokens, c.HasOutputTokens, c.HasCachedInput, c.HasReasoning = true, true, true, true
 				c.Cost, c.HasCost = 0.0042, true
+				c.FinishReason = FinishStop
 			}),
 		},
 		{
@@ -876,7 +877,7 @@ func TestStatusReasonNames(t *testing.T) {
 	assert.Equal(t, "other", ReasonOther.String())
 	assert.Equal(t, "other", Reason(200).String())
 	causes := InvalidCauses()
-	require.Len(t, causes, 10)
+	require.Len(t, causes, 15)
 	// Existing bits and names never move: a new cause is appended.
 	assert.Equal(t, InvalidCause{Bit: InvalidTTFT, Name: "ttft"}, causes[5])
 	assert.Equal(t, InvalidCause{Bit: InvalidCost, Name: "cost"}, causes[6])
@@ -885,6 +886,14 @@ func TestStatusReasonNames(t *testing.T) {
 	assert.Equal(t, InvalidCause{Bit: 1 << 8, Name: "model"}, causes[8])
 	assert.Equal(t, InvalidCause{Bit: 1 << 9, Name: "dimension"}, causes[9])
 	assert.Equal(t, InvalidModel, causes[8].Bit)
+	assert.Equal(t, []InvalidCause{
+		{InvalidName, "name"},
+		{InvalidGuardrailResult, "guardrail_result"},
+		{InvalidEvaluationScore, "evaluation_score"},
+		{InvalidEvaluationName, "evaluation_name"},
+		{InvalidEvaluationLabel, "evaluation_label"},
+	}, causes[10:])
+	assert.Equal(t, InvalidEvaluationLabel, Invalid(1<<14))
 }
 
 // One Extractor serves concurrent consumers (run with -race).

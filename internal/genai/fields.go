@@ -29,6 +29,11 @@ const (
 	fieldCost
 	fieldFinishReasons
 	fieldTemplate
+	fieldAgentName
+	fieldToolName
+	fieldGuardrailName
+	fieldGuardrailResult
+	fieldToolsOffered
 	numStaticFields
 
 	maxFields = 64 // a power of two: field&(maxFields-1) is a free bounds check
@@ -135,6 +140,9 @@ func compileTables() {
 		for j := range r.skip {
 			r.skip[j] = asciiLower(r.skip[j])
 		}
+		for j := range r.kinds {
+			r.kinds[j].value = asciiLower(r.kinds[j].value)
+		}
 		detectFields[i] = next
 		detectMask |= 1 << next
 		staticBindings = append(staticBindings, keyBinding{key: r.key, slot: slot{field: next}})
@@ -178,6 +186,12 @@ func compileTables() {
 		absentQuick.add(a)
 	}
 	lowerAll(statusMarkers)
+	for i := range guardrailResultValues {
+		guardrailResultValues[i].value = asciiLower(guardrailResultValues[i].value)
+	}
+	for i := range finishReasonNames {
+		finishReasonNames[i].value = asciiLower(finishReasonNames[i].value)
+	}
 	finishQuick = quickSet{}
 	for i := range finishReasonErrors {
 		finishReasonErrors[i].value = asciiLower(finishReasonErrors[i].value)

@@ -201,27 +201,36 @@ func TestReasonFromFinishReasons(t *testing.T) {
 		value  any
 		status Status
 		reason Reason
+		finish FinishReason
 	}{
-		{"stop", []any{"stop"}, StatusSuccess, ReasonNone},
-		{"length is not an error", []any{"length"}, StatusSuccess, ReasonNone},
-		{"tool_call", []any{"tool_call"}, StatusSuccess, ReasonNone},
-		{"content_filter", []any{"content_filter"}, StatusError, ReasonSafetyBlock},
-		{"second choice filtered", []any{"stop", "content_filter"}, StatusError, ReasonSafetyBlock},
-		{"refusal", []any{"refusal"}, StatusError, ReasonSafetyBlock},
-		{"SAFETY", []any{"SAFETY"}, StatusError, ReasonSafetyBlock},
-		{"PROHIBITED_CONTENT", []any{"PROHIBITED_CONTENT"}, StatusError, ReasonSafetyBlock},
-		{"mixed case", []any{"Content_Filter"}, StatusError, ReasonSafetyBlock},
-		{"plain string", "content_filter", StatusError, ReasonSafetyBlock},
-		{"JSON string", `["SAFETY"]`, StatusError, ReasonSafetyBlock},
-		{"comma-joined string", "stop, refusal", StatusError, ReasonSafetyBlock},
-		{"JSON string, stop", `["STOP"]`, StatusSuccess, ReasonNone},
-		{"substring is not a reason", "content_filtered_out", StatusSuccess, ReasonNone},
-		{"non-string elements", []any{1, true, nil}, StatusSuccess, ReasonNone},
-		{"not a list", 3, StatusSuccess, ReasonNone},
+		{"stop", []any{"stop"}, StatusSuccess, ReasonNone, FinishStop},
+		{"length is not an error", []any{"length"}, StatusSuccess, ReasonNone, FinishLength},
+		{"tool_call", []any{"tool_call"}, StatusSuccess, ReasonNone, FinishToolCalls},
+		{"content_filter", []any{"content_filter"}, StatusError, ReasonSafetyBlock, FinishContentFilter},
+		// The finish reason is the first choice's; the error any choice's.
+		{"second choice filtered", []any{"stop", "content_filter"}, StatusError, ReasonSafetyBlock, FinishStop},
+		{"refusal", []any{"refusal"}, StatusError, ReasonSafetyBlock, FinishContentFilter},
+		{"SAFETY", []any{"SAFETY"}, StatusError, ReasonSafetyBlock, FinishContentFilter},
+		{"PROHIBITED_CONTENT", []any{"PROHIBITED_CONTENT"}, StatusError, ReasonSafetyBlock, FinishContentFilter},
+		{"mixed case", []any{"Content_Filter"}, StatusError, ReasonSafetyBlock, FinishContentFilter},
+		{"plain string", "content_filter", StatusError, ReasonSafetyBlock, FinishContentFilter},
+		{"JSON string", `["SAFETY"]`, StatusError, ReasonSafetyBlock, FinishContentFilter},
+		{"comma-joined string", "stop, refusal", StatusError, ReasonSafetyBlock, FinishStop},
+		{"JSON string, stop", `["STOP"]`, StatusSuccess, ReasonNone, FinishStop},
+		{"substring is not a reason", "content_filtered_out", StatusSuccess, ReasonNone, FinishOther},
+		{"non-string elements", []any{1, true, nil}, StatusSuccess, ReasonNone, FinishNone},
+		{"not a list", 3, StatusSuccess, ReasonNone, FinishNone},
+		{"enum prefix", []any{"FinishReason.MAX_TOKENS"}, StatusSuccess, ReasonNone, FinishLength},
+		{"Anthropic end_turn", []any{"end_turn"}, StatusSuccess, ReasonNone, FinishStop},
+		{"Anthropic tool_use", []any{"tool_use"}, StatusSuccess, ReasonNone, FinishToolCalls},
+		{"Vercel tool-calls", "tool-calls", StatusSuccess, ReasonNone, FinishToolCalls},
+		{"Vercel error", "error", StatusSuccess, ReasonNone, FinishError},
+		{"unknown", []any{"pause_turn"}, StatusSuccess, ReasonNone, FinishOther},
+		{"empty list", []any{}, StatusSuccess, ReasonNone, FinishNone},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := extractOne(t, chat(map[string]any{"gen_ai.response.finish_reasons": tc.value}))
-			assert.Equal(t, want(func(c *Call) { c.Status, c.Reason = tc.status, tc.reason }), c)
+			assert.Equal(t, want(func(c *Call) { c.Status, c.Reason, c.FinishReason = tc.status, tc.reason, tc.finish }), c)
 		})
 	}
 }

@@ -93,11 +93,26 @@ var absentValues = []string{"none"}
 // value in count makes it an LLM call unless a rule skips it. Values in
 // neither list, or an absent key, say nothing. The first rule (in table order)
 // that counts gives the Call's operation.
+//
+// A span a rule does not count, whose value is not empty, is no LLM call but
+// still GenAI telemetry: kinds says which values mark an agent, a tool or a
+// guardrail; any other value marks a wrapper (KindWrapper).
 type detectRule struct {
 	key        string
 	count      []countValue
 	skip       []string
 	skipOthers bool
+	kinds      []spanKind
+}
+
+// spanKind is an attribute value that marks an agent, tool or guardrail
+// span.
+type spanKind struct {
+	value string
+	kind  Kind
+	// tentative: an agent only when tools are offered or called under it
+	// (Vercel ai.generateText / ai.streamText), and only with a name.
+	tentative bool
 }
 
 // countValue is an attribute value that marks an LLM call, and the canonical
@@ -132,7 +147,12 @@ var detectRules = []detectRule{
 		},
 		skip: []string{
 			"invoke_agent", "create_agent", "agent_step", "execute_tool",
-			"invoke_workflow", "retrieval",
+			"invoke_workflow", "retrieval", "apply_guardrail",
+		},
+		kinds: []spanKind{
+			{value: "invoke_agent", kind: KindAgent},
+			{value: "execute_tool", kind: KindTool}, // also LangSmith tool runs
+			{value: "apply_guardrail", kind: KindGuardrail},
 		},
 	},
 	{
@@ -161,6 +181,11 @@ var detectRules = []detectRule{
 		key:        "openinference.span.kind",
 		count:      []countValue{{value: "LLM", op: OpChat}, {value: "EMBEDDING", op: OpEmbeddings}},
 		skipOthers: true,
+		kinds: []spanKind{
+			{value: "AGENT", kind: KindAgent},
+			{value: "TOOL", kind: KindTool},
+			{value: "GUARDRAIL", kind: KindGuardrail},
+		},
 	},
 	{
 		// Vercel AI SDK ≤v6: only the provider calls count; the
@@ -173,6 +198,13 @@ var detectRules = []detectRule{
 			{value: ".doEmbed", op: OpEmbeddings, suffix: true},
 		},
 		skipOthers: true,
+		kinds: []spanKind{
+			{value: "ai.toolCall", kind: KindTool},
+			// With a functionId and tools: an agent loop (steps of model
+			// calls and tool calls).
+			{value: "ai.generateText", kind: KindAgent, tentative: true},
+			{value: "ai.streamText", kind: KindAgent, tentative: true},
+		},
 	},
 	{
 		// LangSmith OTel: llm runs count; chain, tool, retriever, prompt,
@@ -180,6 +212,7 @@ var detectRules = []detectRule{
 		key:        "langsmith.span.kind",
 		count:      []countValue{{value: "llm", op: OpChat}, {value: "embedding", op: OpEmbeddings}},
 		skipOthers: true,
+		kinds:      []spanKind{{value: "tool", kind: KindTool}},
 	},
 	{
 		// Langfuse: generations count; spans, events, agents, tools,
@@ -187,11 +220,22 @@ var detectRules = []detectRule{
 		key:        "langfuse.observation.type",
 		count:      []countValue{{value: "generation", op: OpChat}, {value: "embedding", op: OpEmbeddings}},
 		skipOthers: true,
+		kinds: []spanKind{
+			{value: "agent", kind: KindAgent},
+			{value: "tool", kind: KindTool},
+			{value: "guardrail", kind: KindGuardrail},
+		},
 	},
 	{
-		// OpenLLMetry workflow / task / agent / tool wrappers.
+		// OpenLLMetry workflow / task / agent / tool wrappers: a workflow
+		// is the agent of OpenLLMetry's @workflow decorator.
 		key:  "traceloop.span.kind",
 		skip: []string{"workflow", "task", "agent", "tool"},
+		kinds: []spanKind{
+			{value: "agent", kind: KindAgent},
+			{value: "workflow", kind: KindAgent},
+			{value: "tool", kind: KindTool},
+		},
 	},
 }
 
@@ -339,6 +383,141 @@ var finishReasonSources = []source{
 	{key: "llm.finish_reason"},             // OpenInference (JS)
 }
 
+// ---------------------------------------------------------------------------
+// Agents, tools and guardrails (spans detectRules classifies as such).
+
+// agentNameSources name the agent of an agent span; without one the span
+// name is read (see operationSpanNames).
+var agentNameSources = []source{
+	{key: "gen_ai.agent.name"},       // semconv, Vercel v7, OpenLLMetry ≥0.55
+	{key: "agent.name"},              // OpenInference
+	{key: "ai.telemetry.functionId"}, // Vercel ≤v6
+	{key: "traceloop.entity.name"},   // OpenLLMetry @agent / @workflow
+}
+
+// toolNameSources name the tool of a tool span.
+var toolNameSources = []source{
+	{key: "gen_ai.tool.name"},      // semconv, Vercel v7, LangSmith
+	{key: "tool.name"},             // OpenInference
+	{key: "ai.toolCall.name"},      // Vercel ≤v6
+	{key: "traceloop.entity.name"}, // OpenLLMetry @tool
+}
+
+// guardrailNameSources name the guardrail of a guardrail span or event.
+var guardrailNameSources = []source{
+	{key: "gen_ai.guardrail.name"},           // Traceloop hub, LiteLLM
+	{key: "gen_ai.guardrail.component.name"}, // semconv
+	{key: "gen_ai.guardrail.policy.id"},      // semconv
+	{key: "guardrail.name"},
+	{key: "traceloop.entity.name"},
+}
+
+// guardrailResultSources carry a guardrail's result (provider-native
+// values, mapped by guardrailResultValues).
+var guardrailResultSources = []source{
+	{key: "gen_ai.guardrail.result.value"}, // semconv
+	{key: "gen_ai.guardrail.status"},       // Traceloop hub
+	{key: "guardrail.result"},
+}
+
+// toolsOfferedSources mark a request that offered tools to the model.
+var toolsOfferedSources = []source{
+	{key: "ai.prompt.tools"},         // Vercel ≤v6
+	{key: "gen_ai.tool.definitions"}, // semconv
+}
+
+// operationSpanNames are span names that only name the operation (an
+// instrumentation's default when it knows no name); with prefix, the name
+// follows the operation after a space ("execute_tool get_weather").
+var operationSpanNames = []struct {
+	name   string
+	prefix bool
+}{
+	{"invoke_agent", true},
+	{"execute_tool", true},
+	{"apply_guardrail", true},
+	{"ai.toolCall", false},
+	{"ai.generateText", false},
+	{"ai.streamText", false},
+}
+
+// guardrailResultValues map guardrail results (ASCII case-insensitively)
+// to the canonical result. Provider-native values (semconv
+// gen_ai.guardrail.result.value): Amazon Bedrock action GUARDRAIL_INTERVENED
+// / NONE, OpenAI Agents tripwire_triggered true / false, Azure AI Content
+// Safety filter_match_state MATCH_FOUND / NO_MATCH; Traceloop hub PASSED /
+// FAILED / ERROR; LiteLLM guardrail statuses. A severity number names no
+// result and is refused.
+var guardrailResultValues = []struct {
+	value  string
+	result GuardrailResult
+}{
+	{"allowed", GuardrailAllowed},
+	{"allow", GuardrailAllowed},
+	{"none", GuardrailAllowed}, // Bedrock action NONE
+	{"false", GuardrailAllowed},
+	{"no_match", GuardrailAllowed},
+	{"passed", GuardrailAllowed},
+	{"pass", GuardrailAllowed},
+	{"success", GuardrailAllowed},
+	{"blocked", GuardrailBlocked},
+	{"block", GuardrailBlocked},
+	{"guardrail_intervened", GuardrailBlocked},
+	{"intervened", GuardrailBlocked},
+	{"true", GuardrailBlocked},
+	{"match_found", GuardrailBlocked},
+	{"failed", GuardrailBlocked},
+	{"fail", GuardrailBlocked},
+	{"denied", GuardrailBlocked},
+	{"deny", GuardrailBlocked},
+	{"rejected", GuardrailBlocked},
+	{"modified", GuardrailModified},
+	{"modify", GuardrailModified},
+	{"masked", GuardrailModified},
+	{"anonymized", GuardrailModified},
+	{"redacted", GuardrailModified},
+	{"error", GuardrailError},
+	{"guardrail_failed_to_respond", GuardrailError},
+}
+
+// finishReasonNames map finish reasons (ASCII case-insensitively, after an
+// enum-style prefix is cut) to the canonical finish reason; any other value
+// is FinishOther. OpenAI / semconv stop, length, tool_calls,
+// content_filter; Anthropic end_turn, stop_sequence, max_tokens, tool_use,
+// refusal; Gemini STOP, MAX_TOKENS, SAFETY…; Vercel hyphenated values;
+// Bedrock guardrail_intervened, content_filtered; Cohere COMPLETE.
+var finishReasonNames = []struct {
+	value  string
+	reason FinishReason
+}{
+	{"stop", FinishStop},
+	{"end_turn", FinishStop},
+	{"stop_sequence", FinishStop},
+	{"complete", FinishStop},
+	{"end", FinishStop},
+	{"length", FinishLength},
+	{"max_tokens", FinishLength},
+	{"max_output_tokens", FinishLength},
+	{"model_context_window_exceeded", FinishLength},
+	{"tool_calls", FinishToolCalls},
+	{"tool-calls", FinishToolCalls},
+	{"tool_call", FinishToolCalls},
+	{"tool_use", FinishToolCalls},
+	{"function_call", FinishToolCalls},
+	{"content_filter", FinishContentFilter},
+	{"content-filter", FinishContentFilter},
+	{"refusal", FinishContentFilter},
+	{"safety", FinishContentFilter},
+	{"prohibited_content", FinishContentFilter},
+	{"blocklist", FinishContentFilter},
+	{"spii", FinishContentFilter},
+	{"image_safety", FinishContentFilter},
+	{"recitation", FinishContentFilter},
+	{"guardrail_intervened", FinishContentFilter},
+	{"content_filtered", FinishContentFilter},
+	{"error", FinishError},
+}
+
 // fieldSources wires each field read from a fixed list of attributes to its
 // source table (the template keys come from Options).
 var fieldSources = [numStaticFields][]source{
@@ -354,6 +533,11 @@ var fieldSources = [numStaticFields][]source{
 	fieldTTFT:                     ttftSources,
 	fieldCost:                     costSources,
 	fieldFinishReasons:            finishReasonSources,
+	fieldAgentName:                agentNameSources,
+	fieldToolName:                 toolNameSources,
+	fieldGuardrailName:            guardrailNameSources,
+	fieldGuardrailResult:          guardrailResultSources,
+	fieldToolsOffered:             toolsOfferedSources,
 }
 
 // defaultTemplateKeys are read, in order, for the prompt template identity

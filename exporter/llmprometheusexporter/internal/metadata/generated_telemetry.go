@@ -23,16 +23,18 @@ func Tracer(settings component.TelemetrySettings) trace.Tracer {
 // TelemetryBuilder provides an interface for components to report telemetry
 // as defined in metadata and user config.
 type TelemetryBuilder struct {
-	meter                                 metric.Meter
-	mu                                    sync.Mutex
-	registrations                         []metric.Registration
-	ExporterLlmPrometheusCalls            metric.Int64Counter
-	ExporterLlmPrometheusInvalidValues    metric.Int64Counter
-	ExporterLlmPrometheusLabelOverflow    metric.Int64Counter
-	ExporterLlmPrometheusLabelSetOverflow metric.Int64Counter
-	ExporterLlmPrometheusNestedCalls      metric.Int64Counter
-	ExporterLlmPrometheusSpansReceived    metric.Int64Counter
-	ExporterLlmPrometheusSpansSkipped     metric.Int64Counter
+	meter                                   metric.Meter
+	mu                                      sync.Mutex
+	registrations                           []metric.Registration
+	ExporterLlmPrometheusCalls              metric.Int64Counter
+	ExporterLlmPrometheusInvalidValues      metric.Int64Counter
+	ExporterLlmPrometheusLabelOverflow      metric.Int64Counter
+	ExporterLlmPrometheusLabelSetOverflow   metric.Int64Counter
+	ExporterLlmPrometheusLogRecordsReceived metric.Int64Counter
+	ExporterLlmPrometheusLogRecordsSkipped  metric.Int64Counter
+	ExporterLlmPrometheusNestedCalls        metric.Int64Counter
+	ExporterLlmPrometheusSpansReceived      metric.Int64Counter
+	ExporterLlmPrometheusSpansSkipped       metric.Int64Counter
 }
 
 // TelemetryBuilderOption applies changes to default builder.
@@ -72,13 +74,13 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	errs = errors.Join(errs, err)
 	builder.ExporterLlmPrometheusInvalidValues, err = builder.meter.Int64Counter(
 		"otelcol_exporter_llm_prometheus_invalid_values",
-		metric.WithDescription("Values of counted calls that were rejected as invalid and not recorded (attribute cause: input_tokens, output_tokens, cached_input_tokens, reasoning_tokens, duration, ttft, cost, cache_creation_input_tokens, model; dimension: a dimension attribute of a type that has no string form, counted under the dimension's default; dimension_value: a dimension value cut to labels::max_value_length or repaired to valid UTF-8). [Development]"),
+		metric.WithDescription("Values of counted calls that were rejected as invalid and not recorded (attribute cause: input_tokens, output_tokens, cached_input_tokens, reasoning_tokens, duration, ttft, cost, cache_creation_input_tokens, model; dimension: a dimension attribute of a type that has no string form, counted under the dimension's default; dimension_value: a dimension value cut to labels::max_value_length or repaired to valid UTF-8; name: an agent, tool or guardrail name of a type that has no string form, counted as `unknown`; name_value: an agent, tool, guardrail, evaluation or evaluation label value cut or repaired; guardrail_result: a guardrail result that maps to none of allowed, blocked, modified, error, not counted; evaluation_score: a score that is not a number from 0 to 1, not observed; evaluation_name: an evaluation event without a name, counted as `unknown`; evaluation_label: an evaluation label of a type that has no string form, not counted). [Development]"),
 		metric.WithUnit("{value}"),
 	)
 	errs = errors.Join(errs, err)
 	builder.ExporterLlmPrometheusLabelOverflow, err = builder.meter.Int64Counter(
 		"otelcol_exporter_llm_prometheus_label_overflow",
-		metric.WithDescription("Calls whose label value was folded into `other` because the label reached its cap or the label set cap (attribute label: model, template or a dimension label). [Development]"),
+		metric.WithDescription("Calls whose label value was folded into `other` because the label reached its cap or the label set cap (attribute label: model, template, a dimension label, tool, agent, guardrail, evaluation or evaluation_label). [Development]"),
 		metric.WithUnit("{call}"),
 	)
 	errs = errors.Join(errs, err)
@@ -86,6 +88,18 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		"otelcol_exporter_llm_prometheus_label_set_overflow",
 		metric.WithDescription("Calls that would have made a new label set past labels::max_label_sets, counted with labels folded into `other` (last dimension first, then the template). [Development]"),
 		metric.WithUnit("{call}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ExporterLlmPrometheusLogRecordsReceived, err = builder.meter.Int64Counter(
+		"otelcol_exporter_llm_prometheus_log_records_received",
+		metric.WithDescription("Log records received by the llm_prometheus exporter (its logs pipeline). [Development]"),
+		metric.WithUnit("{record}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ExporterLlmPrometheusLogRecordsSkipped, err = builder.meter.Int64Counter(
+		"otelcol_exporter_llm_prometheus_log_records_skipped",
+		metric.WithDescription("Log records skipped because they are no gen_ai.evaluation.result or gen_ai.guardrail.result event. [Development]"),
+		metric.WithUnit("{record}"),
 	)
 	errs = errors.Join(errs, err)
 	builder.ExporterLlmPrometheusNestedCalls, err = builder.meter.Int64Counter(
@@ -102,7 +116,7 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	errs = errors.Join(errs, err)
 	builder.ExporterLlmPrometheusSpansSkipped, err = builder.meter.Int64Counter(
 		"otelcol_exporter_llm_prometheus_spans_skipped",
-		metric.WithDescription("Spans skipped because they are not an LLM call (agent, tool, workflow and non-GenAI spans). [Development]"),
+		metric.WithDescription("Spans skipped because they are not an LLM call (agent, tool, guardrail, workflow and non-GenAI spans; agents, tools and guardrails are counted into their own llm_* families). [Development]"),
 		metric.WithUnit("{span}"),
 	)
 	errs = errors.Join(errs, err)

@@ -40,7 +40,7 @@ func AssertEqualExporterLlmPrometheusCalls(t *testing.T, tt *componenttest.Telem
 func AssertEqualExporterLlmPrometheusInvalidValues(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
 		Name:        "otelcol_exporter_llm_prometheus_invalid_values",
-		Description: "Values of counted calls that were rejected as invalid and not recorded (attribute cause: input_tokens, output_tokens, cached_input_tokens, reasoning_tokens, duration, ttft, cost, cache_creation_input_tokens, model; dimension: a dimension attribute of a type that has no string form, counted under the dimension's default; dimension_value: a dimension value cut to labels::max_value_length or repaired to valid UTF-8). [Development]",
+		Description: "Values of counted calls that were rejected as invalid and not recorded (attribute cause: input_tokens, output_tokens, cached_input_tokens, reasoning_tokens, duration, ttft, cost, cache_creation_input_tokens, model; dimension: a dimension attribute of a type that has no string form, counted under the dimension's default; dimension_value: a dimension value cut to labels::max_value_length or repaired to valid UTF-8; name: an agent, tool or guardrail name of a type that has no string form, counted as `unknown`; name_value: an agent, tool, guardrail, evaluation or evaluation label value cut or repaired; guardrail_result: a guardrail result that maps to none of allowed, blocked, modified, error, not counted; evaluation_score: a score that is not a number from 0 to 1, not observed; evaluation_name: an evaluation event without a name, counted as `unknown`; evaluation_label: an evaluation label of a type that has no string form, not counted). [Development]",
 		Unit:        "{value}",
 		Data: metricdata.Sum[int64]{
 			Temporality: metricdata.CumulativeTemporality,
@@ -56,7 +56,7 @@ func AssertEqualExporterLlmPrometheusInvalidValues(t *testing.T, tt *componentte
 func AssertEqualExporterLlmPrometheusLabelOverflow(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
 		Name:        "otelcol_exporter_llm_prometheus_label_overflow",
-		Description: "Calls whose label value was folded into `other` because the label reached its cap or the label set cap (attribute label: model, template or a dimension label). [Development]",
+		Description: "Calls whose label value was folded into `other` because the label reached its cap or the label set cap (attribute label: model, template, a dimension label, tool, agent, guardrail, evaluation or evaluation_label). [Development]",
 		Unit:        "{call}",
 		Data: metricdata.Sum[int64]{
 			Temporality: metricdata.CumulativeTemporality,
@@ -81,6 +81,38 @@ func AssertEqualExporterLlmPrometheusLabelSetOverflow(t *testing.T, tt *componen
 		},
 	}
 	got, err := tt.GetMetric("otelcol_exporter_llm_prometheus_label_set_overflow")
+	require.NoError(t, err)
+	metricdatatest.AssertEqual(t, want, got, opts...)
+}
+
+func AssertEqualExporterLlmPrometheusLogRecordsReceived(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
+	want := metricdata.Metrics{
+		Name:        "otelcol_exporter_llm_prometheus_log_records_received",
+		Description: "Log records received by the llm_prometheus exporter (its logs pipeline). [Development]",
+		Unit:        "{record}",
+		Data: metricdata.Sum[int64]{
+			Temporality: metricdata.CumulativeTemporality,
+			IsMonotonic: true,
+			DataPoints:  dps,
+		},
+	}
+	got, err := tt.GetMetric("otelcol_exporter_llm_prometheus_log_records_received")
+	require.NoError(t, err)
+	metricdatatest.AssertEqual(t, want, got, opts...)
+}
+
+func AssertEqualExporterLlmPrometheusLogRecordsSkipped(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
+	want := metricdata.Metrics{
+		Name:        "otelcol_exporter_llm_prometheus_log_records_skipped",
+		Description: "Log records skipped because they are no gen_ai.evaluation.result or gen_ai.guardrail.result event. [Development]",
+		Unit:        "{record}",
+		Data: metricdata.Sum[int64]{
+			Temporality: metricdata.CumulativeTemporality,
+			IsMonotonic: true,
+			DataPoints:  dps,
+		},
+	}
+	got, err := tt.GetMetric("otelcol_exporter_llm_prometheus_log_records_skipped")
 	require.NoError(t, err)
 	metricdatatest.AssertEqual(t, want, got, opts...)
 }
@@ -120,7 +152,7 @@ func AssertEqualExporterLlmPrometheusSpansReceived(t *testing.T, tt *componentte
 func AssertEqualExporterLlmPrometheusSpansSkipped(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
 		Name:        "otelcol_exporter_llm_prometheus_spans_skipped",
-		Description: "Spans skipped because they are not an LLM call (agent, tool, workflow and non-GenAI spans). [Development]",
+		Description: "Spans skipped because they are not an LLM call (agent, tool, guardrail, workflow and non-GenAI spans; agents, tools and guardrails are counted into their own llm_* families). [Development]",
 		Unit:        "{span}",
 		Data: metricdata.Sum[int64]{
 			Temporality: metricdata.CumulativeTemporality,

@@ -23,6 +23,8 @@ func TestSetupTelemetry(t *testing.T) {
 	tb.ExporterLlmPrometheusInvalidValues.Add(context.Background(), 1)
 	tb.ExporterLlmPrometheusLabelOverflow.Add(context.Background(), 1)
 	tb.ExporterLlmPrometheusLabelSetOverflow.Add(context.Background(), 1)
+	tb.ExporterLlmPrometheusLogRecordsReceived.Add(context.Background(), 1)
+	tb.ExporterLlmPrometheusLogRecordsSkipped.Add(context.Background(), 1)
 	tb.ExporterLlmPrometheusNestedCalls.Add(context.Background(), 1)
 	tb.ExporterLlmPrometheusSpansReceived.Add(context.Background(), 1)
 	tb.ExporterLlmPrometheusSpansSkipped.Add(context.Background(), 1)
@@ -36,6 +38,12 @@ func TestSetupTelemetry(t *testing.T) {
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualExporterLlmPrometheusLabelSetOverflow(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualExporterLlmPrometheusLogRecordsReceived(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualExporterLlmPrometheusLogRecordsSkipped(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualExporterLlmPrometheusNestedCalls(t, testTel,

@@ -34,7 +34,7 @@ type reference struct {
 	exemplars                            bool
 	requests, prompt, completion, cached *prometheus.CounterVec
 	reasoning, cost, errors, unpriced    *prometheus.CounterVec
-	reported                             *prometheus.CounterVec
+	reported, finish, interrupted        *prometheus.CounterVec
 	duration, ttft, tpot                 *prometheus.HistogramVec
 	pairs, errorSeries, unpricedSeries   map[string]bool
 	maxLabelLength                       int
@@ -78,6 +78,8 @@ func newReference(t *testing.T, set Settings) *reference {
 		reported:       counter("cost_reported_usd_total", helps[nameReported], "model", "template"),
 		errors:         counter("errors_total", helps[nameErrors], "model", "reason"),
 		unpriced:       counter("unpriced_requests_total", helps[nameUnpriced], "model"),
+		finish:         counter("finish_reasons_total", helps[nameFinish], "finish_reason", "model"),
+		interrupted:    counter("stream_interruptions_total", helps[nameInterrupt], "model"),
 		duration:       histogram("request_duration_seconds", helps[nameDuration], set.DurationBuckets),
 		ttft:           histogram("time_to_first_token_seconds", helps[nameTTFT], set.TTFTBuckets),
 		tpot:           histogram("time_per_output_token_seconds", helps[nameTPOT], set.TPOTBuckets),
@@ -89,7 +91,7 @@ func newReference(t *testing.T, set Settings) *reference {
 	}
 	for _, c := range []prometheus.Collector{
 		r.requests, r.prompt, r.completion, r.cached, r.reasoning, r.cost, r.reported,
-		r.errors, r.unpriced, r.duration, r.ttft, r.tpot,
+		r.errors, r.unpriced, r.duration, r.ttft, r.tpot, r.finish, r.interrupted,
 	} {
 		require.NoError(t, r.reg.Register(c))
 	}
@@ -188,6 +190,12 @@ func (r *reference) record(c *genai.Call, of Overflow) {
 		// No price table: a call without a cost is unpriced (no exemplar).
 		r.unpriced.WithLabelValues(lv(model)...).Inc()
 	}
+	if c.FinishReason != genai.FinishNone {
+		r.finish.WithLabelValues(lv(c.FinishReason.String(), model)...).Inc()
+	}
+	if c.Streamed && c.HasTTFT && c.Status == genai.StatusError {
+		r.interrupted.WithLabelValues(lv(model)...).Inc()
+	}
 	if c.Status == genai.StatusError {
 		reason := c.Reason
 		if reason == genai.ReasonNone {
@@ -275,6 +283,9 @@ func randomCalls(seed uint64, n int) ([]genai.Call, []int64) {
 			binary.LittleEndian.PutUint64(c.TraceID[8:], rng.Uint64())
 			binary.LittleEndian.PutUint64(c.SpanID[:], rng.Uint64())
 		}
+		// Every finish reason, none included, without drawing from rng (the
+		// other tests' calls stay as they were).
+		c.FinishReason = genai.FinishReason(i % genai.NumFinishReasons)
 		calls[i] = c
 	}
 	return calls, times

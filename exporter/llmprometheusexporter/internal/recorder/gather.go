@@ -31,6 +31,8 @@ const (
 	nameTPOT       = "time_per_output_token_seconds"
 	nameBudgetCost = "budget_cost_usd_total"
 	nameBudget     = "budget_limit_usd"
+	nameFinish     = "finish_reasons_total"
+	nameInterrupt  = "stream_interruptions_total"
 )
 
 var helps = map[string]string{
@@ -48,6 +50,8 @@ var helps = map[string]string{
 	nameTPOT:       "Time per output token after the first of streamed calls: (duration - TTFT) / (output tokens - 1), in seconds.",
 	nameBudgetCost: "Cost in USD of the LLM calls a budget matches, counted by this collector in the current calendar window (UTC) of the budget's period.",
 	nameBudget:     "The amount of a budget in USD per period (configuration).",
+	nameFinish:     "LLM calls by model and the finish reason of their first choice (stop, length, tool_calls, content_filter, error, other).",
+	nameInterrupt:  "Streamed LLM calls that failed after their first chunk: the user saw a partial answer.",
 }
 
 // familyNames are the full metric names, in the order Gather returns them
@@ -166,10 +170,32 @@ func (r *Recorder) Gather() ([]*dto.MetricFamily, error) {
 		}
 		lo = hi
 	}
+	// finish reasons: likewise around finish_reason.
+	finish := fams[nameFinish]
+	finishAt := r.layout.finishAt
+	for lo := 0; lo < len(groups); {
+		hi := lo + 1
+		for hi < len(groups) && slices.Compare(groups[hi].vals[:finishAt], groups[lo].vals[:finishAt]) == 0 {
+			hi++
+		}
+		for _, f := range r.finishOrder {
+			for _, m := range groups[lo:hi] {
+				if created := m.finishCreated[f].Load(); created != 0 {
+					c := counter{ival: m.finish[f].Load(), created: created}
+					finish.Metric = append(finish.Metric, b.counter(m.finishLbl[f], &c))
+				}
+			}
+		}
+		lo = hi
+	}
+	interrupted := fams[nameInterrupt]
 	for _, m := range groups {
 		m.mu.Lock()
 		if m.unpriced.created != 0 {
 			unpriced.Metric = append(unpriced.Metric, b.counter(m.lbl, &m.unpriced))
+		}
+		if m.interrupted.created != 0 {
+			interrupted.Metric = append(interrupted.Metric, b.counter(m.lbl, &m.interrupted))
 		}
 		m.mu.Unlock()
 	}

@@ -19,6 +19,8 @@ type layout struct {
 	// statusAt and reasonAt are the number of series (group) labels named
 	// before status (reason): where a requests (errors) series has it.
 	statusAt, reasonAt int
+	// finishAt: likewise for finish_reason (finish reasons series).
+	finishAt int
 }
 
 // labelSlot is one label: the model (dim -2), the template (dim -1) or
@@ -46,6 +48,7 @@ func newLayout(dimLabels []string) layout {
 	slices.SortFunc(l.group, byName)
 	l.statusAt = before(l.series, "status")
 	l.reasonAt = before(l.group, "reason")
+	l.finishAt = before(l.group, "finish_reason")
 	return l
 }
 

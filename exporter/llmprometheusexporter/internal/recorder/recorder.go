@@ -112,10 +112,12 @@ type Recorder struct {
 	layout         layout
 	statusLabels   [genai.NumStatuses]*dto.LabelPair
 	reasonLabels   [genai.NumReasons]*dto.LabelPair
-	statusOrder    []genai.Status // statuses in label value order
-	reasonOrder    []genai.Reason // reasons in label value order
-	now            func() int64   // creation times of series, expiry
-	idle           int64          // expiry in nanoseconds, 0: off
+	finishLabels   [genai.NumFinishReasons]*dto.LabelPair
+	statusOrder    []genai.Status       // statuses in label value order
+	reasonOrder    []genai.Reason       // reasons in label value order
+	finishOrder    []genai.FinishReason // finish reasons in label value order
+	now            func() int64         // creation times of series, expiry
+	idle           int64                // expiry in nanoseconds, 0: off
 	ndims          int
 	defaults       [genai.MaxDimensions]string
 	budgets        []*budget
@@ -300,8 +302,14 @@ type groupSeries struct {
 	errors       [genai.NumReasons]counter
 	nextExemplar [genai.NumReasons]int64
 	unpriced     counter
-	lbl          []*dto.LabelPair // model, dimensions
-	errorLbl     [genai.NumReasons][]*dto.LabelPair
+	// finish counts the calls by finish reason without the lock (most
+	// calls have one): finishCreated[f] is 0 until the first.
+	finish        [genai.NumFinishReasons]atomic.Uint64
+	finishCreated [genai.NumFinishReasons]atomic.Int64
+	interrupted   counter
+	lbl           []*dto.LabelPair // model, dimensions
+	errorLbl      [genai.NumReasons][]*dto.LabelPair
+	finishLbl     [genai.NumFinishReasons][]*dto.LabelPair
 }
 
 // New builds a Recorder.
@@ -366,6 +374,13 @@ func New(set Settings) (*Recorder, error) {
 		}
 	}
 	slices.SortFunc(r.reasonOrder, func(a, b genai.Reason) int { return strings.Compare(a.String(), b.String()) })
+	for f := range genai.NumFinishReasons {
+		r.finishLabels[f] = labelPair("finish_reason", genai.FinishReason(f).String())
+		if genai.FinishReason(f) != genai.FinishNone {
+			r.finishOrder = append(r.finishOrder, genai.FinishReason(f))
+		}
+	}
+	slices.SortFunc(r.finishOrder, func(a, b genai.FinishReason) int { return strings.Compare(a.String(), b.String()) })
 	r.seed = maphash.MakeSeed()
 	r.seed64 = maphash.String(r.seed, "seed") ^ hashPrime0
 	r.dirty = map[seriesKey]*series{}
@@ -447,6 +462,14 @@ func (r *Recorder) Record(c *genai.Call, now int64) Overflow {
 		}
 	}
 	v, unpriced := r.recordCost(s, c, ex)
+	if f := c.FinishReason; f != genai.FinishNone && int(f) < genai.NumFinishReasons {
+		// Under s.mu, as recordGroup: the group of a live series is live.
+		g := s.group
+		if g.finishCreated[f].Load() == 0 {
+			g.finishCreated[f].CompareAndSwap(0, r.now())
+		}
+		g.finish[f].Add(1)
+	}
 	if c.Status == genai.StatusError || unpriced {
 		// Under s.mu: expiry removes a group only after every series of it
 		// is dead, so the group of a live series is live.
@@ -471,6 +494,12 @@ func (r *Recorder) recordGroup(m *groupSeries, c *genai.Call, now int64, wantExe
 	}
 	if c.Status != genai.StatusError {
 		return
+	}
+	if c.Interrupted() {
+		if m.interrupted.created == 0 {
+			m.interrupted.created = r.now()
+		}
+		m.interrupted.add(1, nil)
 	}
 	reason := c.Reason
 	if reason == genai.ReasonNone || int(reason) >= genai.NumReasons {
@@ -624,6 +653,9 @@ func (r *Recorder) newSeries(key seriesKey) *series {
 		g.lbl = r.layout.groupLabels(g.vals)
 		for rs := range genai.NumReasons {
 			g.errorLbl[rs] = withLabel(g.lbl, r.reasonLabels[rs], r.layout.reasonAt)
+		}
+		for f := range genai.NumFinishReasons {
+			g.finishLbl[f] = withLabel(g.lbl, r.finishLabels[f], r.layout.finishAt)
 		}
 		r.groups[gk] = g
 		r.allGroups = append(r.allGroups, g)
