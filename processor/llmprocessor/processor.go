@@ -59,20 +59,28 @@ func (p *llmProcessor) shutdown(context.Context) error {
 }
 
 // processTraces enriches every LLM call span (canonical values and, with
-// dimensions, llm.dimension.<label>): with deduplicate_nested_calls
+// dimensions, llm.dimension.<label>) and every agent, tool and guardrail
+// span (its name, status, result and counts): with deduplicate_nested_calls
 // every span is read first (on the untouched spans), then a nested duplicate
 // (a counted span whose counted child records the same call) is marked
 // llm.duplicate_of_child instead of enriched. Then, with redact_content, it
 // removes content from every span, LLM call or not.
 func (p *llmProcessor) processTraces(ctx context.Context, td ptrace.Traces) (ptrace.Traces, error) {
-	bc := p.batches.Extract(td, func(call *genai.Call, span ptrace.Span, dup bool) {
-		attrs := span.Attributes()
-		if dup {
-			attrs.PutBool(enrich.KeyDuplicateOfChild, true)
-			return
-		}
-		p.writer.Write(call, attrs)
-		p.writeCost(call, attrs)
+	bc := p.batches.ExtractAll(td, &batch.Visitor{
+		Call: func(call *genai.Call, span ptrace.Span, dup bool) {
+			attrs := span.Attributes()
+			if dup {
+				attrs.PutBool(enrich.KeyDuplicateOfChild, true)
+				return
+			}
+			p.writer.Write(call, attrs)
+			p.writeCost(call, attrs)
+		},
+		Activity: func(a *genai.Activity, span ptrace.Span) {
+			if !a.FromEvent { // a result event's span is not the guardrail's
+				p.writer.WriteActivity(a, span.Attributes())
+			}
+		},
 	})
 	var redacted [2]int64 // attributes, events
 	if p.redactor != nil {

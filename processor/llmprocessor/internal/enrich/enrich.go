@@ -30,8 +30,9 @@ const (
 	KeyReasoningTokens     = "gen_ai.usage.reasoning.output_tokens"
 	KeyRequestStream       = "gen_ai.request.stream"
 	KeyTimeToFirstChunk    = "gen_ai.response.time_to_first_chunk"
-	KeyTemplate            = "llm.template"     // prompt template identity, when one was found
-	KeyErrorReason         = "llm.error.reason" // bounded reason of a failed call
+	KeyTemplate            = "llm.template"      // prompt template identity, when one was found
+	KeyErrorReason         = "llm.error.reason"  // bounded reason of a failed call
+	KeyFinishReason        = "llm.finish_reason" // canonical finish reason of the first choice
 	// KeyCost is where the processor writes a price-table cost (USD) when the
 	// span carries none; the name is OpenLIT's, the first cost source read.
 	KeyCost = "gen_ai.usage.cost"
@@ -40,9 +41,23 @@ const (
 	KeyDuplicateOfChild = "llm.duplicate_of_child"
 )
 
+// Attribute keys written onto agent, tool and guardrail spans
+// (WriteActivity).
+const (
+	KeyAgentName       = "llm.agent.name"
+	KeyToolName        = "llm.tool.name"
+	KeyGuardrailName   = "llm.guardrail.name"
+	KeyStatus          = "llm.status"           // success or error
+	KeyGuardrailResult = "llm.guardrail.result" // allowed, blocked, modified or error
+	// KeyAgentModelCalls and KeyAgentToolCalls are the counted calls and
+	// tool executions under an agent span in its batch.
+	KeyAgentModelCalls = "llm.agent.model_calls"
+	KeyAgentToolCalls  = "llm.agent.tool_calls"
+)
+
 // maxWritten is the number of keys above that Write writes (all but KeyCost
 // and KeyDuplicateOfChild, which the processor writes).
-const maxWritten = 13
+const maxWritten = 14
 
 // costKeys is the number of attributes the processor appends with a
 // price-table cost.
@@ -183,6 +198,9 @@ func (w *Writer) Write(call *genai.Call, attrs pcommon.Map) {
 		}
 		vs.str(KeyErrorReason, r)
 	}
+	if call.FinishReason != genai.FinishNone {
+		vs.str(KeyFinishReason, call.FinishReason.String())
+	}
 	for i, d := range w.dims {
 		v := call.Dimensions[i&(genai.MaxDimensions-1)]
 		if v == "" {
@@ -190,6 +208,38 @@ func (w *Writer) Write(call *genai.Call, attrs pcommon.Map) {
 		}
 		vs.str(d.key, labelvalue.Sanitize(v, labelvalue.DefaultMaxLength))
 	}
+	vs.writeInto(attrs)
+}
+
+// WriteActivity puts the canonical values of an agent, tool or guardrail
+// span onto its attributes: the name (bounded as a label value, when the
+// span names one), the status, a guardrail's result, an agent's counts.
+func (w *Writer) WriteActivity(a *genai.Activity, attrs pcommon.Map) {
+	var vs values
+	name := ""
+	if a.Name != "" {
+		name = labelvalue.Sanitize(a.Name, labelvalue.DefaultMaxLength)
+	}
+	switch a.Kind {
+	case genai.KindAgent:
+		vs.str(KeyAgentName, name)
+		vs.int(KeyAgentModelCalls, int64(a.ModelCalls), true)
+		vs.int(KeyAgentToolCalls, int64(a.ToolCalls), true)
+	case genai.KindTool:
+		vs.str(KeyToolName, name)
+	case genai.KindGuardrail:
+		vs.str(KeyGuardrailName, name)
+		vs.str(KeyGuardrailResult, a.Guardrail.String())
+	default:
+		return
+	}
+	vs.str(KeyStatus, a.Status.String())
+	vs.writeInto(attrs)
+}
+
+// writeInto sets the values on attrs: in place when the key is there, else
+// appended.
+func (vs *values) writeInto(attrs pcommon.Map) {
 	if vs.n == 0 {
 		return
 	}

@@ -13,6 +13,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 
 	"github.com/otelcol-llm/otelcol-llm/internal/genai"
+	"github.com/otelcol-llm/otelcol-llm/internal/labelvalue"
 	"github.com/otelcol-llm/otelcol-llm/internal/llmconfig"
 )
 
@@ -42,6 +43,7 @@ func TestWriteEveryField(t *testing.T) {
 		ReasoningTokens: 4, HasReasoning: true,
 		TTFT: 0.25, HasTTFT: true,
 		Cost: 0.5, HasCost: true, // not written: no semconv name
+		FinishReason: genai.FinishLength,
 	}
 	plain.Write(&call, attrs)
 	assert.Equal(t, map[string]any{
@@ -58,8 +60,34 @@ func TestWriteEveryField(t *testing.T) {
 		KeyTimeToFirstChunk:    0.25,
 		KeyTemplate:            "support-answer",
 		KeyErrorReason:         "rate_limit",
+		KeyFinishReason:        "length",
 	}, attrs.AsRaw())
 	assert.Len(t, attrs.AsRaw(), maxWritten, "every key Write knows")
+}
+
+// Agent, tool and guardrail spans get their canonical name (bounded), status,
+// result and counts; a name already there is set in place, and other
+// activities (wrappers) get nothing.
+func TestWriteActivity(t *testing.T) {
+	w := NewWriter(nil)
+	attrs := pcommon.NewMap()
+	attrs.PutStr(KeyStatus, "pending")
+	w.WriteActivity(&genai.Activity{Kind: genai.KindAgent, Name: "planner", ModelCalls: 4, ToolCalls: 6}, attrs)
+	assert.Equal(t, map[string]any{
+		KeyStatus: "success", KeyAgentName: "planner", KeyAgentModelCalls: int64(4), KeyAgentToolCalls: int64(6),
+	}, attrs.AsRaw())
+
+	attrs = pcommon.NewMap()
+	w.WriteActivity(&genai.Activity{Kind: genai.KindTool, Name: strings.Repeat("x", 1000), Status: genai.StatusError}, attrs)
+	assert.Equal(t, map[string]any{KeyToolName: strings.Repeat("x", labelvalue.DefaultMaxLength), KeyStatus: "error"}, attrs.AsRaw())
+
+	attrs = pcommon.NewMap()
+	w.WriteActivity(&genai.Activity{Kind: genai.KindGuardrail, Guardrail: genai.GuardrailBlocked}, attrs)
+	assert.Equal(t, map[string]any{KeyGuardrailResult: "blocked", KeyStatus: "success"}, attrs.AsRaw())
+
+	attrs = pcommon.NewMap()
+	w.WriteActivity(&genai.Activity{Kind: genai.KindWrapper, Name: "chain"}, attrs)
+	assert.Empty(t, attrs.AsRaw())
 }
 
 // Cache writes are written under the latest semconv name: a legacy key stays,
