@@ -22,7 +22,7 @@ import (
 )
 
 // agentsExpected is testdata/agents/<name>.expected.json: the hand-written
-// summary of a golden trace (<name>.summary.txt) derived from DIALECTS13.md,
+// summary of a golden trace (<name>.summary.txt) derived from AGENTS.md,
 // not from this package's output.
 type agentsExpected struct {
 	Spans []struct {
@@ -55,7 +55,7 @@ type agentsExpected struct {
 		Label  string   `json:"label"`
 	} `json:"evaluations"`
 	// Gaps are the places where the core disagrees with the research and
-	// the fix needs code (DIALECTS13.md, "Disagreements"): the summary key,
+	// the fix needs code (AGENTS.md, section 8): the summary key,
 	// the value the research expects, the value the core gives today, why.
 	// The test checks that Expected is the summary's value, then expects
 	// Got: a core that changes there fails until the gap is updated.

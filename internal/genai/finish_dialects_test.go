@@ -9,7 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 )
 
-// TestFinishReasonDialectValues maps every raw finish reason DIALECTS13.md
+// TestFinishReasonDialectValues maps every raw finish reason AGENTS.md
 // lists (section 4), in the spelling each library sends, to the canonical
 // value: the first choice's reason of a chat span.
 func TestFinishReasonDialectValues(t *testing.T) {

@@ -130,13 +130,6 @@ type countValue struct {
 
 var detectRules = []detectRule{
 	{
-		// OpenLIT (openai-agents) writes a handoff as gen_ai.operation.name
-		// invoke_agent with the source agent here: no agent ran. Before the
-		// gen_ai.operation.name rule, whose skip would make it an agent.
-		key:        "gen_ai.agent.source",
-		skipOthers: true,
-	},
-	{
 		// OTel semconv, OpenLLMetry ≥0.55, OpenLIT, Vercel v7, LiteLLM,
 		// Spring AI, Semantic Kernel, LangSmith.
 		key: "gen_ai.operation.name",
@@ -439,10 +432,17 @@ var guardrailResultSources = []source{
 	{key: "gen_ai.guardrail.result.value"}, // semconv
 	{key: "gen_ai.guardrail.status"},       // Traceloop hub
 	{key: "guardrail.result"},
-	{key: "guardrail.triggered"}, // OpenInference OpenAI Agents (JS): true blocked, false allowed
+	{key: "guardrail.triggered"},        // OpenInference OpenAI Agents (JS): true blocked, false allowed
+	{key: "gen_ai.guardrail.triggered"}, // OpenLIT (openai-agents), on its invoke_agent guardrail spans
 	{key: "guardrail_status"},    // LiteLLM ≥2026: success, guardrail_intervened, guardrail_failed_to_respond, not_run
 	{key: "guardrail_action"},    // LiteLLM: the provider's raw action (Bedrock GUARDRAIL_INTERVENED / NONE)
 }
+
+// agentNotAgentKeys mark an agent span (by its detection attribute) that is
+// no agent: OpenLIT (openai-agents) writes a handoff as gen_ai.operation.name
+// invoke_agent with the handing-off agent in gen_ai.agent.source. Read only
+// on agent spans; the span is a wrapper.
+var agentNotAgentKeys = []string{"gen_ai.agent.source"}
 
 // toolsOfferedSources mark a request that offered tools to the model.
 var toolsOfferedSources = []source{
