@@ -434,8 +434,8 @@ var guardrailResultSources = []source{
 	{key: "guardrail.result"},
 	{key: "guardrail.triggered"},        // OpenInference OpenAI Agents (JS): true blocked, false allowed
 	{key: "gen_ai.guardrail.triggered"}, // OpenLIT (openai-agents), on its invoke_agent guardrail spans
-	{key: "guardrail_status"},    // LiteLLM ≥2026: success, guardrail_intervened, guardrail_failed_to_respond, not_run
-	{key: "guardrail_action"},    // LiteLLM: the provider's raw action (Bedrock GUARDRAIL_INTERVENED / NONE)
+	{key: "guardrail_status"},           // LiteLLM ≥2026: success, guardrail_intervened, guardrail_failed_to_respond, not_run
+	{key: "guardrail_action"},           // LiteLLM: the provider's raw action (Bedrock GUARDRAIL_INTERVENED / NONE)
 }
 
 // agentNotAgentKeys mark an agent span (by its detection attribute) that is
