@@ -103,7 +103,7 @@ func TestDashboardShape(t *testing.T) {
 			rows = append(rows, deref(p.RowPanel.Title))
 		}
 	}
-	if want := []string{"Health", "Cost", "Breakdown", "Spend by service / team"}; !slices.Equal(rows, want) {
+	if want := []string{"Health", "Cost", "Breakdown", "Spend by service / team", "Agents and tools", "Quality"}; !slices.Equal(rows, want) {
 		t.Errorf("rows = %v, want %v", rows, want)
 	}
 	if got, want := VariableNames(d), dashboardVariables; !slices.Equal(got, want) {
@@ -165,8 +165,8 @@ func TestEveryPanelHasUnitDescriptionAndDatasource(t *testing.T) {
 			t.Errorf("panel %q has no query", title)
 		}
 	}
-	if n < 20 {
-		t.Errorf("%d panels, want the 20 of the four rows", n)
+	if n < 35 {
+		t.Errorf("%d panels, want the 35 of the six rows", n)
 	}
 }
 
@@ -199,7 +199,7 @@ func TestEveryQueryParsesAndFilters(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(qs) < 28 {
+	if len(qs) < 50 {
 		t.Fatalf("%d queries found, want every panel's", len(qs))
 	}
 	sl := newSeriesLabels(t)
@@ -394,8 +394,9 @@ func TestAllMatchesAnUnconfiguredDimension(t *testing.T) {
 		}
 	}
 	// service, provider and tenant on every per-call and model:* selector of
-	// both sets.
-	if dims < 2*3*30 {
+	// both sets (39 selectors; the agent, tool, guardrail and evaluation
+	// families have no dimension).
+	if dims < 2*3*39 {
 		t.Errorf("%d dimension matchers checked, want those of every per-call selector", dims)
 	}
 }

@@ -44,13 +44,38 @@ var perCallMetrics = map[string][]string{
 	"llm_cost_reported_usd_total":       {"model", "template"},
 	"llm_errors_total":                  {"model", "reason"},
 	"llm_unpriced_requests_total":       {"model"},
+	"llm_finish_reasons_total":          {"model", "finish_reason"},
+	"llm_stream_interruptions_total":    {"model"},
 }
 
-// budgetMetrics are the exporter's budget families: no call dimension.
-var budgetMetrics = map[string][]string{
-	"llm_budget_limit_usd":      {"budget", "period"},
-	"llm_budget_cost_usd_total": {"budget", "period", "window"},
-}
+// budgetMetrics are the exporter's budget families, and agentMetrics its
+// agent, tool, guardrail and evaluation families: no call dimension, no model
+// and no template, only the target labels and their own.
+var (
+	budgetMetrics = map[string][]string{
+		"llm_budget_limit_usd":      {"budget", "period"},
+		"llm_budget_cost_usd_total": {"budget", "period", "window"},
+	}
+	agentMetrics = map[string][]string{
+		"llm_tool_calls_total":         {"tool", "status"},
+		"llm_tool_duration_seconds":    {"tool"},
+		"llm_agent_invocations_total":  {"agent", "status"},
+		"llm_agent_duration_seconds":   {"agent"},
+		"llm_agent_model_calls":        {"agent"},
+		"llm_agent_tool_calls":         {"agent"},
+		"llm_guardrail_results_total":  {"guardrail", "result"},
+		"llm_evaluation_score":         {"evaluation"},
+		"llm_evaluation_results_total": {"evaluation", "label"},
+	}
+)
+
+// histograms are the histogram families of perCallMetrics and agentMetrics:
+// their classic series add the suffixes _bucket (with le), _sum and _count.
+var histograms = setOf(
+	"llm_request_duration_seconds", "llm_time_to_first_token_seconds", "llm_time_per_output_token_seconds",
+	"llm_tool_duration_seconds", "llm_agent_duration_seconds", "llm_agent_model_calls",
+	"llm_agent_tool_calls", "llm_evaluation_score",
+)
 
 type labelSet map[string]bool
 
@@ -112,20 +137,26 @@ func (s *seriesLabels) metric(name string) (labelSet, error) {
 		s.memo[name] = l
 		return l, nil
 	}
-	if extra, ok := budgetMetrics[name]; ok {
-		return setOf(append(slices.Clone(targetLabels), extra...)...), nil
-	}
 	base, bucket := name, false
-	if b, ok := strings.CutSuffix(name, "_bucket"); ok {
-		if _, known := perCallMetrics[b]; known {
-			base, bucket = b, true
+	for _, suffix := range []string{"_bucket", "_sum", "_count"} {
+		if b, ok := strings.CutSuffix(name, suffix); ok && histograms[b] {
+			base, bucket = b, suffix == "_bucket"
 		}
 	}
-	extra, ok := perCallMetrics[base]
-	if !ok {
+	perCall, isPerCall := perCallMetrics[base]
+	own, isOwn := budgetMetrics[base]
+	if !isOwn {
+		own, isOwn = agentMetrics[base]
+	}
+	var l labelSet
+	switch {
+	case isPerCall:
+		l = setOf(append(append(slices.Clone(targetLabels), dimensionLabels...), perCall...)...)
+	case isOwn:
+		l = setOf(append(slices.Clone(targetLabels), own...)...)
+	default:
 		return nil, fmt.Errorf("%s is neither an llm_* metric nor a recording rule of ../rules", name)
 	}
-	l := setOf(append(append(slices.Clone(targetLabels), dimensionLabels...), extra...)...)
 	if bucket {
 		l["le"] = true
 	}
@@ -303,6 +334,13 @@ func TestSeriesLabels(t *testing.T) {
 		`model:x:rate5m`: {"job", "service", "provider", "tenant", "team", "model"},
 		`sum by (model, nosuch) (model:x:rate5m)`:     {"model"},
 		`quantile_over_time(0.5, model:x:rate5m[1d])`: {"job", "service", "provider", "tenant", "team", "model"},
+		`llm_time_to_first_token_seconds_count`:       append(slices.Clone(perCall), "template"),
+		`llm_finish_reasons_total`:                    append(slices.Clone(perCall), "finish_reason"),
+		`llm_tool_calls_total`:                        {"job", "instance", "tool", "status"},
+		`llm_agent_model_calls_bucket`:                {"job", "instance", "agent", "le"},
+		`llm_evaluation_score_sum`:                    {"job", "instance", "evaluation"},
+		`sum by (finish_reason) (llm_finish_reasons_total) / ignoring (finish_reason) group_left sum(llm_finish_reasons_total)`:                                                         {"finish_reason"},
+		`histogram_avg(sum by (agent) (rate(llm_agent_tool_calls[5m]))) or sum by (agent) (rate(llm_agent_tool_calls_sum[5m])) / sum by (agent) (rate(llm_agent_tool_calls_count[5m]))`: {"agent"},
 		`budget:x:ratio`:             {"job", "budget", "period"},
 		`3600 * sum(model:x:rate5m)`: {},
 		`label_replace(sum by (team) (llm_cost_usd_total), "team", "x", "team", "")`:                {"team"},
@@ -320,7 +358,10 @@ func TestSeriesLabels(t *testing.T) {
 			t.Errorf("%s: labels %v, want %v", expr, slices.Sorted(maps.Keys(got)), want)
 		}
 	}
-	for _, expr := range []string{`model:loop:rate5m`, `llm_nosuch_total`, `sum(rate(model:nosuch:rate5m[5m]))`} {
+	for _, expr := range []string{
+		`model:loop:rate5m`, `llm_nosuch_total`, `sum(rate(model:nosuch:rate5m[5m]))`,
+		`llm_requests_total_count`, `llm_tool_calls_total_bucket`, `llm_budget_limit_usd_sum`,
+	} {
 		if got, err := sl.of(mustParse(t, expr)); err == nil {
 			t.Errorf("%s: labels %v, want an error", expr, got)
 		}
@@ -358,6 +399,20 @@ func TestQueryProblemsCanFail(t *testing.T) {
 		},
 		`llm_budget_limit_usd{job="$job", instance=~"$instance", tenant=~"$tenant"}`: {
 			`llm_budget_limit_usd filters tenant, a label its series never carry`,
+		},
+		`sum by (tool) (rate(llm_tool_calls_total{job="$job", instance=~"$instance"}[$__rate_interval]))`: nil,
+		`sum by (tool) (rate(llm_tool_calls_total{job="$job", instance=~"$instance", model=~"$model", service=~"$service"}[$__rate_interval]))`: {
+			`llm_tool_calls_total filters service, a label its series never carry`,
+			`llm_tool_calls_total filters model, a label its series never carry`,
+		},
+		`sum by (agent) (rate(llm_agent_model_calls_count{job="$job"}[$__rate_interval]))`: {
+			`llm_agent_model_calls_count does not filter instance =~ "$instance"`,
+		},
+		`sum by (model) (rate(llm_finish_reasons_total{` + sel + `, template=~"$template"}[$__rate_interval]))`: {
+			`llm_finish_reasons_total filters template, a label its series never carry`,
+		},
+		`sum by (model) (rate(llm_evaluation_score_bucket{job="$job", instance=~"$instance"}[$__rate_interval]))`: {
+			`sum by (model): no series of rate(llm_evaluation_score_bucket{instance=~".*",job="otelcol-llm"}[17m]) carries model`,
 		},
 		`llm_nosuch_total{job="$job"}`: {`llm_nosuch_total is neither an llm_* metric nor a recording rule of ../rules`},
 	} {

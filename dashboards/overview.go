@@ -41,7 +41,10 @@ const OverviewUID = "otelcol-llm-overview"
 //     template and tenant away (they are what the alerts evaluate) and keep
 //     the rest, so job, model, service and provider apply to the panels built
 //     on them; the job-level cost rule keeps job only (of the shipped labels);
-//   - the budget rules keep only budget, period and job.
+//   - the budget rules keep only budget, period and job;
+//   - the agent, tool, guardrail and evaluation families (llm_agent_*,
+//     llm_tool_*, llm_guardrail_results_total, llm_evaluation_*) carry job,
+//     instance and their own labels only: no model, template or dimension.
 //
 // A dimension that is not configured leaves its label off every series: the
 // All value .* matches the empty value, so such series still pass the filter.
@@ -49,6 +52,7 @@ const (
 	selDims     = `service=~"$service", provider=~"$provider", tenant=~"$tenant"`
 	selAll      = `job="$job", instance=~"$instance", ` + selDims + `, model=~"$model", template=~"$template"`
 	selModel    = `job="$job", instance=~"$instance", ` + selDims + `, model=~"$model"`
+	selTarget   = `job="$job", instance=~"$instance"`
 	selRuleDims = `service=~"$service", provider=~"$provider"`
 	selRule     = `job="$job", ` + selRuleDims + `, model=~"$model"`
 	selJob      = `job="$job"`
@@ -115,10 +119,40 @@ type row struct {
 // only (the default scrape), the native series does not exist and `or` takes the
 // right-hand side; with both (scrape_native_histograms plus
 // always_scrape_classic_histograms) the finer native histogram wins.
-func quantile(q, metric, by string) string {
+func quantile(q, metric, by string) string { return quantileSel(q, metric, by, selAll) }
+
+// quantileSel is quantile over the series that sel selects.
+func quantileSel(q, metric, by, sel string) string {
 	return fmt.Sprintf(`histogram_quantile(%s, sum by (%s) (rate(%s{%s}[$__rate_interval])))`+
 		` or histogram_quantile(%s, sum by (le, %s) (rate(%s_bucket{%s}[$__rate_interval])))`,
-		q, by, metric, selAll, q, by, metric, selAll)
+		q, by, metric, sel, q, by, metric, sel)
+}
+
+// mean is the PromQL of a histogram's mean observation by the given labels,
+// over the series sel selects: the native histogram's histogram_avg when
+// Prometheus ingests it, else _sum / _count of the classic series (as in
+// quantile).
+func mean(metric, by, sel string) string {
+	return fmt.Sprintf(`histogram_avg(sum by (%[2]s) (rate(%[1]s{%[3]s}[$__rate_interval])))`+
+		` or sum by (%[2]s) (rate(%[1]s_sum{%[3]s}[$__rate_interval]))`+
+		` / sum by (%[2]s) (rate(%[1]s_count{%[3]s}[$__rate_interval]))`, metric, by, sel)
+}
+
+// count is the PromQL of a histogram's observations per second by the given
+// labels, over the series sel selects: the native histogram's
+// histogram_count when Prometheus ingests it, else the classic _count series.
+func count(metric, by, sel string) string {
+	return fmt.Sprintf(`histogram_count(sum by (%[2]s) (rate(%[1]s{%[3]s}[$__rate_interval])))`+
+		` or sum by (%[2]s) (rate(%[1]s_count{%[3]s}[$__rate_interval]))`, metric, by, sel)
+}
+
+// ratio is the share of the series of metric that filter selects among all
+// of them, by the given labels, over the series sel selects: e.g. the error
+// ratio by tool. A group without a single selected series (no error yet) has
+// no value.
+func ratio(metric, filter, by, sel string) string {
+	return fmt.Sprintf(`sum by (%[3]s) (rate(%[1]s{%[4]s, %[2]s}[$__rate_interval]))`+
+		` / sum by (%[3]s) (rate(%[1]s{%[4]s}[$__rate_interval]))`, metric, filter, by, sel)
 }
 
 // spendBy is the estimated USD spent in the time range by one label of the
@@ -412,8 +446,218 @@ func overviewRows() []row {
 				},
 			},
 		},
+		{
+			title: "Agents and tools",
+			panels: []panel{
+				{
+					title: "Tool calls by tool",
+					description: "Tool calls per second per tool, successful and failed, stacked " +
+						"(llm_tool_calls_total): semconv execute_tool spans, OpenInference TOOL, OpenLLMetry " +
+						"tool spans, Vercel AI ai.toolCall, LangSmith and Langfuse tool runs. tool is the tool " +
+						"name (other: beyond the exporter's cap). " + onlyJobInstance,
+					unit: units.OpsPerSecond, kind: kindTimeseries, width: 8, stacked: true,
+					targets: []target{{
+						expr:   `sum by (tool) (rate(llm_tool_calls_total{` + selTarget + `}[$__rate_interval]))`,
+						legend: "{{tool}}",
+					}},
+				},
+				{
+					title: "Tool error ratio by tool",
+					description: "Share of tool calls that failed (status error) per tool: rate of " +
+						"llm_tool_calls_total{status=\"error\"} over the rate of all its calls, the ratio " +
+						"LLMToolErrorRate watches. A tool that has not failed since the collector started " +
+						"has no line. " + onlyJobInstance,
+					unit: units.PercentUnit, kind: kindTimeseries, width: 8,
+					targets: []target{{
+						expr:   ratio("llm_tool_calls_total", `status="error"`, "tool", selTarget),
+						legend: "{{tool}}",
+					}},
+				},
+				{
+					title: "p95 tool duration by tool",
+					description: "95th percentile of the tool call duration per tool, failed calls included " +
+						"(llm_tool_duration_seconds, the buckets of the request duration: with classic " +
+						"buckets only, a p95 above 60 s shows as 60 s). Native histogram when ingested, else " +
+						"the classic buckets. " + onlyJobInstance,
+					unit: units.Seconds, kind: kindTimeseries, width: 8,
+					targets: []target{{
+						expr:   quantileSel("0.95", "llm_tool_duration_seconds", "tool", selTarget),
+						legend: "{{tool}}",
+					}},
+				},
+				{
+					title: "Agent invocations by agent",
+					description: "Agent invocations per second per agent, successful and failed, stacked " +
+						"(llm_agent_invocations_total): semconv invoke_agent spans, OpenInference AGENT, " +
+						"OpenLLMetry agent and workflow spans, Langfuse agent observations, Vercel AI " +
+						"ai.generateText / ai.streamText with a functionId and tools. agent is the agent name (other: beyond the exporter's " +
+						"cap). " + onlyJobInstance,
+					unit: units.OpsPerSecond, kind: kindTimeseries, width: 8, stacked: true,
+					targets: []target{{
+						expr:   `sum by (agent) (rate(llm_agent_invocations_total{` + selTarget + `}[$__rate_interval]))`,
+						legend: "{{agent}}",
+					}},
+				},
+				{
+					title: "Agent error ratio by agent",
+					description: "Share of agent invocations that failed (status error) per agent: rate of " +
+						"llm_agent_invocations_total{status=\"error\"} over the rate of all its invocations. " +
+						"An agent that has not failed since the collector started has no line. " +
+						onlyJobInstance,
+					unit: units.PercentUnit, kind: kindTimeseries, width: 8,
+					targets: []target{{
+						expr:   ratio("llm_agent_invocations_total", `status="error"`, "agent", selTarget),
+						legend: "{{agent}}",
+					}},
+				},
+				{
+					title: "p95 agent duration by agent",
+					description: "95th percentile of the agent invocation duration (the agent span, model " +
+						"and tool calls included) per agent, failed invocations included " +
+						"(llm_agent_duration_seconds). Native histogram when ingested, else the classic " +
+						"buckets. " + onlyJobInstance,
+					unit: units.Seconds, kind: kindTimeseries, width: 8,
+					targets: []target{{
+						expr:   quantileSel("0.95", "llm_agent_duration_seconds", "agent", selTarget),
+						legend: "{{agent}}",
+					}},
+				},
+				{
+					title: "Model calls per agent invocation",
+					description: "LLM calls per agent invocation, per agent: median (solid), 95th " +
+						"percentile (dashed) and mean (llm_agent_model_calls, one observation per " +
+						"invocation). " + perInvocation + onlyJobInstance,
+					unit: units.Short, kind: kindTimeseries, width: 12,
+					targets: []target{
+						{expr: quantileSel("0.5", "llm_agent_model_calls", "agent", selTarget), legend: "{{agent}} p50"},
+						{expr: quantileSel("0.95", "llm_agent_model_calls", "agent", selTarget), legend: "{{agent}} p95", dashed: true},
+						{expr: mean("llm_agent_model_calls", "agent", selTarget), legend: "{{agent}} mean"},
+					},
+				},
+				{
+					title: "Tool calls per agent invocation",
+					description: "Tool calls per agent invocation, per agent: median (solid), 95th " +
+						"percentile (dashed) and mean (llm_agent_tool_calls, one observation per " +
+						"invocation). " + perInvocation + onlyJobInstance,
+					unit: units.Short, kind: kindTimeseries, width: 12,
+					targets: []target{
+						{expr: quantileSel("0.5", "llm_agent_tool_calls", "agent", selTarget), legend: "{{agent}} p50"},
+						{expr: quantileSel("0.95", "llm_agent_tool_calls", "agent", selTarget), legend: "{{agent}} p95", dashed: true},
+						{expr: mean("llm_agent_tool_calls", "agent", selTarget), legend: "{{agent}} mean"},
+					},
+				},
+			},
+		},
+		{
+			title: "Quality",
+			panels: []panel{
+				{
+					title: "Finish reasons",
+					description: "Share of each finish reason among the calls that report one (the first " +
+						"choice's), stacked: stop, length (cut off at the output token limit), tool_calls, " +
+						"content_filter, error, other (llm_finish_reasons_total). The template filter does " +
+						"not apply (the metric has no template label).",
+					unit: units.PercentUnit, kind: kindTimeseries, width: 12, stacked: true,
+					targets: []target{{
+						expr: `sum by (finish_reason) (rate(llm_finish_reasons_total{` + selModel + `}[$__rate_interval]))` +
+							` / ignoring (finish_reason) group_left sum(rate(llm_finish_reasons_total{` + selModel + `}[$__rate_interval]))`,
+						legend: "{{finish_reason}}",
+					}},
+				},
+				{
+					title: "Truncated responses by model",
+					description: "Share of the calls reporting a finish reason whose reason is length, per " +
+						"model: the answer was cut off at the output token limit (max_tokens). " +
+						"LLMTruncatedResponses alerts on this share. A model without a truncated answer " +
+						"since the collector started has no line. The template filter does not apply (the " +
+						"metric has no template label).",
+					unit: units.PercentUnit, kind: kindTimeseries, width: 12,
+					targets: []target{{
+						expr:   ratio("llm_finish_reasons_total", `finish_reason="length"`, "model", selModel),
+						legend: "{{model}}",
+					}},
+				},
+				{
+					title: "Stream interruptions by model",
+					description: "Share of the streamed calls per model that failed after their first chunk " +
+						"(the user saw a partial answer): llm_stream_interruptions_total over the streamed " +
+						"calls with a first chunk (the count of llm_time_to_first_token_seconds, native " +
+						"histogram when ingested), the ratio LLMStreamInterruptions watches. The " +
+						"interruptions have no template label: the template filter narrows the streamed " +
+						"calls only, keep it on All for the true ratio.",
+					unit: units.PercentUnit, kind: kindTimeseries, width: 8,
+					targets: []target{{
+						expr: `sum by (model) (rate(llm_stream_interruptions_total{` + selModel + `}[$__rate_interval]))` +
+							` / (` + count("llm_time_to_first_token_seconds", "model", selAll) + `)`,
+						legend: "{{model}}",
+					}},
+				},
+				{
+					title: "Guardrail results",
+					description: "Guardrail checks per second by guardrail and result (allowed, blocked, " +
+						"modified, error), stacked (llm_guardrail_results_total): apply_guardrail spans, " +
+						"gen_ai.guardrail.result events on spans or as OTLP log records, OpenInference and " +
+						"Langfuse guardrail spans. A block is not an LLM error: the error panels do not " +
+						"count it. " + onlyJobInstance,
+					unit: units.OpsPerSecond, kind: kindTimeseries, width: 8, stacked: true,
+					targets: []target{{
+						expr:   `sum by (guardrail, result) (rate(llm_guardrail_results_total{` + selTarget + `}[$__rate_interval]))`,
+						legend: "{{guardrail}} {{result}}",
+					}},
+				},
+				{
+					title: "Guardrail block ratio by guardrail",
+					description: "Share of a guardrail's checks that blocked: rate of " +
+						"llm_guardrail_results_total{result=\"blocked\"} over the rate of all its results. " +
+						"LLMGuardrailBlockRate compares it with its own weekly baseline. A guardrail that " +
+						"has not blocked since the collector started has no line. " + onlyJobInstance,
+					unit: units.PercentUnit, kind: kindTimeseries, width: 8,
+					targets: []target{{
+						expr:   ratio("llm_guardrail_results_total", `result="blocked"`, "guardrail", selTarget),
+						legend: "{{guardrail}}",
+					}},
+				},
+				{
+					title: "Evaluation score by evaluation",
+					description: "Median (solid) and 10th percentile (dashed) of the evaluation scores per " +
+						"evaluation (llm_evaluation_score: gen_ai.evaluation.score.value of the " +
+						"gen_ai.evaluation.result events, 0 to 1); a falling p10 is a growing tail of poor " +
+						"answers. LLMEvaluationScoreDrop compares the median with a week ago. Native " +
+						"histogram when ingested, else the classic buckets 0.1, 0.2, ..., 1 (interpolated " +
+						"within a bucket). " + onlyJobInstance,
+					unit: units.Short, kind: kindTimeseries, width: 12,
+					targets: []target{
+						{expr: quantileSel("0.5", "llm_evaluation_score", "evaluation", selTarget), legend: "{{evaluation}} p50"},
+						{expr: quantileSel("0.1", "llm_evaluation_score", "evaluation", selTarget), legend: "{{evaluation}} p10", dashed: true},
+					},
+				},
+				{
+					title: "Evaluation results by label",
+					description: "Evaluation results per second by evaluation and label " +
+						"(llm_evaluation_results_total: gen_ai.evaluation.score.label of the " +
+						"gen_ai.evaluation.result events, e.g. relevant / irrelevant; other: beyond the " +
+						"exporter's cap), stacked. " + onlyJobInstance,
+					unit: units.OpsPerSecond, kind: kindTimeseries, width: 12, stacked: true,
+					targets: []target{{
+						expr:   `sum by (evaluation, label) (rate(llm_evaluation_results_total{` + selTarget + `}[$__rate_interval]))`,
+						legend: "{{evaluation}}: {{label}}",
+					}},
+				},
+			},
+		},
 	}
 }
+
+// onlyJobInstance ends the description of a panel on the agent, tool,
+// guardrail and evaluation families.
+const onlyJobInstance = "Only the job and instance filters apply: the metric has no model, template or " +
+	"dimension label."
+
+// perInvocation explains what the calls-per-invocation histograms count.
+const perInvocation = "The calls counted are those whose nearest agent ancestor is the invocation's span " +
+	"and that reach the collector in the same batch as it: send the spans of a trace together (the " +
+	"groupbytrace processor of config/otelcol-agents.yaml) for exact counts. With classic buckets (1, 2, 4, " +
+	"..., 128) the quantiles are interpolated within a bucket; the mean (sum / count) is exact. "
 
 // datasourceRef points at the dashboard's datasource variable.
 func datasourceRef() common.DataSourceRef {
@@ -655,8 +899,10 @@ func Overview() (dashboard.Dashboard, error) {
 	b := dashboard.NewDashboardBuilder("LLM overview (otelcol-llm)").
 		Uid(OverviewUID).
 		Description("LLM calls seen by otelcol-llm: health (rate, errors, latency, time to first token), "+
-			"cost (tokens, USD, unpriced calls), a breakdown by reason, template and model, and the "+
-			"spend by service and team against the budgets.").
+			"cost (tokens, USD, unpriced calls), a breakdown by reason, template and model, the "+
+			"spend by service and team against the budgets, agents and tools (calls, errors, "+
+			"durations, calls per invocation) and quality (finish reasons, stream interruptions, "+
+			"guardrails, evaluation scores).").
 		Tags([]string{"otelcol-llm", "llm"}).
 		Timezone(common.TimeZoneUtc).
 		Tooltip(dashboard.DashboardCursorSyncCrosshair).

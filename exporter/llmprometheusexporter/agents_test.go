@@ -6,6 +6,7 @@ package llmprometheusexporter
 import (
 	"context"
 	"math"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +18,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/ptrace"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/otelcol-llm/otelcol-llm/exporter/llmprometheusexporter/internal/metadata"
 )
@@ -255,4 +257,56 @@ func TestAgentsBadInput(t *testing.T) {
 		assertSum(t, tel, "otelcol_exporter_llm_prometheus_invalid_values", map[string]string{"cause": cause}, n)
 	}
 	assertSum(t, tel, "otelcol_exporter_llm_prometheus_label_overflow", map[string]string{"label": "tool"}, 2)
+}
+
+// The README's table of the agent, tool and quality families lists exactly
+// the families the exporter serves for agent traffic, and its pipelines
+// block wires traces and logs into llm_prometheus.
+func TestReadmeAgentsSection(t *testing.T) {
+	section := readmeSection(t, "## Agents, tools and quality")
+	listed := map[string]bool{}
+	for _, m := range regexp.MustCompile("(?m)^\\| `(llm_[a-z_]+)`(?:, `(llm_[a-z_]+)`)? \\|").FindAllStringSubmatch(section, -1) {
+		for _, name := range m[1:] {
+			if name != "" {
+				listed[name] = true
+			}
+		}
+	}
+	e := newTestExporter(t, createDefaultConfig().(*Config), exportertest.NewNopSettings(metadata.Type))
+	before, err := e.registry.Gather()
+	require.NoError(t, err)
+	require.Empty(t, before)
+	require.NoError(t, e.consumeTraces(context.Background(), agentTrace()))
+	require.NoError(t, e.consumeLogs(context.Background(), agentLogs()))
+	served := map[string]bool{}
+	mfs, err := e.registry.Gather()
+	require.NoError(t, err)
+	calls := map[string]bool{} // the families of plain calls, documented in Metric reference
+	for _, n := range []string{
+		"llm_requests_total", "llm_request_duration_seconds", "llm_time_to_first_token_seconds", "llm_prompt_tokens_total",
+		"llm_completion_tokens_total", "llm_errors_total", "llm_cost_usd_total", "llm_cached_prompt_tokens_total",
+		"llm_reasoning_tokens_total", "llm_unpriced_requests_total", "llm_cost_reported_usd_total", "llm_time_per_output_token_seconds",
+	} {
+		calls[n] = true
+	}
+	for _, mf := range mfs {
+		if !calls[mf.GetName()] {
+			served[mf.GetName()] = true
+		}
+	}
+	assert.Equal(t, served, listed)
+
+	blocks := regexp.MustCompile("(?s)```yaml\n(.*?)```").FindAllStringSubmatch(section, -1)
+	require.Len(t, blocks, 1)
+	var doc struct {
+		Service struct {
+			Pipelines map[string]struct {
+				Exporters []string `yaml:"exporters"`
+			} `yaml:"pipelines"`
+		} `yaml:"service"`
+	}
+	require.NoError(t, yaml.Unmarshal([]byte(blocks[0][1]), &doc))
+	for _, p := range []string{"traces", "logs"} {
+		assert.Equal(t, []string{"llm_prometheus"}, doc.Service.Pipelines[p].Exporters, p)
+	}
 }

@@ -5,6 +5,7 @@ package genai
 
 import (
 	"math"
+	"strings"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
@@ -221,7 +222,13 @@ func activity(span ptrace.Span, fs *foundSet, kind Kind, tentative bool, a *Acti
 	}
 	switch kind {
 	case KindAgent:
-		a.Name = fs.activityName(fieldAgentName, span.Name(), &a.Invalid)
+		name := span.Name()
+		if m := fs.v[fieldRequestModel].Str(); m != "" && strings.HasSuffix(name, " "+m) {
+			// "invoke_agent {model}" (Vercel AI v7 without a functionId)
+			// names a model, not an agent.
+			name = strings.TrimSuffix(name, " "+m)
+		}
+		a.Name = fs.activityName(fieldAgentName, name, &a.Invalid)
 		a.Tentative = tentative
 	case KindTool:
 		a.Name = fs.activityName(fieldToolName, span.Name(), &a.Invalid)
@@ -243,6 +250,25 @@ func activity(span ptrace.Span, fs *foundSet, kind Kind, tentative bool, a *Acti
 			a.Guardrail = GuardrailError
 		}
 	}
+}
+
+// agentKind is what a span detectRules marks as an agent is: a wrapper for
+// a Vercel generateText without a functionId (tentative) or a handoff
+// (agentNotAgentKeys), a guardrail when it carries a guardrail result
+// (OpenLIT writes guardrails as invoke_agent spans), else an agent.
+func agentKind(fs *foundSet, attrs pcommon.Map, tentative bool) Kind {
+	if tentative && !fs.has(fieldAgentName) {
+		return KindWrapper
+	}
+	for _, k := range agentNotAgentKeys {
+		if v, ok := attrs.Get(k); ok && !isEmpty(v) {
+			return KindWrapper
+		}
+	}
+	if fs.present&(1<<fieldGuardrailResult) != 0 {
+		return KindGuardrail
+	}
+	return KindAgent
 }
 
 // activityFailed: span status ERROR or an error attribute (error.type,

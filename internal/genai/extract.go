@@ -135,8 +135,8 @@ func (e *Extractor) Classify(span ptrace.Span, resource pcommon.Resource, cache 
 			return KindWrapper
 		}
 		kind := other.kind
-		if other.tentative && !fs.has(fieldAgentName) {
-			kind = KindWrapper // a Vercel generateText without a functionId
+		if kind == KindAgent {
+			kind = agentKind(&fs, attrs, other.tentative)
 		}
 		activity(span, &fs, kind, other.tentative, act)
 		return kind

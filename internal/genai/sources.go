@@ -237,6 +237,15 @@ var detectRules = []detectRule{
 			{value: "tool", kind: KindTool},
 		},
 	},
+	{
+		// Spring AI: tool calls are "tool_call {name}" spans
+		// (gen_ai.operation.name framework); chat_client, advisor and
+		// vector_store spans are wrappers. Chat model spans have no
+		// spring.ai.kind.
+		key:        "spring.ai.kind",
+		skipOthers: true,
+		kinds:      []spanKind{{value: "tool_call", kind: KindTool}},
+	},
 }
 
 // ---------------------------------------------------------------------------
@@ -389,26 +398,31 @@ var finishReasonSources = []source{
 // agentNameSources name the agent of an agent span; without one the span
 // name is read (see operationSpanNames).
 var agentNameSources = []source{
-	{key: "gen_ai.agent.name"},       // semconv, Vercel v7, OpenLLMetry ≥0.55
+	// OpenLLMetry @agent / @workflow: first, because the Traceloop SDK
+	// copies the enclosing agent's gen_ai.agent.name onto every span in it
+	// (a @workflow inside an @agent too).
+	{key: "traceloop.entity.name"},
+	{key: "gen_ai.agent.name"},       // semconv, Vercel v7, OpenLLMetry openai-agents
 	{key: "agent.name"},              // OpenInference
 	{key: "ai.telemetry.functionId"}, // Vercel ≤v6
-	{key: "traceloop.entity.name"},   // OpenLLMetry @agent / @workflow
 }
 
 // toolNameSources name the tool of a tool span.
 var toolNameSources = []source{
-	{key: "gen_ai.tool.name"},      // semconv, Vercel v7, LangSmith
-	{key: "tool.name"},             // OpenInference
-	{key: "ai.toolCall.name"},      // Vercel ≤v6
-	{key: "traceloop.entity.name"}, // OpenLLMetry @tool
+	{key: "gen_ai.tool.name"},               // semconv, Vercel v7, LangSmith
+	{key: "tool.name"},                      // OpenInference
+	{key: "ai.toolCall.name"},               // Vercel ≤v6
+	{key: "traceloop.entity.name"},          // OpenLLMetry @tool
+	{key: "spring.ai.tool.definition.name"}, // Spring AI
 }
 
 // guardrailNameSources name the guardrail of a guardrail span or event.
 var guardrailNameSources = []source{
-	{key: "gen_ai.guardrail.name"},           // Traceloop hub, LiteLLM
+	{key: "gen_ai.guardrail.name"},           // Traceloop hub
 	{key: "gen_ai.guardrail.component.name"}, // semconv
 	{key: "gen_ai.guardrail.policy.id"},      // semconv
 	{key: "guardrail.name"},
+	{key: "guardrail_name"}, // LiteLLM guardrail spans
 	{key: "traceloop.entity.name"},
 }
 
@@ -418,7 +432,17 @@ var guardrailResultSources = []source{
 	{key: "gen_ai.guardrail.result.value"}, // semconv
 	{key: "gen_ai.guardrail.status"},       // Traceloop hub
 	{key: "guardrail.result"},
+	{key: "guardrail.triggered"},        // OpenInference OpenAI Agents (JS): true blocked, false allowed
+	{key: "gen_ai.guardrail.triggered"}, // OpenLIT (openai-agents), on its invoke_agent guardrail spans
+	{key: "guardrail_status"},           // LiteLLM ≥2026: success, guardrail_intervened, guardrail_failed_to_respond, not_run
+	{key: "guardrail_action"},           // LiteLLM: the provider's raw action (Bedrock GUARDRAIL_INTERVENED / NONE)
 }
+
+// agentNotAgentKeys mark an agent span (by its detection attribute) that is
+// no agent: OpenLIT (openai-agents) writes a handoff as gen_ai.operation.name
+// invoke_agent with the handing-off agent in gen_ai.agent.source. Read only
+// on agent spans; the span is a wrapper.
+var agentNotAgentKeys = []string{"gen_ai.agent.source"}
 
 // toolsOfferedSources mark a request that offered tools to the model.
 var toolsOfferedSources = []source{
@@ -444,10 +468,11 @@ var operationSpanNames = []struct {
 // guardrailResultValues map guardrail results (ASCII case-insensitively)
 // to the canonical result. Provider-native values (semconv
 // gen_ai.guardrail.result.value): Amazon Bedrock action GUARDRAIL_INTERVENED
-// / NONE, OpenAI Agents tripwire_triggered true / false, Azure AI Content
-// Safety filter_match_state MATCH_FOUND / NO_MATCH; Traceloop hub PASSED /
-// FAILED / ERROR; LiteLLM guardrail statuses. A severity number names no
-// result and is refused.
+// / NONE, OpenAI Agents tripwire_triggered true / false, Google Model Armor
+// filter_match_state MATCH_FOUND / NO_MATCH_FOUND; Traceloop hub PASSED /
+// FAILED / ERROR; LiteLLM guardrail_status (success, guardrail_intervened,
+// guardrail_failed_to_respond; not_run names no result). A severity number
+// (Azure AI Content Safety) names no result and is refused.
 var guardrailResultValues = []struct {
 	value  string
 	result GuardrailResult
@@ -457,6 +482,7 @@ var guardrailResultValues = []struct {
 	{"none", GuardrailAllowed}, // Bedrock action NONE
 	{"false", GuardrailAllowed},
 	{"no_match", GuardrailAllowed},
+	{"no_match_found", GuardrailAllowed}, // Google Model Armor filter_match_state
 	{"passed", GuardrailAllowed},
 	{"pass", GuardrailAllowed},
 	{"success", GuardrailAllowed},
@@ -495,10 +521,14 @@ var finishReasonNames = []struct {
 	{"stop_sequence", FinishStop},
 	{"complete", FinishStop},
 	{"end", FinishStop},
+	{"finish", FinishStop},    // Amazon Titan
+	{"endoftext", FinishStop}, // AI21
+	{"completed", FinishStop}, // OpenAI Responses status (OpenLLMetry openai-agents)
 	{"length", FinishLength},
 	{"max_tokens", FinishLength},
 	{"max_output_tokens", FinishLength},
 	{"model_context_window_exceeded", FinishLength},
+	{"model_length", FinishLength}, // Mistral
 	{"tool_calls", FinishToolCalls},
 	{"tool-calls", FinishToolCalls},
 	{"tool_call", FinishToolCalls},
@@ -513,9 +543,15 @@ var finishReasonNames = []struct {
 	{"spii", FinishContentFilter},
 	{"image_safety", FinishContentFilter},
 	{"recitation", FinishContentFilter},
+	{"image_prohibited_content", FinishContentFilter}, // Gemini
+	{"image_recitation", FinishContentFilter},         // Gemini
 	{"guardrail_intervened", FinishContentFilter},
 	{"content_filtered", FinishContentFilter},
 	{"error", FinishError},
+	{"malformed_function_call", FinishError}, // Gemini
+	{"malformed_model_output", FinishError},  // Bedrock
+	{"malformed_tool_use", FinishError},      // Bedrock
+	{"failed", FinishError},                  // OpenAI Responses status (OpenLLMetry openai-agents)
 }
 
 // fieldSources wires each field read from a fixed list of attributes to its

@@ -24,11 +24,17 @@ import (
 // dashboardQueries is dashboards/queries.json: every panel query of the
 // Grafana dashboard with its variables substituted (job="otelcol-llm").
 type dashboardQueries struct {
-	Queries []struct {
-		Row, Panel string
-		RefID      string `json:"ref_id"`
-		Expr       string
-	}
+	// Substitutions are the variable values the queries were written with
+	// (__rate_interval among them).
+	Substitutions map[string]string
+	Queries       []dashboardQuery
+}
+
+// dashboardQuery is one panel query of dashboards/queries.json.
+type dashboardQuery struct {
+	Row, Panel string
+	RefID      string `json:"ref_id"`
+	Expr       string
 }
 
 // readDashboardQueries reads dashboards/queries.json of the repository at
@@ -92,7 +98,9 @@ var dashboardNoData = map[string]string{
 // TestDashboardQueries runs every panel query of the dashboard against a real
 // Prometheus that scrapes the collector and evaluates the rules of rules/,
 // and requires data for each after the scenario (none for dashboardNoData).
-// The spend panels by service and team must add up to the total spend.
+// The spend panels by service and team must add up to the total spend; the
+// panels of the rows Agents and tools and Quality show the exact values of
+// agentTraffic (checkAgentsAndQuality).
 func TestDashboardQueries(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
@@ -104,15 +112,27 @@ func TestDashboardQueries(t *testing.T) {
 	config := fmt.Sprintf(prometheusConfig, c.metricsPort) +
 		"rule_files:\n  - " + filepath.Join(root, "rules", "*.yaml") + "\n"
 	prom := startPrometheusWithConfig(t, config)
+	var last int64
 	poll(t, 30*time.Second, 100*time.Millisecond, "first successful scrape of the collector", func() (bool, error) {
-		last, err := prom.lastScrapeMs(ctx)
+		var err error
+		last, err = prom.lastScrapeMs(ctx)
 		return last > 0, err
 	})
 
 	base := time.Now().Add(-10 * time.Minute)
 	td := buildTraces(0, base)
 	dashboardExtraSpans(td, base)
+	dashboardAgentSpans(td, base)
+	// Send half a scrape interval after a scrape, so that every series keeps
+	// its created-timestamp zero sample (see prometheus_test.go): the values
+	// of checkAgentsAndQuality are exact.
+	sendAt := time.UnixMilli(last + 500)
+	for time.Until(sendAt) < 50*time.Millisecond {
+		sendAt = sendAt.Add(time.Second)
+	}
+	time.Sleep(time.Until(sendAt)) // aligns the send with the scrape schedule; not a synchronization
 	sendGRPC(ctx, t, c.grpcPort, td)
+	sentMs := time.Now().UnixMilli()
 
 	// Every panel query must return at least one sample once the scrape and
 	// the recording rules have run (bounded by the deadline).
@@ -154,6 +174,14 @@ func TestDashboardQueries(t *testing.T) {
 	}
 
 	checkSpendBreakdown(ctx, t, prom, byPanel, nowMs)
+
+	// The agents, tools, guardrails and evaluations, at the latest scrape
+	// (after the send: every panel above has data).
+	evalMs, err := prom.lastScrapeMs(ctx)
+	if err != nil || evalMs <= sentMs {
+		t.Fatalf("last scrape at %d ms (error %v), want one after the send at %d ms", evalMs, err, sentMs)
+	}
+	checkAgentsAndQuality(ctx, t, prom, dq, evalMs)
 }
 
 // checkSpendBreakdown: at one evaluation time, the spend by service, its
