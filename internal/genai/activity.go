@@ -271,6 +271,43 @@ func agentKind(fs *foundSet, attrs pcommon.Map, tentative bool) Kind {
 	return KindAgent
 }
 
+// wrapperIsAgent reports whether a wrapper span named name is an agent by
+// wrapperAgentMarkers.
+func wrapperIsAgent(attrs pcommon.Map, name string) bool {
+	if name == "" {
+		return false
+	}
+	for _, m := range wrapperAgentMarkers {
+		v, ok := attrs.Get(m.key)
+		if !ok || v.Type() != pcommon.ValueTypeStr {
+			continue
+		}
+		s := v.Str()
+		// The member as JSON writes it: "member":"name" (or with a space
+		// after the colon); a name that needs escaping never matches.
+		for _, sep := range []string{`":"`, `": "`} {
+			if strings.Contains(s, `"`+m.member+sep+name+`"`) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// agentTimes sets the duration and status of an agent read from a wrapper
+// span.
+func agentTimes(span ptrace.Span, a *Activity) {
+	start, end := span.StartTimestamp(), span.EndTimestamp()
+	if start != 0 && end != 0 && end >= start && end-start <= maxDurationNs {
+		a.Duration, a.HasDuration = float64(end-start)/nanosPerSecond, true
+	} else {
+		a.Invalid |= InvalidDuration
+	}
+	if span.Status().Code() == ptrace.StatusCodeError {
+		a.Status = StatusError
+	}
+}
+
 // activityFailed: span status ERROR or an error attribute (error.type,
 // Langfuse level ERROR…); finish reasons do not fail an agent.
 func activityFailed(span ptrace.Span, fs *foundSet) bool {

@@ -77,6 +77,12 @@ func TestClassifyActivities(t *testing.T) {
 		}, KindGuardrail, "", false, GuardrailNone, InvalidGuardrailResult},
 		{"OpenInference GUARDRAIL failing", "moderation", map[string]any{"openinference.span.kind": "GUARDRAIL", "error.type": "Timeout"}, KindGuardrail, "moderation", false, GuardrailError, 0},
 		{"Langfuse guardrail", "pii", map[string]any{"langfuse.observation.type": "guardrail", "guardrail.result": "redacted"}, KindGuardrail, "pii", false, GuardrailModified, 0},
+		{"LangChain createAgent graph (OpenInference CHAIN named like lc_agent_name)", "weather-agent", map[string]any{
+			"openinference.span.kind": "CHAIN", "metadata": `{"ls_integration":"langchain_create_agent","lc_agent_name":"weather-agent"}`,
+		}, KindAgent, "weather-agent", false, 0, 0},
+		{"a node of that graph is a wrapper", "model_request", map[string]any{
+			"openinference.span.kind": "CHAIN", "metadata": `{"lc_agent_name":"weather-agent","langgraph_node":"model_request"}`,
+		}, KindWrapper, "", false, 0, 0},
 		// Wrappers and others.
 		{"OpenInference CHAIN", "RunnableSequence", map[string]any{"openinference.span.kind": "CHAIN"}, KindWrapper, "", false, 0, 0},
 		{"semconv retrieval", "retrieval", map[string]any{"gen_ai.operation.name": "retrieval"}, KindWrapper, "", false, 0, 0},

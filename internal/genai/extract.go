@@ -135,8 +135,16 @@ func (e *Extractor) Classify(span ptrace.Span, resource pcommon.Resource, cache 
 			return KindWrapper
 		}
 		kind := other.kind
-		if kind == KindAgent {
+		switch kind {
+		case KindAgent:
 			kind = agentKind(&fs, attrs, other.tentative)
+		case KindWrapper:
+			if wrapperIsAgent(attrs, span.Name()) {
+				activity(span, &fs, KindWrapper, false, act)
+				act.Kind, act.Name = KindAgent, span.Name()
+				agentTimes(span, act)
+				return KindAgent
+			}
 		}
 		activity(span, &fs, kind, other.tentative, act)
 		return kind

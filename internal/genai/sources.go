@@ -438,6 +438,17 @@ var guardrailResultSources = []source{
 	{key: "guardrail_action"},           // LiteLLM: the provider's raw action (Bedrock GUARDRAIL_INTERVENED / NONE)
 }
 
+// wrapperAgentMarkers make a wrapper span an agent when the attribute key
+// holds a JSON object whose member names the span itself: LangChain's
+// createAgent graph is a chain run named after the agent, and every span
+// under it carries the agent's name in its metadata (OpenInference
+// LangChain: a CHAIN span "weather-agent" with metadata
+// {"lc_agent_name":"weather-agent", …}; its nodes carry the same member
+// under their own names). Read only on wrapper spans.
+var wrapperAgentMarkers = []struct{ key, member string }{
+	{"metadata", "lc_agent_name"}, // OpenInference LangChain (createAgent)
+}
+
 // agentNotAgentKeys mark an agent span (by its detection attribute) that is
 // no agent: OpenLIT (openai-agents) writes a handoff as gen_ai.operation.name
 // invoke_agent with the handing-off agent in gen_ai.agent.source. Read only

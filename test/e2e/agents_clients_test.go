@@ -162,17 +162,20 @@ var agentClientCases = []agentClientCase{
 		// tools / __start__ nodes, all CHAIN, > ChatOpenAI (LLM: llm.model_name
 		// gpt-4o-mini, llm.token_count.*, llm.finish_reason) and get_weather /
 		// get_stock_price (TOOL, tool.name; the failing one status ERROR).
-		// Gap, the library's: no AGENT span. The instrumentation maps a run to
-		// AGENT only when LangChain's run type contains "agent"; createAgent's
-		// graph is a "chain" run (its name and metadata.lc_agent_name say
-		// weather-agent), so there is no agent invocation to count. Nor a
-		// provider: the LLM span has no llm.provider / llm.system (only
-		// ls_provider inside the metadata JSON), so the provider is unknown.
+		// No AGENT span: the instrumentation maps a run to AGENT only when
+		// LangChain's run type contains "agent", and createAgent's graph is a
+		// "chain" run. Its CHAIN span is named after the agent and carries
+		// metadata.lc_agent_name weather-agent (its nodes carry the same member
+		// under their own names): that span is the agent invocation. Gap, the
+		// library's: no provider, the LLM span has no llm.provider /
+		// llm.system (only ls_provider inside the metadata JSON), so the
+		// provider is unknown.
 		name: "langchain-openinference", dir: "langchain", script: "run-agent-langchain.cjs", service: "e2e-agent-langchain", provider: "unknown",
 		spans:    agentRuns * 17,
 		requests: agentRequests(agentRuns),
 		calls:    agentCalls(agentRuns, tplNone),
 		tools:    agentTools(agentRuns),
+		agents:   repeat(agentRuns, wantAgent{agentName, "success", agentCallsPerRun, agentToolsPerRun}),
 	},
 	{
 		// openai 6.49.0 + @opentelemetry/instrumentation-openai 0.21.0:
