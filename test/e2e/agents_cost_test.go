@@ -98,12 +98,12 @@ func (c *traceCopier) appendCopy(dst ptrace.Traces) {
 // requests over OTLP/gRPC.
 //
 // A measurement, not a check: it runs only with E2E_AGENT_GBT_COST=1 (about
-// 3 minutes); AGENTS13.md has the figures. E2E_AGENT_GBT_RATES sets the loads
+// 3 minutes); docs/agents.md has the figures. E2E_AGENT_GBT_RATES sets the loads
 // in traces per second (default "20,100"), E2E_AGENT_GBT_SECONDS the time per
 // load (default 60).
 func TestAgentClientsGroupByTraceCost(t *testing.T) {
 	if os.Getenv("E2E_AGENT_GBT_COST") == "" {
-		t.Skip("a measurement: set E2E_AGENT_GBT_COST=1 to run it (figures in AGENTS13.md)")
+		t.Skip("a measurement: set E2E_AGENT_GBT_COST=1 to run it (figures in docs/agents.md)")
 	}
 	rates := []int{20, 100}
 	if s := os.Getenv("E2E_AGENT_GBT_RATES"); s != "" {

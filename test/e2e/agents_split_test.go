@@ -127,12 +127,12 @@ func analyzeSplit(exports []recordedExport, wantModel, wantTool int) splitStats 
 // llm_prometheus, so a split request is a split batch.
 //
 // A measurement, not a check: it runs only with E2E_AGENT_SPLIT=1 (it takes
-// minutes) and logs one line per client and load; AGENTS13.md has the figures.
+// minutes) and logs one line per client and load; docs/agents.md has the figures.
 // E2E_AGENT_SPLIT_LOADS overrides the loads: "latency/runs/concurrency,...",
 // e.g. "0s/200/1,250ms/100/4".
 func TestAgentClientsBatchSplit(t *testing.T) {
 	if os.Getenv("E2E_AGENT_SPLIT") == "" {
-		t.Skip("a measurement: set E2E_AGENT_SPLIT=1 to run it (figures in AGENTS13.md)")
+		t.Skip("a measurement: set E2E_AGENT_SPLIT=1 to run it (figures in docs/agents.md)")
 	}
 	loads := []struct {
 		latency           time.Duration
