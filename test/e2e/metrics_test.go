@@ -244,11 +244,15 @@ func assertLLMMetricsDims(t *testing.T, mfs map[string]*dto.MetricFamily, rounds
 		}
 	}
 	sort.Strings(families)
-	// Every call of the scenario has a price, so llm_unpriced_requests_total has no series.
+	// Every call of the scenario has a price, so llm_unpriced_requests_total
+	// has no series; no streamed call fails after its first chunk (no
+	// llm_stream_interruptions_total), and the scenario has no guardrail and
+	// no evaluation (no llm_guardrail_* or llm_evaluation_* series).
 	wantFamilies := []string{
+		"llm_agent_duration_seconds", "llm_agent_invocations_total", "llm_agent_model_calls", "llm_agent_tool_calls",
 		"llm_cached_prompt_tokens_total", "llm_completion_tokens_total", "llm_cost_reported_usd_total", "llm_cost_usd_total", "llm_errors_total",
-		"llm_prompt_tokens_total", "llm_reasoning_tokens_total", "llm_request_duration_seconds", "llm_requests_total",
-		"llm_time_per_output_token_seconds", "llm_time_to_first_token_seconds",
+		"llm_finish_reasons_total", "llm_prompt_tokens_total", "llm_reasoning_tokens_total", "llm_request_duration_seconds", "llm_requests_total",
+		"llm_time_per_output_token_seconds", "llm_time_to_first_token_seconds", "llm_tool_calls_total", "llm_tool_duration_seconds",
 	}
 	if !slices.Equal(families, wantFamilies) {
 		t.Errorf("llm_* families %v, want %v", families, wantFamilies)
@@ -307,6 +311,50 @@ func assertLLMMetricsDims(t *testing.T, mfs map[string]*dto.MetricFamily, rounds
 		t.Errorf("the scenario has %d pairs with a reported cost, want 1 (a mixed pair)", len(reported))
 	}
 	compareCounters(t, family(t, mfs, "llm_cost_reported_usd_total", dto.MetricType_COUNTER, names("template")...), reported)
+
+	// Finish reasons: per model and dims, like the errors.
+	finishWant := map[string]float64{}
+	for f, n := range finishExpectations(dims) {
+		finishWant[key("llm_finish_reasons_total", lbl(f, "finish_reason", f.template)...)] = k * float64(n)
+	}
+	compareCounters(t, family(t, mfs, "llm_finish_reasons_total", dto.MetricType_COUNTER, names("finish_reason")...), finishWant)
+
+	// Tools and agents: by name only, never with dims.
+	tools, agents := scenarioActivities()
+	if len(tools) == 0 || len(agents) == 0 {
+		t.Fatalf("the scenario has %d tool and %d agent spans, want some of each", len(tools), len(agents))
+	}
+	toolCalls := map[string]float64{}
+	toolDurations := map[string][]float64{}
+	for _, a := range tools {
+		toolCalls[key("llm_tool_calls_total", "tool", a.name, "status", a.status)] += k
+		toolDurations[a.name] = append(toolDurations[a.name], a.duration)
+	}
+	invocations := map[string]float64{}
+	agentDurations, modelCalls, agentTools := map[string][]float64{}, map[string][]float64{}, map[string][]float64{}
+	for _, a := range agents {
+		invocations[key("llm_agent_invocations_total", "agent", a.name, "status", a.status)] += k
+		agentDurations[a.name] = append(agentDurations[a.name], a.duration)
+		modelCalls[a.name] = append(modelCalls[a.name], float64(a.modelCalls))
+		agentTools[a.name] = append(agentTools[a.name], float64(a.toolCalls))
+	}
+	byName := func(family, label string, bounds []float64, values map[string][]float64) map[string]wantHistogram {
+		out := map[string]wantHistogram{}
+		for name, v := range values {
+			out[key(family, label, name)] = scaledHistogram(bounds, v, rounds)
+		}
+		return out
+	}
+	compareCounters(t, family(t, mfs, "llm_tool_calls_total", dto.MetricType_COUNTER, "tool", "status"), toolCalls)
+	compareHistograms(t, family(t, mfs, "llm_tool_duration_seconds", dto.MetricType_HISTOGRAM, "tool"), toolBuckets,
+		byName("llm_tool_duration_seconds", "tool", toolBuckets, toolDurations))
+	compareCounters(t, family(t, mfs, "llm_agent_invocations_total", dto.MetricType_COUNTER, "agent", "status"), invocations)
+	compareHistograms(t, family(t, mfs, "llm_agent_duration_seconds", dto.MetricType_HISTOGRAM, "agent"), agentBuckets,
+		byName("llm_agent_duration_seconds", "agent", agentBuckets, agentDurations))
+	compareHistograms(t, family(t, mfs, "llm_agent_model_calls", dto.MetricType_HISTOGRAM, "agent"), callBuckets,
+		byName("llm_agent_model_calls", "agent", callBuckets, modelCalls))
+	compareHistograms(t, family(t, mfs, "llm_agent_tool_calls", dto.MetricType_HISTOGRAM, "agent"), callBuckets,
+		byName("llm_agent_tool_calls", "agent", callBuckets, agentTools))
 }
 
 // compareCosts compares a cost family's series with want, exact up to float
@@ -339,9 +387,14 @@ func scaledHistogram(bounds, values []float64, rounds int) wantHistogram {
 	return wantHistogram{count: uint64(len(values) * rounds), sum: sum * float64(rounds), buckets: b}
 }
 
+// classicOnly are the llm_* histograms without native buckets: counts of
+// calls per agent invocation, whose buckets (callBuckets) are exact.
+var classicOnly = map[string]bool{"llm_agent_model_calls": true, "llm_agent_tool_calls": true}
+
 // assertCreatedAndNative checks the protobuf exposition: every llm_* counter and
 // histogram series carries a created timestamp within [notBefore, now], and the
-// histograms carry native buckets beside the classic ones (the default).
+// histograms carry native buckets beside the classic ones (the default), but
+// those of classicOnly, which carry none.
 func assertCreatedAndNative(t *testing.T, mfs map[string]*dto.MetricFamily, notBefore time.Time) {
 	t.Helper()
 	now := time.Now().Add(time.Second)
@@ -363,7 +416,17 @@ func assertCreatedAndNative(t *testing.T, mfs map[string]*dto.MetricFamily, notB
 				if ts := h.GetCreatedTimestamp(); ts != nil {
 					created = ts
 				}
-				if h.Schema == nil || (len(h.GetPositiveSpan())+len(h.GetNegativeSpan()) == 0 && h.GetZeroCount() == 0) {
+				native := h.Schema != nil && (len(h.GetPositiveSpan())+len(h.GetNegativeSpan()) != 0 || h.GetZeroCount() != 0)
+				var bounds []float64
+				for _, b := range h.GetBucket() {
+					if !math.IsInf(b.GetUpperBound(), +1) {
+						bounds = append(bounds, b.GetUpperBound())
+					}
+				}
+				switch {
+				case classicOnly[name] && (h.Schema != nil || !slices.Equal(bounds, callBuckets)):
+					t.Errorf("%s: schema %v and classic buckets %v, want classic buckets %v only", s, h.Schema, bounds, callBuckets)
+				case !classicOnly[name] && !native:
 					t.Errorf("%s: no native histogram buckets in the protobuf exposition", s)
 				}
 			default:

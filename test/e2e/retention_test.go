@@ -382,8 +382,10 @@ func runRetention(t *testing.T, root string, rw retentionRW) {
 	})
 
 	// Different traffic per replica: replica 0 gets the scenario twice (rounds 0
-	// and 1), replica 1 once (round 2) plus a model without a price and a call
-	// with cached and reasoning tokens, so some series exist on one replica only.
+	// and 1), replica 1 once (round 2) plus a model without a price, a call
+	// with cached and reasoning tokens and the dashboard's agent traffic
+	// (guardrails, evaluations, a length finish reason, a broken stream), so
+	// some series exist on one replica only and every dashboard query has data.
 	// Each send is placed half a scrape interval after that replica's scrape:
 	// a series must not be created while a scrape of it is in flight, or its
 	// created-timestamp zero sample would land after that scrape's sample.
@@ -394,6 +396,7 @@ func runRetention(t *testing.T, root string, rw retentionRW) {
 	sendGRPC(ctx, t, cs[0].grpcPort, td)
 	td = buildTraces(2, base)
 	dashboardExtraSpans(td, base)
+	dashboardAgentSpans(td, base)
 	retentionSleepToScrapeGap(last[1])
 	sendHTTP(ctx, t, cs[1].httpPort, td, false)
 	sentMs := time.Now().UnixMilli()
@@ -1010,7 +1013,7 @@ func assertRetentionExemplars(ctx context.Context, t *testing.T, store *promServ
 		t.Fatalf("query_exemplars: %v: %s", err, body)
 	}
 	// Span id -> instance it was sent to: replica 0 got rounds 0 and 1, replica 1
-	// round 2 and the two extra spans.
+	// round 2, the two extra spans and the agent traffic's calls.
 	sentTo := map[string]string{}
 	spanTrace := map[string]string{}
 	for r := range 3 {
@@ -1031,6 +1034,18 @@ func assertRetentionExemplars(ctx context.Context, t *testing.T, store *promServ
 		sid := pcommon.SpanID([8]byte{0xda, 0x5b, byte(i + 1)}).String()
 		sentTo[sid] = instances[1]
 		spanTrace[sid] = pcommon.TraceID([16]byte{0xda, 0x5b, byte(i + 1)}).String()
+	}
+	for i, s := range agentTraffic { // the ids dashboardAgentSpans gives its calls
+		if !strings.HasPrefix(s.name, "chat ") {
+			continue
+		}
+		root := i
+		for agentTraffic[root].parent >= 0 {
+			root = agentTraffic[root].parent
+		}
+		sid := pcommon.SpanID([8]byte{0xa6, 0xe7, byte(i + 1)}).String()
+		sentTo[sid] = instances[1]
+		spanTrace[sid] = pcommon.TraceID([16]byte{0xa6, 0xe7, byte(root + 1)}).String()
 	}
 	stored := map[retentionExemplar]bool{}
 	perInstance := map[string]int{}

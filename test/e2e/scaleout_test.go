@@ -490,11 +490,25 @@ func TestScaleOut(t *testing.T) {
 	}
 	compareFlat(t, "(a) llm_requests_total by model, replicas", requestsByModel(replicaScrapes...), wantCalls)
 	compareFlat(t, "(a) llm_requests_total by model, reference", requestsByModel(refScrape), wantCalls)
+	// Every agent and tool span counts once (split traces included: they
+	// are never split from their agent's), on both sides.
+	if tr.agents == 0 || tr.tools == 0 {
+		t.Fatalf("traffic: %d agent and %d tool spans, want some of each", tr.agents, tr.tools)
+	}
+	for what, scrapes := range map[string][]map[string]*dto.MetricFamily{"replicas": replicaScrapes, "reference": {refScrape}} {
+		got := map[string]float64{}
+		for _, mfs := range scrapes {
+			got["llm_agent_invocations_total"] += sampleSum(mfs, "llm_agent_invocations_total", nil)
+			got["llm_tool_calls_total"] += sampleSum(mfs, "llm_tool_calls_total", nil)
+		}
+		compareFlat(t, "(a) agent invocations and tool executions, "+what, got,
+			map[string]float64{"llm_agent_invocations_total": float64(tr.agents), "llm_tool_calls_total": float64(tr.tools)})
+	}
 	if t.Failed() {
 		t.FailNow()
 	}
-	t.Logf("(a) %d llm_* samples (counters, classic and native histogram buckets, sums, counts): replicas summed = reference; %v calls, %s split over two requests counted twice",
-		len(refFlat), sumValues(wantCalls), modelSplit.name)
+	t.Logf("(a) %d llm_* samples (counters, classic and native histogram buckets, sums, counts): replicas summed = reference; %v calls, %s split over two requests counted twice; %d agent invocations, %d tool executions",
+		len(refFlat), sumValues(wantCalls), modelSplit.name, tr.agents, tr.tools)
 
 	// ---- (b) Prometheus scrapes each replica (job otelcol-llm-replicas: three
 	// targets, distinct instance) and the reference (job otelcol-llm-reference)
@@ -553,9 +567,14 @@ func TestScaleOut(t *testing.T) {
 		if !strings.HasPrefix(name, "llm_") {
 			continue
 		}
-		names = append(names, name)
-		if mf.GetType() == dto.MetricType_HISTOGRAM {
-			names = append(names, name+"_bucket", name+"_sum", name+"_count")
+		if mf.GetType() != dto.MetricType_HISTOGRAM {
+			names = append(names, name)
+			continue
+		}
+		names = append(names, name+"_bucket", name+"_sum", name+"_count")
+		// The native histogram, under the bare name; classicOnly has none.
+		if !classicOnly[name] {
+			names = append(names, name)
 		}
 	}
 	sort.Strings(names)

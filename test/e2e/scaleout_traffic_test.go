@@ -21,8 +21,15 @@ import (
 // instrumentation's span (the nested-call rule counts it once); half of the
 // traces make a second, direct call. Models (one without a price), templates,
 // errors of five reasons, streamed calls with a time to first token, prompt
-// cache and reasoning tokens are mixed so that every llm_* family, recording
-// rule and dashboard panel has data.
+// cache and reasoning tokens, stop and length finish reasons are mixed so that
+// every llm_* family, recording rule and dashboard panel has data. In the
+// mixed and split traffic most traces run an agent (addAgent): an
+// invoke_agent span between the root and the calls, with tool executions
+// (some failing) and a guardrail and an evaluation result event.
+//
+// What the agents add is derived from the trace id (its bytes are drawn
+// already) and from the calls, never drawn from the generator: the calls,
+// models and numbers of a seed are the same with or without agents.
 
 // llmModel is a model of the traffic with the provider that serves it.
 type llmModel struct {
@@ -44,7 +51,16 @@ var (
 	trafficModels    = []llmModel{modelGPT4o, modelGPT4o, modelGPT4oMini, modelSonnet, modelSonnet, modelHaiku}
 	trafficTemplates = []string{"summarize", "classify", "none"}
 	trafficServices  = []string{"chat-api", "batch-worker", "support-bot"}
+
+	trafficAgents      = []string{"support-bot", "triage-bot", "research-agent"}
+	trafficTools       = []string{"search_docs", "lookup_order", "get_weather", "send_email"}
+	trafficGuardrails  = []string{"pii-filter", "prompt-injection"}
+	trafficEvaluations = []string{"relevance", "faithfulness"}
 )
+
+// lengthFrom: a successful call that wrote this many output tokens or more
+// was cut off at its request's max_tokens (finish reason length).
+const lengthFrom = 850
 
 // span is one span to export.
 type span struct {
@@ -58,6 +74,13 @@ type span struct {
 	attrs          map[string]any
 	status         ptrace.StatusCode
 	message        string
+	events         []timedEvent
+}
+
+// timedEvent is a span event at a time after its span's start.
+type timedEvent struct {
+	spanEvent
+	at time.Duration
 }
 
 // traffic is a list of OTLP requests and what one collector counts for them.
@@ -70,6 +93,9 @@ type traffic struct {
 	calls map[string]int
 	// calls per model when groupbytrace merged the requests of each trace.
 	grouped map[string]int
+	// agent invocations and tool executions (each counted once: their spans
+	// are never split from their agent's).
+	agents, tools int
 }
 
 func newTraffic() *traffic {
@@ -80,6 +106,8 @@ func (tr *traffic) add(o *traffic) {
 	tr.requests = append(tr.requests, o.requests...)
 	tr.traces += o.traces
 	tr.spans += o.spans
+	tr.agents += o.agents
+	tr.tools += o.tools
 	for k, v := range o.calls {
 		tr.calls[k] += v
 	}
@@ -178,6 +206,10 @@ func providerAttrs(c callSpec) (map[string]any, ptrace.StatusCode, string) {
 	case "":
 		a["gen_ai.usage.output_tokens"] = c.output
 		a["gen_ai.response.finish_reasons"] = []any{"stop"}
+		if c.output >= lengthFrom {
+			a["gen_ai.request.max_tokens"] = c.output
+			a["gen_ai.response.finish_reasons"] = []any{"length"}
+		}
 	case "rate_limit":
 		a["error.type"] = "RateLimitError"
 		status, message = ptrace.StatusCodeError, "Error code: 429 - Rate limit reached"
@@ -208,11 +240,14 @@ type trace struct {
 	model     string // the model of the nested call
 	direct    int    // direct (not nested) calls among calls
 	directFor string
+	agents    int // invoke_agent spans among parents
+	tools     int // execute_tool spans among parents
 }
 
 // nestedTrace is a trace with a root span and the nested call c, plus, when
-// second is not nil, a direct call.
-func (g *trafficGen) nestedTrace(c callSpec, second *callSpec) trace {
+// second is not nil, a direct call; with agentic, most traces run them in an
+// agent (addAgent).
+func (g *trafficGen) nestedTrace(c callSpec, second *callSpec, agentic bool) trace {
 	tr := trace{id: g.traceID(), model: c.model.name}
 	service := g.pick(trafficServices)
 	start := g.base.Add(time.Duration(g.r.IntN(60_000)) * time.Millisecond)
@@ -256,7 +291,102 @@ func (g *trafficGen) nestedTrace(c callSpec, second *callSpec) trace {
 		tr.calls++
 		tr.direct, tr.directFor = 1, second.model.name
 	}
+	if agentic {
+		addAgent(&tr, c, second)
+	}
 	return tr
+}
+
+// addAgent makes three traces in four (by the trace id) run their calls in
+// an agent: an invoke_agent span under the root becomes the parent of the
+// LangSmith run and of the direct call, with 0 to 2 tool executions under it
+// (one in six failing), a gen_ai.guardrail.result event (blocked one time in
+// eight, modified one in eight, else allowed) and a gen_ai.evaluation.result
+// event. The agent fails when one of its calls failed. Names, durations,
+// results and scores come from the trace id's bytes, the span ids of the new
+// spans from the trace id too: even, where the generator's are odd.
+func addAgent(tr *trace, c callSpec, second *callSpec) {
+	// b[15]: agent or not; b[14] agent name; b[13] number of tools; b[12],
+	// b[11] their names; b[10], b[9] their failures; b[4], b[3] their
+	// durations; b[8], b[7] guardrail name and result; b[6], b[5]
+	// evaluation name and score.
+	b := tr.id
+	if b[15]%4 == 0 {
+		return
+	}
+	root := tr.parents[0]
+	start := root.start.Add(5 * time.Millisecond)
+	base := binary.BigEndian.Uint64(b[8:]) &^ 7
+	spanID := func(n uint64) pcommon.SpanID {
+		var id pcommon.SpanID
+		binary.BigEndian.PutUint64(id[:], base|n<<1)
+		return id
+	}
+	agentID := spanID(1)
+	name := trafficAgents[int(b[14])%len(trafficAgents)]
+
+	end := tr.parents[1].start.Add(tr.parents[1].duration) // the LangSmith run's
+	var tools []span
+	at := end.Add(10 * time.Millisecond)
+	for k := range int(b[13] % 3) {
+		tool := trafficTools[int(b[12-k])%len(trafficTools)]
+		t := span{
+			traceID: tr.id, spanID: spanID(uint64(2 + k)), parent: agentID, service: root.service,
+			scope: "opentelemetry.instrumentation.openai_agents", name: "execute_tool " + tool,
+			kind: ptrace.SpanKindInternal, start: at, duration: time.Duration(20+5*int(b[4-k])) * time.Millisecond,
+			attrs: map[string]any{"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": tool},
+		}
+		if b[10-k]%6 == 0 {
+			t.status, t.message = ptrace.StatusCodeError, "tool "+tool+" failed"
+			t.attrs["error.type"] = "ToolError"
+		}
+		tools = append(tools, t)
+		at = t.start.Add(t.duration + 5*time.Millisecond)
+		end = t.start.Add(t.duration)
+	}
+
+	failed := c.reason != ""
+	for i := 1; i < len(tr.parents); i++ { // the run and the direct call
+		tr.parents[i].parent = agentID
+		if e := tr.parents[i].start.Add(tr.parents[i].duration); e.After(end) {
+			end = e
+		}
+	}
+	if second != nil && second.reason != "" {
+		failed = true
+	}
+	end = end.Add(5 * time.Millisecond)
+
+	result := "allowed"
+	switch b[7] % 8 {
+	case 0:
+		result = "blocked"
+	case 1:
+		result = "modified"
+	}
+	score := (float64(b[5]) + 0.5) / 256
+	label := "fail"
+	if score >= 0.5 {
+		label = "pass"
+	}
+	agent := span{
+		traceID: tr.id, spanID: agentID, parent: root.spanID, service: root.service,
+		scope: "opentelemetry.instrumentation.openai_agents", name: "invoke_agent " + name,
+		kind: ptrace.SpanKindInternal, start: start, duration: end.Sub(start),
+		attrs: map[string]any{"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": name},
+		events: []timedEvent{
+			{guardrailEvent(trafficGuardrails[int(b[8])%len(trafficGuardrails)], result), time.Millisecond},
+			{spanEvent{name: "gen_ai.evaluation.result", attrs: map[string]any{
+				"gen_ai.evaluation.name":        trafficEvaluations[int(b[6])%len(trafficEvaluations)],
+				"gen_ai.evaluation.score.value": score, "gen_ai.evaluation.score.label": label,
+			}}, end.Sub(start)},
+		},
+	}
+	if failed {
+		agent.status, agent.message = ptrace.StatusCodeError, "agent run failed"
+	}
+	tr.parents = append(append([]span{root, agent}, tr.parents[1:]...), tools...)
+	tr.agents, tr.tools = 1, len(tools)
 }
 
 // mixedTraces generates n traces of the mixed traffic, perRequest traces per
@@ -281,7 +411,7 @@ func (g *trafficGen) mixedTraces(n, perRequest int) *traffic {
 			s := g.randomCall(m)
 			second = &s
 		}
-		tr := g.nestedTrace(c, second)
+		tr := g.nestedTrace(c, second, true)
 		out.addTrace(tr)
 		batch = append(batch, tr.parents...)
 		batch = append(batch, tr.children...)
@@ -297,7 +427,7 @@ func (g *trafficGen) mixedTraces(n, perRequest int) *traffic {
 func (g *trafficGen) pairTrace(m llmModel, template string) *traffic {
 	c := g.randomCall(m)
 	c.template = template
-	tr := g.nestedTrace(c, nil)
+	tr := g.nestedTrace(c, nil, false)
 	out := newTraffic()
 	out.addTrace(tr)
 	out.requests = append(out.requests, buildRequest(append(tr.parents, tr.children...)))
@@ -305,11 +435,11 @@ func (g *trafficGen) pairTrace(m llmModel, template string) *traffic {
 }
 
 // singleTraces is n requests of one trace each, every trace with 3 spans and
-// 1 counted call (the nested call only).
+// 1 counted call (the nested call only; no agent).
 func (g *trafficGen) singleTraces(n int) *traffic {
 	out := newTraffic()
 	for range n {
-		tr := g.nestedTrace(g.randomCall(trafficModels[g.r.IntN(len(trafficModels))]), nil)
+		tr := g.nestedTrace(g.randomCall(trafficModels[g.r.IntN(len(trafficModels))]), nil, false)
 		out.addTrace(tr)
 		out.requests = append(out.requests, buildRequest(append(tr.parents, tr.children...)))
 	}
@@ -317,18 +447,22 @@ func (g *trafficGen) singleTraces(n int) *traffic {
 }
 
 // splitTraces is n traces of modelSplit whose spans leave the application in
-// two requests: first every root span and LangSmith run, then every provider
-// span under them (two batch span processors, or two flushes of one). Without
-// groupbytrace each half is an export of its own and the call counts twice.
+// two requests: first every root span, agent span, LangSmith run and tool
+// span, then every provider span under them (two batch span processors, or
+// two flushes of one). Without groupbytrace each half is an export of its own
+// and the call counts twice (the agent counts once, with the run as its
+// model call).
 func (g *trafficGen) splitTraces(n int) *traffic {
 	out := newTraffic()
 	var parents, children []span
 	for range n {
 		c := g.randomCall(modelSplit)
 		c.reason = "" // the run and the provider span then agree on the outcome
-		tr := g.nestedTrace(c, nil)
+		tr := g.nestedTrace(c, nil, true)
 		out.traces++
 		out.spans += len(tr.parents) + len(tr.children)
+		out.agents += tr.agents
+		out.tools += tr.tools
 		out.calls[modelSplit.name] += 2
 		out.grouped[modelSplit.name]++
 		parents = append(parents, tr.parents...)
@@ -341,6 +475,8 @@ func (g *trafficGen) splitTraces(n int) *traffic {
 func (tr *traffic) addTrace(t trace) {
 	tr.traces++
 	tr.spans += len(t.parents) + len(t.children)
+	tr.agents += t.agents
+	tr.tools += t.tools
 	tr.calls[t.model]++
 	tr.grouped[t.model]++
 	if t.direct > 0 {
@@ -383,6 +519,14 @@ func buildRequest(spans []span) ptrace.Traces {
 		}
 		sp.Status().SetCode(s.status)
 		sp.Status().SetMessage(s.message)
+		for _, e := range s.events {
+			ev := sp.Events().AppendEmpty()
+			ev.SetName(e.name)
+			ev.SetTimestamp(pcommon.NewTimestampFromTime(s.start.Add(e.at)))
+			if err := ev.Attributes().FromRaw(e.attrs); err != nil {
+				panic(err)
+			}
+		}
 	}
 	return td
 }

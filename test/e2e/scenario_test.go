@@ -17,7 +17,10 @@ import (
 // The fixed scenario sent by every phase of the test: 13 LLM calls on two
 // models, two templates and none, written with both generations of the
 // OpenTelemetry GenAI semantic conventions, plus three spans that must not
-// count (an HTTP server span, an agent span carrying token totals, a tool span).
+// count as calls (an HTTP server span, an agent span carrying token totals, a
+// tool span). The agent and the tool span count as an agent invocation and a
+// tool execution (scenarioActivities); the calls that report a finish reason
+// count in llm_finish_reasons_total (finishExpectations).
 //
 // Durations and TTFTs sit well inside a bucket (never on a boundary), so the
 // bucket each one lands in is unambiguous.
@@ -36,6 +39,10 @@ var (
 	durationBuckets = []float64{0.5, 1, 2, 5, 10, 20, 30, 60}
 	ttftBuckets     = []float64{0.1, 0.25, 0.5, 1, 2, 5}
 	tpotBuckets     = []float64{0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1, 2.5}
+	// toolBuckets and agentBuckets are the default bounds of
+	// llm_tool_duration_seconds and llm_agent_duration_seconds.
+	toolBuckets  = []float64{0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30}
+	agentBuckets = []float64{0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600}
 )
 
 // listPrice is what the shipped default price table (pricing/default.yaml)
@@ -438,4 +445,110 @@ func cumulative(bounds, values []float64) []uint64 {
 		out[len(bounds)]++
 	}
 	return out
+}
+
+// scenarioFinish maps the finish reasons the scenario writes to their
+// finish_reason label (the scenario writes canonical spellings only).
+var scenarioFinish = map[string]string{
+	"stop": "stop", "length": "length", "tool_calls": "tool_calls", "content_filter": "content_filter",
+}
+
+// finishOf is the finish_reason label of span s: the first of its
+// gen_ai.response.finish_reasons, "" when it reports none.
+func finishOf(s *scenarioSpan) string {
+	rs, ok := s.attrs["gen_ai.response.finish_reasons"].([]any)
+	if !ok || len(rs) == 0 {
+		return ""
+	}
+	raw, _ := rs[0].(string)
+	f, ok := scenarioFinish[raw]
+	if !ok {
+		panic(fmt.Sprintf("scenario span %q: finish reason %v has no label in scenarioFinish", s.name, rs[0]))
+	}
+	return f
+}
+
+// finishExpectations counts the calls of one send by (model, finish reason)
+// (the template field holds the finish reason), with dims also per service
+// and provider; a call without a finish reason counts in none, a failed call
+// with one counts (span 6: content_filter).
+func finishExpectations(dims bool) map[pairKey]int64 {
+	out := map[pairKey]int64{}
+	for i := range scenario {
+		s := &scenario[i]
+		f := finishOf(s)
+		if s.counted == nil || f == "" {
+			continue
+		}
+		k := pairKey{model: s.counted.model, template: f}
+		if dims {
+			k.service, k.provider = scenarioDims(s)
+		}
+		out[k]++
+	}
+	return out
+}
+
+// operation is the gen_ai.operation.name of span s.
+func operation(s *scenarioSpan) string {
+	op, _ := s.attrs["gen_ai.operation.name"].(string)
+	return op
+}
+
+// nearestAgent is the index of the nearest invoke_agent ancestor of span i,
+// -1 when it has none.
+func nearestAgent(i int) int {
+	for p := scenario[i].parent; p >= 0; p = scenario[p].parent {
+		if operation(&scenario[p]) == "invoke_agent" {
+			return p
+		}
+	}
+	return -1
+}
+
+// expectedActivity is what one tool or agent span of the scenario must count
+// as after one send.
+type expectedActivity struct {
+	name     string // tool or agent name
+	status   string // success | error
+	duration float64
+	// modelCalls and toolCalls (agents only): the counted calls and the tool
+	// spans whose nearest agent span this one is.
+	modelCalls, toolCalls int
+}
+
+// scenarioActivities lists the tool spans (execute_tool, named by
+// gen_ai.tool.name) and the agent spans (invoke_agent, named by
+// gen_ai.agent.name) of the scenario.
+func scenarioActivities() (tools, agents []expectedActivity) {
+	agentAt := map[int]int{} // scenario index → index in agents
+	for i := range scenario {
+		s := &scenario[i]
+		a := expectedActivity{status: "success", duration: s.duration.Seconds()}
+		if s.status == ptrace.StatusCodeError {
+			a.status = "error"
+		}
+		switch operation(s) {
+		case "execute_tool":
+			a.name, _ = s.attrs["gen_ai.tool.name"].(string)
+			tools = append(tools, a)
+		case "invoke_agent":
+			a.name, _ = s.attrs["gen_ai.agent.name"].(string)
+			agentAt[i] = len(agents)
+			agents = append(agents, a)
+		}
+	}
+	for i := range scenario {
+		j, ok := agentAt[nearestAgent(i)]
+		if !ok {
+			continue
+		}
+		switch {
+		case scenario[i].counted != nil:
+			agents[j].modelCalls++
+		case operation(&scenario[i]) == "execute_tool":
+			agents[j].toolCalls++
+		}
+	}
+	return tools, agents
 }
