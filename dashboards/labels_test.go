@@ -44,6 +44,30 @@ var perCallMetrics = map[string][]string{
 	"llm_cost_reported_usd_total":       {"model", "template"},
 	"llm_errors_total":                  {"model", "reason"},
 	"llm_unpriced_requests_total":       {"model"},
+	"llm_finish_reasons_total":          {"model", "finish_reason"},
+	"llm_stream_interruptions_total":    {"model"},
+}
+
+// ownLabelMetrics are the exporter's agent, tool, guardrail and evaluation
+// families: their own bounded label, no call dimension.
+var ownLabelMetrics = map[string][]string{
+	"llm_tool_calls_total":         {"tool", "status"},
+	"llm_tool_duration_seconds":    {"tool"},
+	"llm_agent_invocations_total":  {"agent", "status"},
+	"llm_agent_duration_seconds":   {"agent"},
+	"llm_agent_model_calls":        {"agent"},
+	"llm_agent_tool_calls":         {"agent"},
+	"llm_guardrail_results_total":  {"guardrail", "result"},
+	"llm_evaluation_score":         {"evaluation"},
+	"llm_evaluation_results_total": {"evaluation", "label"},
+}
+
+// histogramMetrics are the histogram families: their classic form adds the
+// series _bucket (with le), _count and _sum.
+var histogramMetrics = []string{
+	"llm_request_duration_seconds", "llm_time_to_first_token_seconds", "llm_time_per_output_token_seconds",
+	"llm_tool_duration_seconds", "llm_agent_duration_seconds", "llm_agent_model_calls", "llm_agent_tool_calls",
+	"llm_evaluation_score",
 }
 
 // budgetMetrics are the exporter's budget families: no call dimension.
@@ -107,6 +131,7 @@ func (s *seriesLabels) metric(name string) (labelSet, error) {
 		s.memo[name] = nil // cycle guard
 		l, err := s.of(e)
 		if err != nil {
+			delete(s.memo, name) // a rule that reads it fails on the same error, not as a cycle
 			return nil, fmt.Errorf("recording rule %s: %w", name, err)
 		}
 		s.memo[name] = l
@@ -115,18 +140,21 @@ func (s *seriesLabels) metric(name string) (labelSet, error) {
 	if extra, ok := budgetMetrics[name]; ok {
 		return setOf(append(slices.Clone(targetLabels), extra...)...), nil
 	}
-	base, bucket := name, false
-	if b, ok := strings.CutSuffix(name, "_bucket"); ok {
-		if _, known := perCallMetrics[b]; known {
-			base, bucket = b, true
+	base, suffix := name, ""
+	for _, sfx := range []string{"_bucket", "_count", "_sum"} {
+		if b, ok := strings.CutSuffix(name, sfx); ok && slices.Contains(histogramMetrics, b) {
+			base, suffix = b, sfx
 		}
 	}
-	extra, ok := perCallMetrics[base]
-	if !ok {
+	var l labelSet
+	if extra, ok := perCallMetrics[base]; ok {
+		l = setOf(append(append(slices.Clone(targetLabels), dimensionLabels...), extra...)...)
+	} else if extra, ok := ownLabelMetrics[base]; ok {
+		l = setOf(append(slices.Clone(targetLabels), extra...)...)
+	} else {
 		return nil, fmt.Errorf("%s is neither an llm_* metric nor a recording rule of ../rules", name)
 	}
-	l := setOf(append(append(slices.Clone(targetLabels), dimensionLabels...), extra...)...)
-	if bucket {
+	if suffix == "_bucket" {
 		l["le"] = true
 	}
 	return l, nil
@@ -310,6 +338,9 @@ func TestSeriesLabels(t *testing.T) {
 		`sum by (job) (llm_cost_usd_total) or sum by (model) (llm_cost_usd_total)`:                  {"job", "model"},
 		`topk(10, sum by (service, model) (llm_cost_usd_total) > 0)`:                                {"service", "model"},
 		`sum without (job) (llm_budget_cost_usd_total) and on (budget) llm_budget_limit_usd`:        {"instance", "budget", "period", "window"},
+		`sum without (instance, status) (rate(llm_tool_calls_total[5m]))`:                           {"job", "tool"},
+		`llm_evaluation_score_bucket`: {"job", "instance", "evaluation", "le"},
+		`sum without (instance, template) (rate(llm_time_to_first_token_seconds_count[5m]))`: {"job", "service", "provider", "tenant", "team", "model"},
 	} {
 		got, err := sl.of(mustParse(t, expr))
 		if err != nil {
@@ -320,7 +351,10 @@ func TestSeriesLabels(t *testing.T) {
 			t.Errorf("%s: labels %v, want %v", expr, slices.Sorted(maps.Keys(got)), want)
 		}
 	}
-	for _, expr := range []string{`model:loop:rate5m`, `llm_nosuch_total`, `sum(rate(model:nosuch:rate5m[5m]))`} {
+	for _, expr := range []string{
+		`model:loop:rate5m`, `llm_nosuch_total`, `sum(rate(model:nosuch:rate5m[5m]))`,
+		`llm_requests_total_bucket`, `llm_tool_calls_total_count`,
+	} {
 		if got, err := sl.of(mustParse(t, expr)); err == nil {
 			t.Errorf("%s: labels %v, want an error", expr, got)
 		}
