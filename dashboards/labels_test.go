@@ -132,6 +132,7 @@ func (s *seriesLabels) metric(name string) (labelSet, error) {
 		s.memo[name] = nil // cycle guard
 		l, err := s.of(e)
 		if err != nil {
+			delete(s.memo, name) // a rule that reads it fails on the same error, not as a cycle
 			return nil, fmt.Errorf("recording rule %s: %w", name, err)
 		}
 		s.memo[name] = l
@@ -348,6 +349,9 @@ func TestSeriesLabels(t *testing.T) {
 		`sum by (job) (llm_cost_usd_total) or sum by (model) (llm_cost_usd_total)`:                  {"job", "model"},
 		`topk(10, sum by (service, model) (llm_cost_usd_total) > 0)`:                                {"service", "model"},
 		`sum without (job) (llm_budget_cost_usd_total) and on (budget) llm_budget_limit_usd`:        {"instance", "budget", "period", "window"},
+		`sum without (instance, status) (rate(llm_tool_calls_total[5m]))`:                           {"job", "tool"},
+		`llm_evaluation_score_bucket`: {"job", "instance", "evaluation", "le"},
+		`sum without (instance, template) (rate(llm_time_to_first_token_seconds_count[5m]))`: {"job", "service", "provider", "tenant", "team", "model"},
 	} {
 		got, err := sl.of(mustParse(t, expr))
 		if err != nil {
@@ -361,6 +365,7 @@ func TestSeriesLabels(t *testing.T) {
 	for _, expr := range []string{
 		`model:loop:rate5m`, `llm_nosuch_total`, `sum(rate(model:nosuch:rate5m[5m]))`,
 		`llm_requests_total_count`, `llm_tool_calls_total_bucket`, `llm_budget_limit_usd_sum`,
+		`llm_requests_total_bucket`, `llm_tool_calls_total_count`,
 	} {
 		if got, err := sl.of(mustParse(t, expr)); err == nil {
 			t.Errorf("%s: labels %v, want an error", expr, got)

@@ -95,10 +95,59 @@ func TestRecordingRules(t *testing.T) {
 	}
 }
 
+// levelLabels are the labels each level of a recording rule's name keeps
+// besides the target labels and the dimensions (the header of
+// llm-recording.yaml).
+var levelLabels = map[string][]string{
+	"":                    nil,
+	"model":               {"model"},
+	"model_reason":        {"model", "reason"},
+	"model_finish_reason": {"model", "finish_reason"},
+	"budget":              {"budget", "period"},
+	"tool":                {"tool"},
+	"guardrail":           {"guardrail"},
+	"evaluation":          {"evaluation"},
+}
+
+// TestRecordingRulesReadKnownSeries: every recording rule reads families of
+// the metric contract or other recording rules (a misspelled family records
+// nothing, silently), and its series carry what its level says: job, the
+// level's labels, and no label but those and the dimensions; never instance
+// or tenant.
+func TestRecordingRulesReadKnownSeries(t *testing.T) {
+	sl := newSeriesLabels(t)
+	for _, r := range readRules(t, recordingFile) {
+		got, err := sl.metric(r.Record)
+		if err != nil {
+			t.Errorf("%s: %v", r.Record, err)
+			continue
+		}
+		level, _, _ := strings.Cut(r.Record, ":")
+		want, ok := levelLabels[level]
+		if !ok {
+			t.Errorf("%s: level %q is not one of the header's", r.Record, level)
+			continue
+		}
+		allowed := setOf(append([]string{"job", "service", "provider", "team"}, want...)...)
+		for l := range got {
+			if !allowed[l] {
+				t.Errorf("%s: series carry %s; level %q keeps job, %v and the dimensions but tenant", r.Record, l, level, want)
+			}
+		}
+		for _, l := range append([]string{"job"}, want...) {
+			if !got[l] {
+				t.Errorf("%s: series lack %s (labels %v)", r.Record, l, slices.Sorted(maps.Keys(got)))
+			}
+		}
+	}
+}
+
 var wantAlerts = []string{
 	"LLMHighErrorRate", "LLMLatencyRegression", "LLMTimeToFirstTokenHigh", "LLMRateLimited",
 	"LLMCostBurnHigh", "LLMUnpricedModel", "LLMNoTraffic", "LLMLabelOverflow", "LLMCollectorDown",
 	"LLMBudgetBurnFast", "LLMBudgetExceeded",
+	"LLMToolErrorRate", "LLMTruncatedResponses", "LLMStreamInterruptions", "LLMGuardrailBlockRate",
+	"LLMEvaluationScoreDrop",
 }
 
 func TestAlertConventions(t *testing.T) {
@@ -386,11 +435,12 @@ func TestThresholdCheckCanFail(t *testing.T) {
 		}
 	}
 	// Numbers of the expressions other than the threshold: 1 and 60 of the
-	// guard "> 1/60" in 4 alerts, 3600 in LLMCostBurnHigh, 1 in LLMNoTraffic
-	// (up == 1); the budget alerts compare with 1 only; plus threshold+1 for
-	// each of the 11 alerts where it is not one of them.
-	if literals != 4*2+1+1 || mutations != literals+11-1 {
-		t.Errorf("%d table values tried, %d of them numbers of the expression; want 20 and 10", mutations, literals)
+	// guard "> 1/60" in 4 + 5 alerts, 3600 in LLMCostBurnHigh, 1 in
+	// LLMNoTraffic (up == 1), the floor 0.05 in LLMGuardrailBlockRate; the
+	// budget alerts compare with 1 only; plus threshold+1 for each of the 16
+	// alerts but LLMNoTraffic, whose threshold+1 is its 1.
+	if literals != 9*2+1+1+1 || mutations != literals+16-1 {
+		t.Errorf("%d table values tried, %d of them numbers of the expression; want 36 and 21", mutations, literals)
 	}
 }
 
@@ -445,10 +495,13 @@ func TestDashboardReadsRecordedSeries(t *testing.T) {
 
 // TestDocumentedQueriesParse parses every ```promql block of the rules README
 // and the runbook: one expression per line, a line starting with blanks
-// continuing the previous one, # comments skipped, $job, $model and $budget
-// standing for the alert's labels.
+// continuing the previous one, # comments skipped, $job, $model, $budget,
+// $tool, $guardrail and $evaluation standing for the alert's labels.
 func TestDocumentedQueriesParse(t *testing.T) {
-	vars := map[string]string{"job": "otelcol-llm", "model": "gpt-4o", "budget": "search"}
+	vars := map[string]string{
+		"job": "otelcol-llm", "model": "gpt-4o", "budget": "search",
+		"tool": "web_search", "guardrail": "pii", "evaluation": "relevance",
+	}
 	for _, name := range []string{rulesReadme, runbookFile} {
 		var exprs []string
 		in := false
