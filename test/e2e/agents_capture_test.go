@@ -132,6 +132,7 @@ var captureClients = []captureClient{
 	{name: "finish-otel-openai", dir: ".", script: "run-finish-otel.cjs"},
 	{name: "finish-vercel-ai-v6", dir: ".", script: "run-finish-vercel.cjs"},
 	{name: "finish-vercel-ai-v7", dir: "vercel-v7", script: "run-finish-vercel-v7.cjs"},
+	{name: "finish-vercel-ai-v7-legacy", dir: "vercel-v7", script: "run-finish-vercel-v7-legacy.cjs"},
 }
 
 // agentClientProjects are the npm projects the agent clients need.

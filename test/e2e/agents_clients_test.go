@@ -108,11 +108,14 @@ var finishRequests = []fakeRequest{
 	{Path: "/v1/chat/completions", Scenario: "content_filter", Model: clientModelChat, Status: 200},
 	{Path: "/v1/chat/completions", Model: clientModelStream, Stream: true, Usage: true, Status: 200},
 	{Path: "/v1/chat/completions", Scenario: "broken_stream", Model: clientModelStream, Stream: true, Usage: true, Status: 200},
+	{Path: "/v1/chat/completions", Scenario: "stream_error", Model: clientModelStream, Stream: true, Usage: true, Status: 200},
 }
 
 // finishCalls is the four calls of the finish-reason scenario that every
 // client reports: stop, length, content_filter (a failure: safety_block), a
-// complete stream.
+// complete stream. What follows, the two streams that fail after their first
+// chunk (broken_stream: the connection drops; stream_error: the server sends
+// an error event), each client reports its own way (or not at all).
 func finishCalls(template string) []wantCall {
 	return []wantCall{
 		{model: clientModelChat, template: template, status: "success", finish: "stop", prompt: fakeChatPromptTokens, compl: fakeChatCompletionTokens},
@@ -180,9 +183,11 @@ var agentClientCases = []agentClientCase{
 	{
 		// openai 6.49.0 + @opentelemetry/instrumentation-openai 0.21.0:
 		// gen_ai.response.finish_reasons ["stop"] / ["length"] / ["content_filter"].
-		// Gap, the library's: the broken stream yields NO span. The stream
+		// Gap, the library's: neither failing stream yields a span. The stream
 		// wrapper (_onChatCompletionsStreamIterator) ends the span after the
-		// last chunk only; when the iterator throws, the span is never ended.
+		// last chunk only; when the iterator throws (the dropped connection,
+		// or the APIError the openai client throws for the error event), the
+		// span is never ended.
 		name: "finish-otel", dir: ".", script: "run-finish-otel.cjs", service: "e2e-finish-otel", provider: "openai",
 		spans:    4,
 		requests: finishRequests,
@@ -195,10 +200,18 @@ var agentClientCases = []agentClientCase{
 		// Gap, the library's: the broken stream yields NO span: neither
 		// ai.streamText nor ai.streamText.doStream is ended when the provider
 		// stream fails mid-body.
+		// The stream_error call: ai.streamText > ai.streamText.doStream, ended
+		// (ai.stream.firstChunk, ai.response.msToFirstChunk,
+		// ai.response.finishReason "error") but with status UNSET and no
+		// exception: the error event became an error part of the stream, not
+		// a failure of the span. Gap, ours: a finish reason "error" is not
+		// read as a failure, so the call counts as a success with
+		// finish_reason error, no tokens, and no interruption.
 		name: "finish-vercel-ai-v6", dir: ".", script: "run-finish-vercel.cjs", service: "e2e-finish-vercel", provider: "openai",
-		spans:    8,
+		spans:    10,
 		requests: finishRequests,
-		calls:    finishCalls("capital-question"),
+		calls: append(finishCalls("capital-question"),
+			wantCall{model: clientModelStream, template: "capital-question", status: "success", finish: "error"}),
 	},
 	{
 		// Vercel AI SDK ai 7.0.173: every call is invoke_agent (gen_ai.agent.name
@@ -208,14 +221,42 @@ var agentClientCases = []agentClientCase{
 		// ("Failed to process successful response", exception AI_APICallError,
 		// http.response.status_code 200): a failed call, reason other.
 		// Gap, the library's: the broken chat span has no
-		// gen_ai.client.operation.time_to_first_chunk (set only when the stream
-		// finishes) and nothing else says it streamed, so it is not counted as
-		// a stream interruption.
+		// gen_ai.client.operation.time_to_first_chunk (set only when the step
+		// ends, and a stream error fails it instead) and nothing else says it
+		// streamed, so it is not counted as a stream interruption.
+		// The stream_error call: the step ends with finish reason "error", so
+		// chat, step and invoke_agent are status ERROR (no exception, no
+		// message) and the chat span has the time to first chunk
+		// (gen_ai.client.operation.time_to_first_chunk) and
+		// gen_ai.response.finish_reasons ["error"], no usage: a stream
+		// interruption, reason other, finish_reason error.
 		name: "finish-vercel-ai-v7", dir: "vercel-v7", script: "run-finish-vercel-v7.cjs", service: "e2e-finish-vercel-v7", provider: "openai",
-		spans:    15,
+		spans:    18,
 		requests: finishRequests,
-		calls:    append(finishCalls(tplNone), wantCall{model: clientModelStream, template: tplNone, status: "error", reason: "other"}),
-		agents:   append(repeat(4, wantAgent{"capital-question", "success", 1, 0}), wantAgent{"capital-question", "error", 1, 0}),
+		calls: append(finishCalls(tplNone),
+			wantCall{model: clientModelStream, template: tplNone, status: "error", reason: "other"},
+			wantCall{model: clientModelStream, template: tplNone, status: "error", reason: "other", finish: "error", interrupted: true}),
+		agents: append(repeat(4, wantAgent{"capital-question", "success", 1, 0}), repeat(2, wantAgent{"capital-question", "error", 1, 0})...),
+	},
+	{
+		// Vercel AI SDK ai 7.0.173 + @ai-sdk/otel 1.0.173 LegacyOpenTelemetry:
+		// the spans of v6 (ai.generateText / ai.streamText, functionId
+		// capital-question and no tools: not an agent, > doGenerate /
+		// doStream). Unlike v6 it ends the spans of both failing streams,
+		// status ERROR: the broken stream's ai.streamText.doStream has an
+		// exception ("Failed to process successful response") but no
+		// ai.response.msToFirstChunk (set when the step ends): a failed
+		// streamed call (ai.streamText.doStream is a streaming operation),
+		// reason other, no interruption. The stream_error one has
+		// ai.response.msToFirstChunk and ai.response.finishReason "error": a
+		// stream interruption. Its ai.stream.firstChunk event is stamped when
+		// the step ends, not at the first chunk: the attribute gives the time.
+		name: "finish-vercel-ai-v7-legacy", dir: "vercel-v7", script: "run-finish-vercel-v7-legacy.cjs", service: "e2e-finish-vercel-v7-legacy", provider: "openai",
+		spans:    12,
+		requests: finishRequests,
+		calls: append(finishCalls("capital-question"),
+			wantCall{model: clientModelStream, template: "capital-question", status: "error", reason: "other"},
+			wantCall{model: clientModelStream, template: "capital-question", status: "error", reason: "other", finish: "error", interrupted: true}),
 	},
 }
 

@@ -38,6 +38,11 @@ import (
 //	broken_stream     a streamed answer that breaks after its first content
 //	                  chunk: the connection is closed mid-body (a request
 //	                  without stream: true is closed before any answer)
+//	stream_error      a streamed answer that fails after its first content
+//	                  chunk the way OpenAI reports a failure mid-stream: an
+//	                  event whose data is an error object (server_error), then
+//	                  the end of the body, no [DONE] (a request without
+//	                  stream: true is answered as server_error)
 //	agent             a tool-calling model: the turn is the number of assistant
 //	                  messages in the request; turn i < len(fakeAgentPlan) answers
 //	                  the tool calls fakeAgentPlan[i] (finish_reason "tool_calls"),
@@ -107,6 +112,10 @@ const (
 	fakeFirstChunkDelay = 150 * time.Millisecond
 	fakeChunkGap        = 50 * time.Millisecond
 )
+
+// fakeStreamErrorMessage is the error a stream_error stream reports after its
+// first chunk.
+const fakeStreamErrorMessage = "The server had an error while processing your request. Sorry about that!"
 
 // fakeStreamChunks are the content deltas of a streamed answer (one per chunk).
 var fakeStreamChunks = []string{"The", " sky", " is", " blue", "."}
@@ -196,7 +205,7 @@ func fakeScenarioOf(r *http.Request, model string) string {
 		s = model
 	}
 	switch s {
-	case "rate_limit", "server_error", "context_length", "content_filter", "length", "broken_stream", "agent":
+	case "rate_limit", "server_error", "context_length", "content_filter", "length", "broken_stream", "stream_error", "agent":
 		return s
 	}
 	return ""
@@ -275,7 +284,11 @@ func (f *fakeOpenAI) chat(w http.ResponseWriter, r *http.Request) {
 		Path: r.URL.Path, Scenario: scenario, Model: req.Model, Stream: req.Stream,
 		Usage: req.StreamOptions != nil && req.StreamOptions.IncludeUsage, Status: http.StatusOK,
 	}
-	if status, done := writeScenarioError(w, scenario, req.Model); done {
+	errScenario := scenario
+	if scenario == "stream_error" && !req.Stream {
+		errScenario = "server_error"
+	}
+	if status, done := writeScenarioError(w, errScenario, req.Model); done {
 		rec.Status = status
 		f.record(rec)
 		return
@@ -400,6 +413,19 @@ func (f *fakeOpenAI) stream(w http.ResponseWriter, r *http.Request, req openAIRe
 			// The client has its first token; the connection breaks (the
 			// chunked body never ends), as when a provider drops a stream.
 			panic(http.ErrAbortHandler)
+		}
+		if scenario == "stream_error" {
+			// The client has its first token; fakeChunkGap later (the time to
+			// first chunk stays well below the call's duration) the server
+			// reports an error in the stream and ends the body.
+			if !wait(fakeChunkGap) {
+				return
+			}
+			data, _ := json.Marshal(map[string]any{"error": map[string]any{
+				"message": fakeStreamErrorMessage, "type": "server_error", "param": nil, "code": nil,
+			}})
+			_, _ = fmt.Fprintf(w, "data: %s\n\n", data)
+			return
 		}
 	}
 	if !wait(fakeChunkGap) || !send(delta(map[string]any{}, finish), nil) {

@@ -349,9 +349,12 @@ async function runVercelAgentScenario(ai, createOpenAI, z) {
 
 // The finish-reason scenario, in this order: a chat that stops ("stop"), a
 // chat cut at max tokens ("length"), a filtered chat ("content_filter"), a
-// complete stream (with usage), and a stream broken after its first content
-// chunk (the call fails, the user saw "The").
+// complete stream (with usage), a stream broken after its first content chunk
+// (the connection drops: the call fails, the user saw "The"), and a stream
+// failing after its first content chunk with an error event from the server
+// (stream_error: the call fails, the user saw "The").
 const MAX_TOKENS = 4;
+const STREAMS = [['', false], ['broken_stream', true], ['stream_error', true]];
 
 // runOpenAIFinishScenario runs the finish-reason scenario with the openai client.
 async function runOpenAIFinishScenario(OpenAI) {
@@ -366,10 +369,10 @@ async function runOpenAIFinishScenario(OpenAI) {
     }
     done.push(want);
   }
-  for (const broken of [false, true]) {
+  for (const [scenario, broken] of STREAMS) {
     const stream = await client.chat.completions.create(
       { model: MODEL_STREAM, messages, stream: true, stream_options: { include_usage: true } },
-      { headers: broken ? { [SCENARIO_HEADER]: 'broken_stream' } : {} },
+      { headers: scenario ? { [SCENARIO_HEADER]: scenario } : {} },
     );
     let text = '';
     let err;
@@ -383,9 +386,9 @@ async function runOpenAIFinishScenario(OpenAI) {
       err = e;
     }
     if (broken ? !(err && text === 'The') : (err || text !== 'The sky is blue.')) {
-      throw new Error(`stream (broken: ${broken}): text ${JSON.stringify(text)}, error ${err}`);
+      throw new Error(`stream ${scenario}: text ${JSON.stringify(text)}, error ${err}`);
     }
-    done.push(broken ? 'broken_stream' : 'stream');
+    done.push(scenario || 'stream');
   }
   return done;
 }
@@ -407,11 +410,11 @@ async function runVercelFinishScenario(ai, createOpenAI) {
     }
     done.push(scenario || 'stop');
   }
-  for (const broken of [false, true]) {
+  for (const [scenario, broken] of STREAMS) {
     let streamError;
     const s = streamText({
       ...common, model: openai.chat(MODEL_STREAM), prompt: PROMPT,
-      headers: broken ? { [SCENARIO_HEADER]: 'broken_stream' } : {},
+      headers: scenario ? { [SCENARIO_HEADER]: scenario } : {},
       onError: ({ error }) => { streamError = error; },
     });
     let text = '';
@@ -425,9 +428,9 @@ async function runVercelFinishScenario(ai, createOpenAI) {
     }
     err = err || streamError;
     if (broken ? !(err && text === 'The') : (err || text !== 'The sky is blue.')) {
-      throw new Error(`stream (broken: ${broken}): text ${JSON.stringify(text)}, error ${err}`);
+      throw new Error(`stream ${scenario}: text ${JSON.stringify(text)}, error ${err}`);
     }
-    done.push(broken ? 'broken_stream' : 'stream');
+    done.push(scenario || 'stream');
   }
   return done;
 }

@@ -1,6 +1,7 @@
 'use strict';
 // openai + @opentelemetry/instrumentation-openai: the finish-reason scenario of
-// common.cjs (stop, length, content_filter, a stream, a broken stream).
+// common.cjs (stop, length, content_filter, a stream, a broken stream, a stream
+// failing with an error event).
 const { startSDK, runOpenAIFinishScenario, main } = require('./common.cjs');
 const { OpenAIInstrumentation } = require('@opentelemetry/instrumentation-openai');
 

@@ -1,6 +1,7 @@
 'use strict';
 // Vercel AI SDK v6: the finish-reason scenario of common.cjs (stop, length,
-// content_filter, a stream, a broken stream).
+// content_filter, a stream, a broken stream, a stream failing with an error
+// event).
 const { startSDK, runVercelFinishScenario, main } = require('./common.cjs');
 
 main(async () => {

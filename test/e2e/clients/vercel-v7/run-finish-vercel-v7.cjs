@@ -1,7 +1,8 @@
 'use strict';
 // Vercel AI SDK v7 (ai + @ai-sdk/openai + @ai-sdk/otel): the finish-reason
 // scenario of ../common.cjs (stop, length, content_filter, a stream, a broken
-// stream), with the gen_ai.* spans of the OpenTelemetry integration.
+// stream, a stream failing with an error event), with the gen_ai.* spans of
+// the OpenTelemetry integration.
 const { startSDK, runVercelFinishScenario, main } = require('../common.cjs');
 
 main(async () => {
