@@ -224,7 +224,7 @@ func TestReasonFromFinishReasons(t *testing.T) {
 		{"Anthropic end_turn", []any{"end_turn"}, StatusSuccess, ReasonNone, FinishStop},
 		{"Anthropic tool_use", []any{"tool_use"}, StatusSuccess, ReasonNone, FinishToolCalls},
 		{"Vercel tool-calls", "tool-calls", StatusSuccess, ReasonNone, FinishToolCalls},
-		{"Vercel error", "error", StatusSuccess, ReasonNone, FinishError},
+		{"Vercel error", "error", StatusError, ReasonOther, FinishError},
 		{"unknown", []any{"pause_turn"}, StatusSuccess, ReasonNone, FinishOther},
 		{"empty list", []any{}, StatusSuccess, ReasonNone, FinishNone},
 	} {

@@ -669,8 +669,9 @@ var providerAPISuffixes = []string{
 // Status and reason.
 
 // finishReasonErrors are finish reasons that mean the call failed even on an
-// OK span: the provider blocked the output (safety_block), or the context
-// window ran out (Anthropic's model_context_window_exceeded).
+// OK span: the provider blocked the output (safety_block), the context
+// window ran out (Anthropic's model_context_window_exceeded), or the
+// generation failed (Vercel's error).
 var finishReasonErrors = []struct {
 	value  string
 	reason Reason
@@ -687,6 +688,9 @@ var finishReasonErrors = []struct {
 	{"guardrail_intervened", ReasonSafetyBlock},              // Bedrock
 	{"content_filtered", ReasonSafetyBlock},                  // Bedrock
 	{"model_context_window_exceeded", ReasonContextOverflow}, // Anthropic
+	// Vercel AI SDK: the provider's stream reported an error (an error part)
+	// while the span itself ends OK.
+	{"error", ReasonOther},
 }
 
 // classifier says how a reason source's value is read.

@@ -204,14 +204,13 @@ var agentClientCases = []agentClientCase{
 		// (ai.stream.firstChunk, ai.response.msToFirstChunk,
 		// ai.response.finishReason "error") but with status UNSET and no
 		// exception: the error event became an error part of the stream, not
-		// a failure of the span. Gap, ours: a finish reason "error" is not
-		// read as a failure, so the call counts as a success with
-		// finish_reason error, no tokens, and no interruption.
+		// a failure of the span. The finish reason "error" fails the call
+		// (reason other): a stream interruption, finish_reason error, no tokens.
 		name: "finish-vercel-ai-v6", dir: ".", script: "run-finish-vercel.cjs", service: "e2e-finish-vercel", provider: "openai",
 		spans:    10,
 		requests: finishRequests,
 		calls: append(finishCalls("capital-question"),
-			wantCall{model: clientModelStream, template: "capital-question", status: "success", finish: "error"}),
+			wantCall{model: clientModelStream, template: "capital-question", status: "error", reason: "other", finish: "error", interrupted: true}),
 	},
 	{
 		// Vercel AI SDK ai 7.0.173: every call is invoke_agent (gen_ai.agent.name
