@@ -215,30 +215,10 @@ func checkAgentsAndQuality(ctx context.Context, t *testing.T, prom *promServer, 
 	w := rateInterval.Seconds()
 
 	// Preconditions of the exact math.
-	for _, sel := range []string{
+	assertZeroThenScrape(ctx, t, prom, dq.Substitutions["__rate_interval"], evalMs,
 		"llm_tool_calls_total", "llm_agent_invocations_total", "llm_agent_model_calls_bucket",
 		"llm_finish_reasons_total", "llm_stream_interruptions_total", "llm_guardrail_results_total",
-		"llm_evaluation_results_total",
-	} {
-		res, err := prom.query(ctx, sel+"["+dq.Substitutions["__rate_interval"]+"]", evalMs)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(res) == 0 {
-			t.Fatalf("%s: no series stored", sel)
-		}
-		for _, s := range res {
-			if len(s.Values) < 2 {
-				t.Errorf("%s%v: %d samples, want the created-timestamp zero sample and the scrapes: %v", sel, s.Metric, len(s.Values), s.Values)
-				continue
-			}
-			_, first, _ := pointMs(s.Values[0])
-			lastTS, _, _ := pointMs(s.Values[len(s.Values)-1])
-			if first != 0 || lastTS != evalMs {
-				t.Errorf("%s%v: want the created-timestamp zero sample first and the last at %d: %v", sel, s.Metric, evalMs, s.Values)
-			}
-		}
-	}
+		"llm_evaluation_results_total")
 	if t.Failed() {
 		t.FailNow()
 	}

@@ -176,6 +176,34 @@ func (p *promServer) query(ctx context.Context, q string, evalMs int64) ([]promS
 func msToAPITime(ms int64) string { return fmt.Sprintf("%d.%03d", ms/1000, ms%1000) }
 
 // pointMs parses a [ts, "value"] pair into (milliseconds, value).
+// assertZeroThenScrape checks that every series of each selector holds, over
+// the window rng ending at evalMs, its created-timestamp zero sample first
+// and its last sample at evalMs: rates over it are then exact.
+func assertZeroThenScrape(ctx context.Context, t *testing.T, prom *promServer, rng string, evalMs int64, selectors ...string) {
+	t.Helper()
+	for _, sel := range selectors {
+		res, err := prom.query(ctx, sel+"["+rng+"]", evalMs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res) == 0 {
+			t.Fatalf("%s: no series stored", sel)
+		}
+		for _, s := range res {
+			if len(s.Values) < 2 {
+				t.Errorf("%s%v: %d samples, want the created-timestamp zero sample and the scrapes: %v", sel, s.Metric, len(s.Values), s.Values)
+				continue
+			}
+			_, first, _ := pointMs(s.Values[0])
+			lastTS, _, _ := pointMs(s.Values[len(s.Values)-1])
+			if first != 0 || lastTS != evalMs {
+				t.Errorf("%s%v: first sample %v (want 0, the created-timestamp sample), last at %d (want %d): %v",
+					sel, s.Metric, first, lastTS, evalMs, s.Values)
+			}
+		}
+	}
+}
+
 func pointMs(p [2]any) (int64, float64, error) {
 	ts, ok := p[0].(float64)
 	if !ok {
@@ -272,30 +300,9 @@ func TestPrometheusQueries(t *testing.T) {
 	// Preconditions of the exact math: every llm_* counter and bucket series holds
 	// a zero sample (at its created timestamp) before its first sample with data,
 	// and its last sample is at T.
-	for _, sel := range []string{
+	assertZeroThenScrape(ctx, t, prom, promRange, evalMs,
 		"llm_requests_total", "llm_prompt_tokens_total", "llm_completion_tokens_total",
-		"llm_errors_total", "llm_request_duration_seconds_bucket", "llm_time_to_first_token_seconds_bucket",
-	} {
-		res, err := prom.query(ctx, sel+"["+promRange+"]", evalMs)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(res) == 0 {
-			t.Fatalf("%s: no series stored", sel)
-		}
-		for _, s := range res {
-			if len(s.Values) < 2 {
-				t.Errorf("%s%v: %d samples, want the created-timestamp zero sample and the scrape: %v", sel, s.Metric, len(s.Values), s.Values)
-				continue
-			}
-			_, first, _ := pointMs(s.Values[0])
-			lastTS, _, _ := pointMs(s.Values[len(s.Values)-1])
-			if first != 0 || lastTS != evalMs {
-				t.Errorf("%s%v: first sample %v (want 0, the created-timestamp sample), last at %d (want %d): %v",
-					sel, s.Metric, first, lastTS, evalMs, s.Values)
-			}
-		}
-	}
+		"llm_errors_total", "llm_request_duration_seconds_bucket", "llm_time_to_first_token_seconds_bucket")
 	if t.Failed() {
 		t.Fatal("the stored samples do not allow exact rates; is created-timestamp-zero-ingestion on and the scrape protocol PrometheusProto?")
 	}
