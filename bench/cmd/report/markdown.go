@@ -136,7 +136,7 @@ func write(b *bytes.Buffer, m results.Machine, pairs []perspan.Pair, hot *hotPat
 	p("## Commands")
 	p("")
 	p("```sh")
-	p("make bench                      # root-module Go benchmarks, then this file (< 5 min)")
+	p("make bench                      # root-module Go benchmarks, then this file (< 6 min)")
 	p("make bench-long                  # the 1,000,000-value attack, saved to bench/results/, then this file")
 	p("cd bench && go run ./cmd/report -out ../BENCHMARKS.md -rounds 5 -cardinality-values 100000")
 	p("cd bench && go test -run '^$' -bench . -benchtime 2s ./perspan/")
