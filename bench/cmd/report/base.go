@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -29,11 +30,12 @@ const defaultBaseRef = "95aee41"
 // exporterPkg is the package of the hot path benchmarks.
 const exporterPkg = "./exporter/llmprometheusexporter/"
 
-// The test binaries' flags: the base's plain hot path; this tree's plain hot
-// path and agent-heavy batch, in one process.
+// The test binaries' flags: the plain hot path (both trees), the
+// agent-heavy batch (this tree). Each runs in a process of its own, so the
+// process's CPU time is that benchmark's.
 var (
-	baseBenchArgs = []string{"-test.run", "^$", "-test.bench", "ConsumeTraces/default$", "-test.benchmem"}
-	headBenchArgs = []string{"-test.run", "^$", "-test.bench", "ConsumeTraces/(default|agents)$", "-test.benchmem"}
+	defaultBenchArgs = []string{"-test.run", "^$", "-test.bench", "ConsumeTraces/default$", "-test.benchmem"}
+	agentsBenchArgs  = []string{"-test.run", "^$", "-test.bench", "ConsumeTraces/agents$", "-test.benchmem"}
 )
 
 // baseCompare is the issue 13 comparison: the exporter test binary of the
@@ -52,6 +54,10 @@ type baseCompare struct {
 	// allocs/op of a run that allocates ("0" when none does).
 	base, head             []float64
 	baseAllocs, headAllocs string
+	// The same runs' CPU time (user + system of the test process, its start
+	// and setup included) per iteration and span: a core taken by another
+	// process does not inflate it.
+	baseCPU, headCPU []float64
 	// BenchmarkConsumeTraces/agents of this tree's runs.
 	agentsNsPerSpan, agentsNsPerInvocation []float64
 	agentsAllocs                           string
@@ -70,8 +76,9 @@ func newBaseCompare(ref string) *baseCompare {
 }
 
 // addRun records the result lines of one run of the base's test binary
-// (base) or of this tree's.
-func (c *baseCompare) addRun(base bool, out string) {
+// (base) or of this tree's, and the CPU time of a run of the default case
+// alone (0: unknown).
+func (c *baseCompare) addRun(base bool, out string, cpu time.Duration) {
 	side := "head"
 	if base {
 		side = "base"
@@ -95,16 +102,29 @@ func (c *baseCompare) addRun(base bool, out string) {
 				*cur = m[1]
 			}
 		}
+		// The CPU time per span: per iteration (go test's count), over the
+		// spans of an iteration (ns/op over ns/span).
+		cpuPerSpan := func(list *[]float64) {
+			f := strings.Fields(line)
+			n, err := strconv.Atoi(f[1])
+			perOp, okOp := value(nsPerOpRE)
+			perSpan, okSpan := value(nsPerSpanRE)
+			if cpu > 0 && err == nil && n > 0 && okOp && okSpan && perSpan > 0 {
+				*list = append(*list, float64(cpu.Nanoseconds())/float64(n)/math.Round(perOp/perSpan))
+			}
+		}
 		switch {
 		case def && base:
 			if v, ok := value(nsPerSpanRE); ok {
 				c.base = append(c.base, v)
 			}
+			cpuPerSpan(&c.baseCPU)
 			allocs(&c.baseAllocs)
 		case def:
 			if v, ok := value(nsPerSpanRE); ok {
 				c.head = append(c.head, v)
 			}
+			cpuPerSpan(&c.headCPU)
 			allocs(&c.headAllocs)
 		case agents && !base:
 			if v, ok := value(nsPerSpanRE); ok {
@@ -128,6 +148,15 @@ func (c *baseCompare) ratio() (medians, rounds float64, ok bool) {
 	medians = median(c.head) / median(c.base)
 	rounds = median(c.roundRatios())
 	return medians, rounds, medians <= baseRatioTarget && c.headAllocs == "0"
+}
+
+// cpuRatio is this tree's median CPU time per span over the base's (0 when
+// unknown).
+func (c *baseCompare) cpuRatio() float64 {
+	if len(c.baseCPU) == 0 || len(c.headCPU) == 0 || median(c.baseCPU) == 0 {
+		return 0
+	}
+	return median(c.headCPU) / median(c.baseCPU)
 }
 
 // roundRatios is this tree's ns/span over the base's, run by run.
@@ -200,29 +229,35 @@ func (c *baseCompare) run(rounds int) (err error) {
 		}
 	}
 	if baseBin != "" {
-		c.commands = append(c.commands, fmt.Sprintf("%d rounds, in %s of each tree: $TMP/base.test %s, then $TMP/head.test %s", rounds, exporterPkg,
-			shellQuote(strings.Join(baseBenchArgs, " ")), shellQuote(strings.Join(headBenchArgs, " "))))
+		c.commands = append(c.commands, fmt.Sprintf("%d rounds, each test binary in %s of its tree: $TMP/base.test %s; $TMP/head.test %s; $TMP/head.test %s", rounds, exporterPkg,
+			shellQuote(strings.Join(defaultBenchArgs, " ")), shellQuote(strings.Join(defaultBenchArgs, " ")), shellQuote(strings.Join(agentsBenchArgs, " "))))
 	} else {
-		c.commands = append(c.commands, fmt.Sprintf("%d runs, in %s: $TMP/head.test %s", rounds, exporterPkg, shellQuote(strings.Join(headBenchArgs, " "))))
+		c.commands = append(c.commands, fmt.Sprintf("%d rounds, in %s: $TMP/head.test %s; $TMP/head.test %s", rounds, exporterPkg,
+			shellQuote(strings.Join(defaultBenchArgs, " ")), shellQuote(strings.Join(agentsBenchArgs, " "))))
 	}
 	c.loadBefore = loadAvg()
 	defer func() { c.loadAfter = loadAvg() }()
+	headDir := filepath.Join(root, exporterPkg)
 	for i := range rounds {
 		log.Printf("hot path against the base: round %d of %d", i+1, rounds)
 		if baseBin != "" {
-			out, err := command(5*time.Minute, filepath.Join(src, exporterPkg), baseBin, baseBenchArgs...)
+			out, cpu, err := runTimed(filepath.Join(src, exporterPkg), baseBin, defaultBenchArgs...)
 			if err != nil {
 				c.skipped = fmt.Sprintf("base run %d: %v", i+1, err)
 				baseBin = ""
 			} else {
-				c.addRun(true, out)
+				c.addRun(true, out, cpu)
 			}
 		}
-		out, err := command(5*time.Minute, filepath.Join(root, exporterPkg), headBin, headBenchArgs...)
+		out, cpu, err := runTimed(headDir, headBin, defaultBenchArgs...)
 		if err != nil {
 			return fmt.Errorf("run %d: %w", i+1, err)
 		}
-		c.addRun(false, out)
+		c.addRun(false, out, cpu)
+		if out, _, err = runTimed(headDir, headBin, agentsBenchArgs...); err != nil {
+			return fmt.Errorf("agents run %d: %w", i+1, err)
+		}
+		c.addRun(false, out, 0)
 	}
 	if len(c.head) != rounds || len(c.agentsNsPerSpan) != rounds {
 		return fmt.Errorf("%d default and %d agents results of %d runs", len(c.head), len(c.agentsNsPerSpan), rounds)
@@ -258,6 +293,20 @@ func (c *baseCompare) buildBase(root, src, bin string) (string, string) {
 	return bin, ""
 }
 
+// runTimed runs a test binary in dir and returns its output and CPU time
+// (user and system).
+func runTimed(dir, bin string, args ...string) (string, time.Duration, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return "", 0, fmt.Errorf("%s %s: %w\n%s", filepath.Base(bin), strings.Join(args, " "), err, strings.TrimSpace(string(out)))
+	}
+	return string(out), cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime(), nil
+}
+
 // command runs name with args in dir and returns its output (stdout and
 // stderr); the output is in the error of a command that fails.
 func command(timeout time.Duration, dir, name string, args ...string) (string, error) {
@@ -279,8 +328,8 @@ func baseTargets(p func(string, ...any), c *baseCompare) {
 		p("| issue 13 | %s | not measured: %s | |", what, oneLine(c.skipped))
 	} else {
 		r, rr, ok := c.ratio()
-		p("| issue 13 | %s | median %.0f ns/span vs %.0f at %s: %.2f× (median of the %d round ratios %.2f×); %s allocs/op | %s |",
-			what, median(c.head), median(c.base), c.ref, r, len(c.roundRatios()), rr, c.headAllocs, yes(ok))
+		p("| issue 13 | %s | median %.0f ns/span vs %.0f at %s: %.2f× (median of the %d round ratios %.2f×); CPU time of the test processes %s; %s allocs/op | %s |",
+			what, median(c.head), median(c.base), c.ref, r, len(c.roundRatios()), rr, c.cpuSummary(), c.headAllocs, yes(ok))
 	}
 	what = "agent-heavy batch (1 agent span, 4 model calls, 6 tool calls) has its own benchmark (`BenchmarkConsumeTraces/agents`)"
 	if c.headSkipped != "" || len(c.agentsNsPerSpan) == 0 {
@@ -316,17 +365,21 @@ func writeBase(p func(string, ...any), c *baseCompare) {
 		p("- `%s`", cmd)
 	}
 	p("")
-	p("| `BenchmarkConsumeTraces/default` | ns/span, median of %d | min | max | allocs/op |", len(c.head))
-	p("|---|---:|---:|---:|---:|")
+	p("| `BenchmarkConsumeTraces/default` | ns/span, median of %d | min | max | CPU ns/span, median | allocs/op |", len(c.head))
+	p("|---|---:|---:|---:|---:|---:|")
 	if c.skipped == "" {
-		p("| base %s | %.0f | %.0f | %.0f | %s |", c.ref, median(c.base), minOf(c.base), maxOf(c.base), c.baseAllocs)
+		p("| base %s | %.0f | %.0f | %.0f | %s | %s |", c.ref, median(c.base), minOf(c.base), maxOf(c.base), cpuCell(c.baseCPU), c.baseAllocs)
 	}
-	p("| this tree | %.0f | %.0f | %.0f | %s |", median(c.head), minOf(c.head), maxOf(c.head), c.headAllocs)
+	p("| this tree | %.0f | %.0f | %.0f | %s | %s |", median(c.head), minOf(c.head), maxOf(c.head), cpuCell(c.headCPU), c.headAllocs)
+	p("")
+	p("ns/span is wall clock, as go test gives it; CPU ns/span is the user + system time of the test process (its start and")
+	p("setup, 10–20 ms of about 1 s, included) over the spans it recorded: time lost to another process on the core does not")
+	p("count there.")
 	p("")
 	if c.skipped == "" {
 		r, rr, ok := c.ratio()
-		p("This tree / base: %.2f× (medians); round by round: %s (median %.2f×). Target ≤ %.2f×, 0 allocs: %s.",
-			r, floats(c.roundRatios()), rr, baseRatioTarget, yes(ok))
+		p("This tree / base: %.2f× (medians); round by round: %s (median %.2f×); CPU time: %s. Target ≤ %.2f× (wall clock, medians), 0 allocs: %s.",
+			r, floats(c.roundRatios()), rr, c.cpuSummary(), baseRatioTarget, yes(ok))
 		p("")
 	}
 	p("`BenchmarkConsumeTraces/agents`: one batch is one agent invocation as the GenAI conventions write it, children")
@@ -352,6 +405,27 @@ func writeBase(p func(string, ...any), c *baseCompare) {
 	}
 	p("```")
 	p("")
+}
+
+// cpuSummary is the CPU time ratio and its rounds.
+func (c *baseCompare) cpuSummary() string {
+	r := c.cpuRatio()
+	if r == 0 {
+		return "unknown"
+	}
+	n := min(len(c.baseCPU), len(c.headCPU))
+	rounds := make([]float64, 0, n)
+	for i := range n {
+		rounds = append(rounds, c.headCPU[i]/c.baseCPU[i])
+	}
+	return fmt.Sprintf("%.2f× (medians %.0f vs %.0f ns/span; rounds %s)", r, median(c.headCPU), median(c.baseCPU), floats(rounds))
+}
+
+func cpuCell(v []float64) string {
+	if len(v) == 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%.0f", median(v))
 }
 
 // headReason says why this tree's runs gave no figures.

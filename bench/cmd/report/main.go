@@ -33,7 +33,7 @@ func main() {
 	long := flag.Bool("long", false, "run only the long attack (1,000,000 values) and save it to results/cardinality-long.json")
 	resultsDir := flag.String("results", "results", "directory of saved long-run, throughput and soak results")
 	baseRef := flag.String("base", defaultBaseRef, "commit whose plain hot path the issue 13 target compares with ('' to skip)")
-	baseRounds := flag.Int("base-rounds", 7, "runs of each test binary in the comparison with -base")
+	baseRounds := flag.Int("base-rounds", 9, "runs of each test binary in the comparison with -base")
 	flag.Parse()
 	log.SetFlags(0)
 

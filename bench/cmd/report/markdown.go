@@ -152,7 +152,7 @@ func write(b *bytes.Buffer, m results.Machine, pairs []perspan.Pair, hot *hotPat
 	p("go test ./exporter/llmprometheusexporter -run '^$' -bench 'DimensionsRatio' -benchmem -count 5")
 	p("go test ./exporter/llmprometheusexporter -run '^$' -bench 'BenchmarkScrapeDimensions' -benchmem -count 3")
 	p("go test ./exporter/llmprometheusexporter -run '^$' -bench 'ConsumeTraces/agents$' -benchmem -count 5")
-	p("cd bench && go run ./cmd/report -base 95aee41 -base-rounds 7   # the whole report; the issue 13 rows build the base in a temporary git worktree")
+	p("cd bench && go run ./cmd/report -base 95aee41 -base-rounds 9   # the whole report; the issue 13 rows build the base in a temporary git worktree")
 	p("cd bench && DIMENSIONS_TEST=1 go test -count=1 -run 'Collector' -v ./dimensions/   # short attack and churn (~35 s)")
 	p("cd bench && go run ./cmd/throughput -rounds 3 -duration 20s")
 	p("cd bench && go run ./cmd/throughput -soak -soak-duration 10m -fraction 0.5")
