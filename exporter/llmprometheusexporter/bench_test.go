@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/exporter/exportertest"
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -47,6 +48,132 @@ func BenchmarkConsumeTraces(b *testing.B) {
 	b.Run("nested_pairs", func(b *testing.B) {
 		benchmarkConsumeTracesOn(b, createDefaultConfig().(*Config), nestedBenchBatch(benchBatch))
 	})
+	// One agent invocation per batch: the agent span, its 4 model calls and
+	// 6 tool executions (agentBenchBatch). Per span and per invocation.
+	b.Run("agents", func(b *testing.B) {
+		e := newBenchExporter(b, createDefaultConfig().(*Config))
+		td := agentBenchBatch()
+		td.MarkReadOnly()
+		ctx := context.Background()
+		require.NoError(b, e.consumeTraces(ctx, td)) // create the series
+		b.ReportAllocs()
+		for b.Loop() {
+			_ = e.consumeTraces(ctx, td)
+		}
+		ns := float64(b.Elapsed().Nanoseconds())
+		b.ReportMetric(ns/float64(b.N*agentBenchSpans), "ns/span")
+		b.ReportMetric(ns/float64(b.N), "ns/invocation")
+	})
+}
+
+// agentBenchSpans is the number of spans of agentBenchBatch: the agent, its
+// model calls and its tool executions.
+const agentBenchSpans = 1 + agentBenchCalls + agentBenchTools
+
+const (
+	agentBenchCalls = 4
+	agentBenchTools = 6
+)
+
+// agentBenchToolNames are the tools of agentBenchBatch, in call order.
+var agentBenchToolNames = [agentBenchTools]string{"search_docs", "get_order", "search_docs", "get_weather", "get_order", "search_docs"}
+
+// agentBenchBatch is one agent invocation as the GenAI semantic conventions
+// write it: an invoke_agent span (support-agent, gpt-4o on openai) and,
+// under it, 4 chat calls and 6 execute_tool spans, children first (a span
+// ends, and is exported, before its parent). Calls 1-3 finish with
+// tool_calls and are each followed by two tool executions, call 4 finishes
+// with stop; call 2 is streamed with a time to first chunk; the fifth tool
+// fails.
+func agentBenchBatch() ptrace.Traces {
+	td := ptrace.NewTraces()
+	rs := td.ResourceSpans().AppendEmpty()
+	ra := rs.Resource().Attributes()
+	ra.PutStr("service.name", "support-bot")
+	ra.PutStr("service.version", "2.3.0")
+	ra.PutStr("deployment.environment.name", "production")
+	ra.PutStr("telemetry.sdk.language", "python")
+	ss := rs.ScopeSpans().AppendEmpty()
+	ss.Scope().SetName("opentelemetry.instrumentation.openai_agents")
+	spans := ss.Spans()
+	spans.EnsureCapacity(agentBenchSpans)
+	trace := pcommon.TraceID{0x4b, 0x1d, 0x7a, 15: 0x13}
+	agentID := pcommon.SpanID{0xa9, 0x01}
+	t0 := time.Date(2026, 12, 4, 10, 0, 0, 0, time.UTC)
+	at, id := t0, byte(0)
+	span := func(name string, dur time.Duration) ptrace.Span {
+		id++
+		sp := spans.AppendEmpty()
+		sp.SetName(name)
+		sp.SetTraceID(trace)
+		sp.SetSpanID(pcommon.SpanID{0xa9, 0x02, id})
+		sp.SetParentSpanID(agentID)
+		sp.SetStartTimestamp(pcommon.NewTimestampFromTime(at))
+		at = at.Add(dur)
+		sp.SetEndTimestamp(pcommon.NewTimestampFromTime(at))
+		return sp
+	}
+	tool := 0
+	for c := range agentBenchCalls {
+		sp := span("chat gpt-4o", time.Duration(700+300*c)*time.Millisecond)
+		sp.SetKind(ptrace.SpanKindClient)
+		a := sp.Attributes()
+		a.EnsureCapacity(14)
+		a.PutStr("gen_ai.operation.name", "chat")
+		a.PutStr("gen_ai.provider.name", "openai")
+		a.PutStr("gen_ai.request.model", "gpt-4o")
+		a.PutStr("gen_ai.response.model", "gpt-4o-2025-06-01")
+		a.PutStr("server.address", "api.example.test")
+		a.PutInt("server.port", 443)
+		a.PutDouble("gen_ai.request.temperature", 0.2)
+		a.PutStr("gen_ai.response.id", "chatcmpl-0123456789abcdef")
+		a.PutStr("gen_ai.tool.definitions", `[{"type":"function","name":"search_docs"},{"type":"function","name":"get_order"},{"type":"function","name":"get_weather"}]`)
+		a.PutInt("gen_ai.usage.input_tokens", int64(900+450*c))
+		a.PutInt("gen_ai.usage.output_tokens", int64(40+25*c))
+		reason := "tool_calls"
+		if c == agentBenchCalls-1 {
+			reason = "stop"
+		}
+		a.PutEmptySlice("gen_ai.response.finish_reasons").AppendEmpty().SetStr(reason)
+		if c == 1 {
+			a.PutBool("gen_ai.request.stream", true)
+			a.PutDouble("gen_ai.response.time_to_first_chunk", 0.31)
+		}
+		if c == agentBenchCalls-1 {
+			break // the answer: no tool after it
+		}
+		for range agentBenchTools / (agentBenchCalls - 1) {
+			name := agentBenchToolNames[tool]
+			sp := span("execute_tool "+name, time.Duration(120+90*tool)*time.Millisecond)
+			sp.SetKind(ptrace.SpanKindInternal)
+			a := sp.Attributes()
+			a.PutStr("gen_ai.operation.name", "execute_tool")
+			a.PutStr("gen_ai.tool.name", name)
+			a.PutStr("gen_ai.tool.type", "function")
+			a.PutStr("gen_ai.tool.call.id", "call_"+name)
+			if tool == 4 {
+				sp.Status().SetCode(ptrace.StatusCodeError)
+				sp.Status().SetMessage("order service unavailable")
+				a.PutStr("error.type", "TimeoutError")
+			}
+			tool++
+		}
+	}
+	sp := spans.AppendEmpty()
+	sp.SetName("invoke_agent support-agent")
+	sp.SetKind(ptrace.SpanKindInternal)
+	sp.SetTraceID(trace)
+	sp.SetSpanID(agentID)
+	sp.SetStartTimestamp(pcommon.NewTimestampFromTime(t0))
+	sp.SetEndTimestamp(pcommon.NewTimestampFromTime(at.Add(50 * time.Millisecond)))
+	a := sp.Attributes()
+	a.PutStr("gen_ai.operation.name", "invoke_agent")
+	a.PutStr("gen_ai.agent.name", "support-agent")
+	a.PutStr("gen_ai.agent.id", "asst_5j66UpCpwteGg4YSxUnt7lPY")
+	a.PutStr("gen_ai.provider.name", "openai")
+	a.PutStr("gen_ai.request.model", "gpt-4o")
+	a.PutStr("gen_ai.conversation.id", "conv_5j66UpCpwteGg4YSxUnt7lPY")
+	return td
 }
 
 // dimensionsConfig is the default configuration with the dimension presets
@@ -204,5 +331,44 @@ func TestConsumeTracesNoAllocs(t *testing.T) {
 		require.NoError(t, e.consumeTraces(ctx, td))
 	}
 	allocs = testing.AllocsPerRun(50, func() { _ = e.consumeTraces(ctx, td) })
+	require.Zero(t, allocs)
+}
+
+// TestConsumeTracesAgentsNoAllocs: the batch of BenchmarkConsumeTraces/agents
+// is what it claims (1 invocation, 4 calls, 6 tools, checked on the
+// metrics), and once its series exist a batch allocates nothing.
+func TestConsumeTracesAgentsNoAllocs(t *testing.T) {
+	e := newTestExporter(t, createDefaultConfig().(*Config), exportertest.NewNopSettings(metadata.Type))
+	fixed := time.Date(2026, 12, 4, 10, 0, 0, 0, time.UTC)
+	e.now = func() time.Time { return fixed }
+	td := agentBenchBatch()
+	require.Equal(t, agentBenchSpans, td.SpanCount())
+	ctx := context.Background()
+	require.NoError(t, e.consumeTraces(ctx, td))
+
+	got := seriesValues(t, e)
+	for k, v := range map[string]float64{
+		"llm_requests_total{model=gpt-4o,status=success,template=none}":     4,
+		"llm_prompt_tokens_total{model=gpt-4o,template=none}":               900 + 1350 + 1800 + 2250,
+		"llm_completion_tokens_total{model=gpt-4o,template=none}":           40 + 65 + 90 + 115,
+		"llm_finish_reasons_total{finish_reason=tool_calls,model=gpt-4o}":   3,
+		"llm_finish_reasons_total{finish_reason=stop,model=gpt-4o}":         1,
+		"llm_time_to_first_token_seconds_count{model=gpt-4o,template=none}": 1,
+		"llm_tool_calls_total{status=success,tool=search_docs}":             3,
+		"llm_tool_calls_total{status=success,tool=get_order}":               1,
+		"llm_tool_calls_total{status=error,tool=get_order}":                 1,
+		"llm_tool_calls_total{status=success,tool=get_weather}":             1,
+		"llm_tool_duration_seconds_count{tool=search_docs}":                 3,
+		"llm_agent_invocations_total{agent=support-agent,status=success}":   1,
+		"llm_agent_duration_seconds_count{agent=support-agent}":             1,
+		"llm_agent_model_calls_count{agent=support-agent}":                  1,
+		"llm_agent_model_calls_sum{agent=support-agent}":                    agentBenchCalls,
+		"llm_agent_tool_calls_count{agent=support-agent}":                   1,
+		"llm_agent_tool_calls_sum{agent=support-agent}":                     agentBenchTools,
+	} {
+		assert.InDelta(t, v, got[k], 1e-9, k)
+	}
+
+	allocs := testing.AllocsPerRun(50, func() { _ = e.consumeTraces(ctx, td) })
 	require.Zero(t, allocs)
 }

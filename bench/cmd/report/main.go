@@ -5,7 +5,8 @@
 // BENCHMARKS.md: per-span cost of llm_prometheus vs contrib spanmetrics, the
 // cardinality attack, and what bench/results/ holds: the long attack, the
 // whole-collector throughput comparison and the soak (cmd/throughput), the
-// attack and churn with dimensions (cmd/dimensions).
+// attack and churn with dimensions (cmd/dimensions), and the hot path
+// against a base commit (-base).
 //
 //	cd bench && go run ./cmd/report -out ../BENCHMARKS.md             # make bench
 //	cd bench && go run ./cmd/report -long                             # 1,000,000-value attack, saved to results/
@@ -31,6 +32,8 @@ func main() {
 	values := flag.Int("cardinality-values", 100_000, "distinct model and template values of the short attack")
 	long := flag.Bool("long", false, "run only the long attack (1,000,000 values) and save it to results/cardinality-long.json")
 	resultsDir := flag.String("results", "results", "directory of saved long-run, throughput and soak results")
+	baseRef := flag.String("base", defaultBaseRef, "commit whose plain hot path the issue 13 target compares with ('' to skip)")
+	baseRounds := flag.Int("base-rounds", 9, "runs of each test binary in the comparison with -base")
 	flag.Parse()
 	log.SetFlags(0)
 
@@ -62,6 +65,8 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
+	log.Printf("hot path against the base commit %s, %d rounds", *baseRef, *baseRounds)
+	base := runBaseCompare(*baseRef, *baseRounds)
 	log.Printf("cardinality attack: %d values", *values)
 	card, err := cardinality.Run(cardinality.Options{Values: *values})
 	if err != nil {
@@ -75,7 +80,7 @@ func main() {
 	}
 
 	var b bytes.Buffer
-	write(&b, m, pairs, hot, card, *values, saved[0], saved[1], saved[2], saved[3], saved[4], saved[5])
+	write(&b, m, pairs, hot, base, card, *values, saved[0], saved[1], saved[2], saved[3], saved[4], saved[5])
 	//nolint:gosec // G306: BENCHMARKS.md is a file of the repository, readable by all like the rest of the tree.
 	if err := os.WriteFile(*out, b.Bytes(), 0o644); err != nil {
 		log.Fatal(err)

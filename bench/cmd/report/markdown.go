@@ -23,7 +23,7 @@ func yes(ok bool) string {
 	return "**not met**"
 }
 
-func write(b *bytes.Buffer, m results.Machine, pairs []perspan.Pair, hot *hotPath, card *cardinality.Result, values int, longRun, tput, soak, bomb, dimAttack, churn *results.Saved) {
+func write(b *bytes.Buffer, m results.Machine, pairs []perspan.Pair, hot *hotPath, base *baseCompare, card *cardinality.Result, values int, longRun, tput, soak, bomb, dimAttack, churn *results.Saved) {
 	p := func(format string, a ...any) { fmt.Fprintf(b, format+"\n", a...) }
 	p("# Benchmarks")
 	p("")
@@ -75,6 +75,7 @@ func write(b *bytes.Buffer, m results.Machine, pairs []perspan.Pair, hot *hotPat
 	throughputTargets(p, tput, soak)
 	spanBombTarget(p, bomb)
 	dimensionTargets(p, hot, dimAttack, churn)
+	baseTargets(p, base)
 	p("")
 
 	writeHotPath(p, hot)
@@ -131,10 +132,11 @@ func write(b *bytes.Buffer, m results.Machine, pairs []perspan.Pair, hot *hotPat
 	writeSoak(p, soak)
 	writeSpanBomb(p, bomb)
 	writeDimensions(p, hot, dimAttack, churn)
+	writeBase(p, base)
 	p("## Commands")
 	p("")
 	p("```sh")
-	p("make bench                      # root-module Go benchmarks, then this file (< 5 min)")
+	p("make bench                      # root-module Go benchmarks, then this file (< 6 min)")
 	p("make bench-long                  # the 1,000,000-value attack, saved to bench/results/, then this file")
 	p("cd bench && go run ./cmd/report -out ../BENCHMARKS.md -rounds 5 -cardinality-values 100000")
 	p("cd bench && go test -run '^$' -bench . -benchtime 2s ./perspan/")
@@ -149,6 +151,8 @@ func write(b *bytes.Buffer, m results.Machine, pairs []perspan.Pair, hot *hotPat
 	p("go test ./exporter/llmprometheusexporter -run '^$' -bench 'BenchmarkConsumeTraces' -benchmem -count 5")
 	p("go test ./exporter/llmprometheusexporter -run '^$' -bench 'DimensionsRatio' -benchmem -count 5")
 	p("go test ./exporter/llmprometheusexporter -run '^$' -bench 'BenchmarkScrapeDimensions' -benchmem -count 3")
+	p("go test ./exporter/llmprometheusexporter -run '^$' -bench 'ConsumeTraces/agents$' -benchmem -count 5")
+	p("cd bench && go run ./cmd/report -base 95aee41 -base-rounds 9   # the whole report; the issue 13 rows build the base in a temporary git worktree")
 	p("cd bench && DIMENSIONS_TEST=1 go test -count=1 -run 'Collector' -v ./dimensions/   # short attack and churn (~35 s)")
 	p("cd bench && go run ./cmd/throughput -rounds 3 -duration 20s")
 	p("cd bench && go run ./cmd/throughput -soak -soak-duration 10m -fraction 0.5")
