@@ -16,9 +16,9 @@ import (
 
 	"go.opentelemetry.io/collector/config/confighttp"
 
-	"github.com/otelcol-llm/otelcol-llm/exporter/llmprometheusexporter/internal/activity"
-	"github.com/otelcol-llm/otelcol-llm/exporter/llmprometheusexporter/internal/recorder"
+	"github.com/otelcol-llm/otelcol-llm/internal/activity"
 	"github.com/otelcol-llm/otelcol-llm/internal/llmconfig"
+	"github.com/otelcol-llm/otelcol-llm/internal/recorder"
 )
 
 // Config is the configuration of the llm_prometheus exporter.

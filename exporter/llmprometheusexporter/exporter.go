@@ -25,11 +25,11 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
-	"github.com/otelcol-llm/otelcol-llm/exporter/llmprometheusexporter/internal/activity"
 	"github.com/otelcol-llm/otelcol-llm/exporter/llmprometheusexporter/internal/metadata"
-	"github.com/otelcol-llm/otelcol-llm/exporter/llmprometheusexporter/internal/recorder"
+	"github.com/otelcol-llm/otelcol-llm/internal/activity"
 	"github.com/otelcol-llm/otelcol-llm/internal/batch"
 	"github.com/otelcol-llm/otelcol-llm/internal/genai"
+	"github.com/otelcol-llm/otelcol-llm/internal/recorder"
 	"github.com/otelcol-llm/otelcol-llm/pricing"
 )
 

@@ -3,7 +3,7 @@
 
 // Package recorder records canonical LLM calls into Prometheus series with
 // bounded labels and serves them as a prometheus.Gatherer.
-package recorder // import "github.com/otelcol-llm/otelcol-llm/exporter/llmprometheusexporter/internal/recorder"
+package recorder // import "github.com/otelcol-llm/otelcol-llm/internal/recorder"
 
 import (
 	"fmt"

@@ -6,7 +6,7 @@
 // Prometheus Authors, Apache License 2.0. The exact float64 values matter:
 // a bucket key must equal the one client_golang and Prometheus compute.
 
-package recorder // import "github.com/otelcol-llm/otelcol-llm/exporter/llmprometheusexporter/internal/recorder"
+package recorder // import "github.com/otelcol-llm/otelcol-llm/internal/recorder"
 
 // nativeBounds[s] are the fractions (of a power of two) that bound the 2^s
 // buckets of schema s >= 0 within one power of two.

@@ -1,7 +1,7 @@
 // Copyright The otelcol-llm Authors
 // SPDX-License-Identifier: Apache-2.0
 
-package recorder // import "github.com/otelcol-llm/otelcol-llm/exporter/llmprometheusexporter/internal/recorder"
+package recorder // import "github.com/otelcol-llm/otelcol-llm/internal/recorder"
 
 import (
 	"fmt"

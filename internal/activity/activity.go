@@ -6,7 +6,7 @@
 // values bounded by caps as the recorder bounds model and template. These
 // spans are a few per LLM call at most, so the library's vectors do the job
 // (the recorder exists for the hot path of every call).
-package activity // import "github.com/otelcol-llm/otelcol-llm/exporter/llmprometheusexporter/internal/activity"
+package activity // import "github.com/otelcol-llm/otelcol-llm/internal/activity"
 
 import (
 	"fmt"
