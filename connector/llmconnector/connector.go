@@ -1,0 +1,178 @@
+// Copyright The otelcol-llm Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package llmconnector // import "github.com/otelcol-llm/otelcol-llm/connector/llmconnector"
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/connector"
+	"go.opentelemetry.io/collector/consumer"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/pmetric"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+	"go.uber.org/zap"
+
+	"github.com/otelcol-llm/otelcol-llm/connector/llmconnector/internal/metadata"
+	"github.com/otelcol-llm/otelcol-llm/internal/llmmetrics"
+	"github.com/otelcol-llm/otelcol-llm/internal/otlpmetrics"
+)
+
+type llmConnector struct {
+	cfg       *Config
+	logger    *zap.Logger
+	next      consumer.Metrics
+	metrics   *llmmetrics.Metrics
+	telemetry *metadata.TelemetryBuilder
+	instr     llmmetrics.Telemetry
+	opts      otlpmetrics.Options
+	// resource is the collector's own resource (service.name,
+	// service.instance.id, service.version): every stream of one collector
+	// is its own, and two replicas never write the same stream.
+	resource pcommon.Resource
+	version  string
+	now      func() time.Time
+
+	success, failure metric.AddOption
+
+	flushMu sync.Mutex         // one flush at a time
+	delta   *otlpmetrics.Delta // temporality delta; guarded by flushMu
+
+	startOnce, stopOnce sync.Once
+	started             bool // set by the first Start, read after startOnce
+	stop, done          chan struct{}
+}
+
+func newLLMConnector(cfg *Config, set connector.Settings, next consumer.Metrics) (*llmConnector, error) {
+	m, err := llmmetrics.New(&cfg.Config, set.Logger)
+	if err != nil {
+		return nil, err
+	}
+	tb, err := metadata.NewTelemetryBuilder(set.TelemetrySettings)
+	if err != nil {
+		return nil, err
+	}
+	c := &llmConnector{
+		cfg: cfg, logger: set.Logger, next: next, metrics: m, telemetry: tb,
+		instr: llmmetrics.Telemetry{
+			SpansReceived:    tb.ConnectorLlmSpansReceived,
+			Calls:            tb.ConnectorLlmCalls,
+			SpansSkipped:     tb.ConnectorLlmSpansSkipped,
+			NestedCalls:      tb.ConnectorLlmNestedCalls,
+			InvalidValues:    tb.ConnectorLlmInvalidValues,
+			LabelOverflow:    tb.ConnectorLlmLabelOverflow,
+			LabelSetOverflow: tb.ConnectorLlmLabelSetOverflow,
+		},
+		opts: otlpmetrics.Options{
+			Naming:      otlpmetrics.PrometheusNaming{},
+			Exponential: cfg.Histograms == HistogramsExponential,
+		},
+		resource: pcommon.NewResource(),
+		version:  set.BuildInfo.Version,
+		now:      time.Now,
+		success:  metric.WithAttributeSet(attribute.NewSet(attribute.String("outcome", "success"))),
+		failure:  metric.WithAttributeSet(attribute.NewSet(attribute.String("outcome", "failure"))),
+		stop:     make(chan struct{}),
+		done:     make(chan struct{}),
+	}
+	set.Resource.CopyTo(c.resource)
+	if cfg.Temporality == TemporalityDelta {
+		c.delta = otlpmetrics.NewDelta()
+	}
+	return c, nil
+}
+
+func (*llmConnector) Capabilities() consumer.Capabilities {
+	return consumer.Capabilities{MutatesData: false}
+}
+
+// ConsumeTraces records the batch; the metrics leave at the next flush.
+func (c *llmConnector) ConsumeTraces(ctx context.Context, td ptrace.Traces) error {
+	var counts llmmetrics.Counts
+	c.metrics.ConsumeTraces(td, c.now(), &counts)
+	c.metrics.Report(ctx, &c.instr, &counts)
+	return nil
+}
+
+func (c *llmConnector) Start(context.Context, component.Host) error {
+	c.startOnce.Do(func() {
+		c.started = true
+		c.metrics.Start()
+		go c.loop()
+	})
+	return nil
+}
+
+// loop flushes every flush_interval until Shutdown.
+func (c *llmConnector) loop() {
+	defer close(c.done)
+	t := time.NewTicker(c.cfg.FlushInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-c.stop:
+			return
+		case <-t.C:
+			if err := c.flush(context.Background()); err != nil {
+				c.logger.Warn("llm connector: the next consumer refused the metrics; they go again at the next flush", zap.Error(err))
+			}
+		}
+	}
+}
+
+// Shutdown stops the flushes and sends the last values. A Start after it
+// does nothing.
+func (c *llmConnector) Shutdown(ctx context.Context) error {
+	var err error
+	c.stopOnce.Do(func() {
+		c.startOnce.Do(func() {}) // after Start's, or instead of it: c.started is settled
+		if c.started {
+			close(c.stop)
+			select {
+			case <-c.done:
+				err = c.flush(ctx)
+			case <-ctx.Done():
+				err = ctx.Err()
+			}
+		}
+		c.metrics.Stop()
+		c.telemetry.Shutdown()
+	})
+	return err
+}
+
+// flush sends every llm_* series to the next consumer.
+func (c *llmConnector) flush(ctx context.Context) error {
+	c.flushMu.Lock()
+	defer c.flushMu.Unlock()
+	fams, err := c.metrics.Gatherer().Gather()
+	if err != nil {
+		return err
+	}
+	md := pmetric.NewMetrics()
+	rm := md.ResourceMetrics().AppendEmpty()
+	c.resource.CopyTo(rm.Resource())
+	sm := rm.ScopeMetrics().AppendEmpty()
+	sm.Scope().SetName(metadata.ScopeName)
+	sm.Scope().SetVersion(c.version)
+	now := pcommon.NewTimestampFromTime(c.now())
+	if c.delta != nil {
+		c.delta.Append(sm.Metrics(), fams, now, c.opts)
+	} else {
+		otlpmetrics.AppendCumulative(sm.Metrics(), fams, now, c.opts)
+	}
+	if sm.Metrics().Len() == 0 {
+		return nil
+	}
+	if err := c.next.ConsumeMetrics(ctx, md); err != nil {
+		c.telemetry.ConnectorLlmFlushes.Add(ctx, 1, c.failure)
+		return err
+	}
+	c.telemetry.ConnectorLlmFlushes.Add(ctx, 1, c.success)
+	return nil
+}
