@@ -7,8 +7,8 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/prometheus/otlptranslator"
 	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/otlptranslator"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
