@@ -81,11 +81,11 @@ func TestCumulativeSumGauge(t *testing.T) {
 // left out) with per-bucket counts, float counts rounded, and the bucket
 // exemplars in bucket order.
 func TestCumulativeHistogram(t *testing.T) {
-	h1 := classic(5, 7.5, []float64{0.5, 1, 2, math.Inf(1)}, []uint64{1, 3, 3, 5}, t0, "model", "m1")
+	h1 := classic(5, 7.5, []float64{0.5, 1, 2, math.Inf(1)}, []uint64{1, 3, 3, 5}, "model", "m1")
 	h1.Histogram.Bucket[1].Exemplar = exemplar(0.75, t0+1_000_000_000, "trace_id", traceHex)
 	h1.Histogram.Bucket[3].Exemplar = exemplar(9, t0+2_000_000_000, "span_id", spanHex)
-	h2 := classic(4, 6, []float64{0.5, 1, 2}, []uint64{0, 0, 4}, t0, "model", "m2")
-	h3 := classic(0, 1, []float64{0.5, 1, 2}, []uint64{0, 0, 0}, t0, "model", "m3")
+	h2 := classic(4, 6, []float64{0.5, 1, 2}, []uint64{0, 0, 4}, "model", "m2")
+	h3 := classic(0, 1, []float64{0.5, 1, 2}, []uint64{0, 0, 0}, "model", "m3")
 	h3.Histogram.SampleCountFloat = proto.Float64(3.4)
 	for i, f := range []float64{0.6, 2.5, 3.4} {
 		h3.Histogram.Bucket[i].CumulativeCountFloat = proto.Float64(f)
@@ -129,7 +129,7 @@ func TestCumulativeHistogram(t *testing.T) {
 // native buckets -1: 1, 0: 2, 3: 1 (spans -1+2, gap 2, 1), negative
 // bucket 1: 3; classic buckets 1 and 10 beside them, and exemplars.
 func nativeA() *dto.Metric {
-	m := classic(9, 12, []float64{1, 10}, []uint64{5, 9}, t0, "model", "a")
+	m := classic(9, 12, []float64{1, 10}, []uint64{5, 9}, "model", "a")
 	h := m.Histogram
 	h.Schema = proto.Int32(0)
 	h.ZeroThreshold = proto.Float64(1e-3)
@@ -215,12 +215,12 @@ func TestExponentialFallback(t *testing.T) {
 		return m
 	}
 	for name, m := range map[string]*dto.Metric{
-		"classic only":     classic(1, 1, []float64{1}, []uint64{1}, t0),
-		"schema 9":         withNative(func(h *dto.Histogram) { h.Schema = proto.Int32(9) }),
-		"custom buckets":   withNative(func(h *dto.Histogram) { h.Schema = proto.Int32(-53) }),
-		"negative gap":     withNative(func(h *dto.Histogram) { h.PositiveSpan = spans(-1, 2, -2, 1) }),
-		"nil span":         withNative(func(h *dto.Histogram) { h.NegativeSpan = []*dto.BucketSpan{nil} }),
-		"too wide at -4":   withNative(func(h *dto.Histogram) { h.Schema = proto.Int32(-4); h.PositiveSpan = spans(0, 2, 1_000_000, 1) }),
+		"classic only":   classic(1, 1, []float64{1}, []uint64{1}),
+		"schema 9":       withNative(func(h *dto.Histogram) { h.Schema = proto.Int32(9) }),
+		"custom buckets": withNative(func(h *dto.Histogram) { h.Schema = proto.Int32(-53) }),
+		"negative gap":   withNative(func(h *dto.Histogram) { h.PositiveSpan = spans(-1, 2, -2, 1) }),
+		"nil span":       withNative(func(h *dto.Histogram) { h.NegativeSpan = []*dto.BucketSpan{nil} }),
+		"too wide at -4": withNative(func(h *dto.Histogram) { h.Schema = proto.Int32(-4); h.PositiveSpan = spans(0, 2, 1_000_000, 1) }),
 		"too wide at -4 n": withNative(func(h *dto.Histogram) {
 			h.Schema = proto.Int32(-4)
 			h.NegativeSpan, h.NegativeDelta = spans(-1_000_000, 1, 2_000_000, 1), []int64{3, 0}
@@ -295,7 +295,7 @@ func TestEmptyAndUnusable(t *testing.T) {
 		nil,
 		family("empty_total", dto.MetricType_COUNTER, ""),
 		family("wrong_total", dto.MetricType_COUNTER, "", gauge(1), nil, &dto.Metric{}),
-		family("gh", dto.MetricType_GAUGE_HISTOGRAM, "", classic(1, 1, []float64{1}, []uint64{1}, t0)),
+		family("gh", dto.MetricType_GAUGE_HISTOGRAM, "", classic(1, 1, []float64{1}, []uint64{1})),
 		family("bad_type", dto.MetricType(42), "", gauge(1)),
 		{Metric: []*dto.Metric{counter(1, t0)}}, // no name, no type: an unnamed counter
 	}
@@ -323,7 +323,7 @@ func TestEmptyAndUnusable(t *testing.T) {
 // TestNaNInf: values are kept as they are, NaN bits included.
 func TestNaNInf(t *testing.T) {
 	nan := math.Float64frombits(0x7ff0000000000002) // Prometheus' stale marker
-	h := classic(1, math.NaN(), []float64{1}, []uint64{1}, t0)
+	h := classic(1, math.NaN(), []float64{1}, []uint64{1})
 	fams := []*dto.MetricFamily{
 		family("a_total", dto.MetricType_COUNTER, "", counter(nan, t0, "v", "nan"), counter(math.Inf(1), t0, "v", "inf")),
 		family("b", dto.MetricType_GAUGE, "", gauge(math.Inf(-1)), gauge(nan, "v", "nan")),

@@ -159,20 +159,23 @@ func (d *Delta) exponential(family string, labels []*dto.LabelPair, cur *expHist
 }
 
 // diff sets e to cur - prev and reports false on a reset. It aligns prev
-// with cur first (prev is changed): to cur's lower scale, and its lowest
-// buckets into the zero bucket when cur's zero threshold is wider.
+// with cur first (prev is changed): its lowest buckets into the zero
+// bucket when cur's zero threshold is wider, then to cur's lower scale.
 func (e *expHist) diff(cur, prev *expHist) bool {
 	if cur.scale > prev.scale || cur.zeroThreshold < prev.zeroThreshold || cur.count < prev.count {
 		return false
+	}
+	// The wider zero threshold is a bucket bound at the scale the producer
+	// widened it at, at most prev's and at least cur's, so a bound at
+	// prev's scale: merge there, then lower the scale.
+	if cur.zeroThreshold > prev.zeroThreshold {
+		prev.zero += prev.pos.mergeBelow(cur.zeroThreshold, prev.scale) + prev.neg.mergeBelow(cur.zeroThreshold, prev.scale)
+		prev.zeroThreshold = cur.zeroThreshold
 	}
 	if by := prev.scale - cur.scale; by > 0 {
 		prev.pos.downscale(by)
 		prev.neg.downscale(by)
 		prev.scale = cur.scale
-	}
-	if cur.zeroThreshold > prev.zeroThreshold {
-		prev.zero += prev.pos.mergeBelow(cur.zeroThreshold, cur.scale) + prev.neg.mergeBelow(cur.zeroThreshold, cur.scale)
-		prev.zeroThreshold = cur.zeroThreshold
 	}
 	if cur.zero < prev.zero {
 		return false

@@ -35,7 +35,7 @@ func family(name string, typ dto.MetricType, help string, ms ...*dto.Metric) *dt
 
 func labels(kv ...string) []*dto.LabelPair {
 	var ls []*dto.LabelPair
-	for i := 0; i < len(kv); i += 2 {
+	for i := 0; i+1 < len(kv); i += 2 {
 		ls = append(ls, &dto.LabelPair{Name: proto.String(kv[i]), Value: proto.String(kv[i+1])})
 	}
 	return ls
@@ -53,10 +53,10 @@ func gauge(v float64, ls ...string) *dto.Metric {
 	return &dto.Metric{Label: labels(ls...), Gauge: &dto.Gauge{Value: proto.Float64(v)}}
 }
 
-// classic returns a classic histogram of cumulative counts cums at
-// bounds (an +Inf bound included if given).
-func classic(count uint64, sum float64, bounds []float64, cums []uint64, created pcommon.Timestamp, ls ...string) *dto.Metric {
-	h := &dto.Histogram{SampleCount: proto.Uint64(count), SampleSum: proto.Float64(sum), CreatedTimestamp: protoTime(created)}
+// classic returns a classic histogram created at t0 of cumulative counts
+// cums at bounds (an +Inf bound included if given).
+func classic(count uint64, sum float64, bounds []float64, cums []uint64, ls ...string) *dto.Metric {
+	h := &dto.Histogram{SampleCount: proto.Uint64(count), SampleSum: proto.Float64(sum), CreatedTimestamp: protoTime(t0)}
 	for i, b := range bounds {
 		h.Bucket = append(h.Bucket, &dto.Bucket{UpperBound: proto.Float64(b), CumulativeCount: proto.Uint64(cums[i])})
 	}
@@ -73,7 +73,7 @@ func exemplar(v float64, ts pcommon.Timestamp, ls ...string) *dto.Exemplar {
 
 func spans(offLen ...int) []*dto.BucketSpan {
 	var s []*dto.BucketSpan
-	for i := 0; i < len(offLen); i += 2 {
+	for i := 0; i+1 < len(offLen); i += 2 {
 		s = append(s, &dto.BucketSpan{Offset: proto.Int32(int32(offLen[i])), Length: proto.Uint32(uint32(offLen[i+1]))})
 	}
 	return s

@@ -236,10 +236,11 @@ func upperBound(k int64, scale int32) float64 {
 
 // copyFrom sets e to a copy of o, reusing e's buckets.
 func (e *expHist) copyFrom(o *expHist) {
-	pos, neg := e.pos.counts, e.neg.counts
-	*e = *o
-	e.pos.counts = append(pos[:0], o.pos.counts...)
-	e.neg.counts = append(neg[:0], o.neg.counts...)
+	e.pos.counts = append(e.pos.counts[:0], o.pos.counts...)
+	e.neg.counts = append(e.neg.counts[:0], o.neg.counts...)
+	e.count, e.sum, e.scale = o.count, o.sum, o.scale
+	e.zeroThreshold, e.zero = o.zeroThreshold, o.zero
+	e.pos.offset, e.neg.offset = o.pos.offset, o.neg.offset
 }
 
 // diff sets s to cur - prev (buckets at cur's offsets, zero runs at both
