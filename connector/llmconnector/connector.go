@@ -44,8 +44,9 @@ type llmConnector struct {
 	delta   *otlpmetrics.Delta // temporality delta; guarded by flushMu
 
 	startOnce, stopOnce sync.Once
-	started             bool // set by the first Start, read after startOnce
-	stop, done          chan struct{}
+	started             bool               // set by the first Start, read after startOnce
+	cancel              context.CancelFunc // ends the flush loop
+	done                chan struct{}      // closed when the loop has returned
 }
 
 func newLLMConnector(cfg *Config, set connector.Settings, next consumer.Metrics) (*llmConnector, error) {
@@ -77,7 +78,6 @@ func newLLMConnector(cfg *Config, set connector.Settings, next consumer.Metrics)
 		now:      time.Now,
 		success:  metric.WithAttributeSet(attribute.NewSet(attribute.String("outcome", "success"))),
 		failure:  metric.WithAttributeSet(attribute.NewSet(attribute.String("outcome", "failure"))),
-		stop:     make(chan struct{}),
 		done:     make(chan struct{}),
 	}
 	set.Resource.CopyTo(c.resource)
@@ -99,26 +99,30 @@ func (c *llmConnector) ConsumeTraces(ctx context.Context, td ptrace.Traces) erro
 	return nil
 }
 
-func (c *llmConnector) Start(context.Context, component.Host) error {
+// Start starts the flushes; they outlive Start's context (the collector
+// cancels it once Start returns) and stop at Shutdown.
+func (c *llmConnector) Start(ctx context.Context, _ component.Host) error {
 	c.startOnce.Do(func() {
 		c.started = true
 		c.metrics.Start()
-		go c.loop()
+		loopCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+		c.cancel = cancel
+		go c.loop(loopCtx)
 	})
 	return nil
 }
 
-// loop flushes every flush_interval until Shutdown.
-func (c *llmConnector) loop() {
+// loop flushes every flush_interval until ctx ends (Shutdown).
+func (c *llmConnector) loop(ctx context.Context) {
 	defer close(c.done)
 	t := time.NewTicker(c.cfg.FlushInterval)
 	defer t.Stop()
 	for {
 		select {
-		case <-c.stop:
+		case <-ctx.Done():
 			return
 		case <-t.C:
-			if err := c.flush(context.Background()); err != nil {
+			if err := c.flush(ctx); err != nil {
 				c.logger.Warn("llm connector: the next consumer refused the metrics; they go again at the next flush", zap.Error(err))
 			}
 		}
@@ -132,7 +136,7 @@ func (c *llmConnector) Shutdown(ctx context.Context) error {
 	c.stopOnce.Do(func() {
 		c.startOnce.Do(func() {}) // after Start's, or instead of it: c.started is settled
 		if c.started {
-			close(c.stop)
+			c.cancel()
 			select {
 			case <-c.done:
 				err = c.flush(ctx)
