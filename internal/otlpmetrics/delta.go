@@ -29,7 +29,8 @@ import (
 // scale went down (client_golang halves the resolution of a histogram
 // with too many buckets) or whose zero threshold widened is compared with
 // its previous buckets merged the same way. The exemplars of a data point
-// are those with a timestamp after the previous call (or none).
+// are those with a timestamp after the previous call or without one (all
+// of them for a new or reset stream).
 //
 // Gauges and summaries are written as AppendCumulative writes them.
 // Streams absent from a call are forgotten: one that comes back is new.

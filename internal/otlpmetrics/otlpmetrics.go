@@ -15,7 +15,8 @@
 //     explicit bounds, non-cumulative bucket counts, count and sum) or, with
 //     Options.Exponential and native buckets in every series, an
 //     ExponentialHistogram (scale = schema, native bucket i → OTLP index
-//     i-1, the zero bucket's threshold and count);
+//     i-1, the zero bucket's threshold and count; buckets spread over more
+//     than maxDense per side merged to a lower scale);
 //   - summary: a Summary (count, sum, quantiles; OTLP summaries have no
 //     temporality, so Delta passes them on as they are).
 //

@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
-	dto "github.com/prometheus/client_model/go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -248,5 +247,3 @@ func checkStart(t *testing.T, start, created, prev pcommon.Timestamp, seen bool)
 		assert.Equal(t, created, start, "a new stream")
 	}
 }
-
-var _ = dto.MetricType_COUNTER
