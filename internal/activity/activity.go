@@ -10,8 +10,6 @@ package activity // import "github.com/otelcol-llm/otelcol-llm/internal/activity
 
 import (
 	"fmt"
-	"strings"
-	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -19,10 +17,11 @@ import (
 	"github.com/otelcol-llm/otelcol-llm/internal/labelvalue"
 )
 
-// Label values that stand for no value and for the values past a cap.
+// Label values that stand for no value (the span or event names no agent,
+// tool, guardrail or evaluation) and for the values past a cap.
 const (
-	Unknown = "unknown" // the span or event names no agent, tool, guardrail or evaluation
-	Other   = "other"
+	Unknown = labelvalue.Unknown
+	Other   = labelvalue.Other
 )
 
 // Label identifies one capped label.
@@ -72,8 +71,7 @@ type Metrics struct {
 	toolDuration, agentDuration                          *prometheus.HistogramVec
 	agentModelCalls, agentToolCalls, evalScore           *prometheus.HistogramVec
 
-	maxLen int
-	caps   [NumLabels]capped
+	caps [NumLabels]*labelvalue.Capped
 }
 
 // Outcome says what recording one value did to its labels.
@@ -91,12 +89,12 @@ func New(set Settings) (*Metrics, error) {
 	if set.MaxValueLength < 1 {
 		return nil, fmt.Errorf("max value length %d must be >= 1", set.MaxValueLength)
 	}
-	m := &Metrics{reg: prometheus.NewRegistry(), maxLen: set.MaxValueLength}
+	m := &Metrics{reg: prometheus.NewRegistry()}
 	for l := range NumLabels {
 		if set.MaxValues[l] < 1 {
 			return nil, fmt.Errorf("%s: max values %d must be >= 1", l, set.MaxValues[l])
 		}
-		m.caps[l] = capped{max: set.MaxValues[l], values: map[string]string{}}
+		m.caps[l] = labelvalue.NewCapped(set.MaxValues[l], set.MaxValueLength)
 	}
 	name := func(s string) string {
 		if set.Namespace == "" {
@@ -218,37 +216,14 @@ func (m *Metrics) RecordEvaluation(ev *genai.Evaluation) Outcome {
 	return o
 }
 
-// value is the label value of v for label l: Unknown for "", v bounded in
-// length and repaired to UTF-8, Other past the cap.
+// value is the label value of v for label l (labelvalue.Capped).
 func (m *Metrics) value(l Label, v string, o *Outcome) string {
-	if v == "" {
-		return Unknown
+	s, overflow, cut := m.caps[l].Value(v)
+	if overflow {
+		o.Overflow |= 1 << l
 	}
-	s := labelvalue.Sanitize(v, m.maxLen)
-	if s != v {
+	if cut {
 		o.Cut++
 	}
-	if s == Unknown || s == Other {
-		return s // reserved values take no slot
-	}
-	c := &m.caps[l]
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if got, ok := c.values[s]; ok {
-		return got
-	}
-	if len(c.values) >= c.max {
-		o.Overflow |= 1 << l
-		return Other
-	}
-	s = strings.Clone(s) // our own copy: s may point into the batch
-	c.values[s] = s
 	return s
-}
-
-// capped admits the first max distinct values of one label.
-type capped struct {
-	mu     sync.Mutex
-	max    int
-	values map[string]string // the admitted values (the map's own copies)
 }
