@@ -6,6 +6,7 @@ package llmconnector // import "github.com/otelcol-llm/otelcol-llm/connector/llm
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/otelcol-llm/otelcol-llm/internal/llmmetrics"
@@ -20,7 +21,9 @@ type Config struct {
 
 	// MetricNames selects the names the metrics are written under (a
 	// profile): llm, the llm_* families with the llm_prometheus exporter's
-	// semantics.
+	// semantics; semconv_v1_41, the GenAI semantic conventions' client
+	// metrics of v1.41; genai_development, the GenAI conventions
+	// repository's current (unreleased, provisional) names.
 	MetricNames string `mapstructure:"metric_names"`
 	// Temporality is cumulative (every flush writes the totals since each
 	// stream started) or delta (the change since the previous flush).
@@ -49,18 +52,21 @@ const (
 	minFlushInterval = 100 * time.Millisecond
 )
 
-// profiles are the metric_names values this build has.
-var profiles = []string{ProfileLLM}
+// profileNames are the metric_names values: llm and the semantic-convention
+// profiles (profiles.go).
+func profileNames() []string {
+	names := []string{ProfileLLM}
+	for _, p := range semconvProfiles {
+		names = append(names, p.name)
+	}
+	return names
+}
 
 // Validate checks the configuration; every message names the field and value.
 func (cfg Config) Validate() error {
 	var errs []error
-	known := false
-	for _, p := range profiles {
-		known = known || cfg.MetricNames == p
-	}
-	if !known {
-		errs = append(errs, fmt.Errorf("metric_names: %q is not a known profile (%v)", cfg.MetricNames, profiles))
+	if !slices.Contains(profileNames(), cfg.MetricNames) {
+		errs = append(errs, fmt.Errorf("metric_names: %q is not a known profile (%v)", cfg.MetricNames, profileNames()))
 	}
 	if cfg.Temporality != TemporalityCumulative && cfg.Temporality != TemporalityDelta {
 		errs = append(errs, fmt.Errorf("temporality: %q must be %s or %s", cfg.Temporality, TemporalityCumulative, TemporalityDelta))

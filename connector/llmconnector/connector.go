@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/connector"
 	"go.opentelemetry.io/collector/consumer"
@@ -28,6 +29,7 @@ type llmConnector struct {
 	logger    *zap.Logger
 	next      consumer.Metrics
 	metrics   *llmmetrics.Metrics
+	gatherer  prometheus.Gatherer // what a flush sends: the llm_* families or a profile's
 	telemetry *metadata.TelemetryBuilder
 	instr     llmmetrics.Telemetry
 	opts      otlpmetrics.Options
@@ -79,6 +81,18 @@ func newLLMConnector(cfg *Config, set connector.Settings, next consumer.Metrics)
 		success:  metric.WithAttributeSet(attribute.NewSet(attribute.String("outcome", "success"))),
 		failure:  metric.WithAttributeSet(attribute.NewSet(attribute.String("outcome", "failure"))),
 		done:     make(chan struct{}),
+	}
+	c.gatherer = m.Gatherer()
+	if p, ok := profileNamed(cfg.MetricNames); ok {
+		sc, err := newSemconv(p, cfg)
+		if err != nil {
+			return nil, err
+		}
+		m.OnCall = sc.record
+		c.gatherer, c.opts.Naming = sc.reg, sc
+		if p.provisional {
+			set.Logger.Info("llm connector: metric_names " + p.name + " are the GenAI conventions' unreleased names; they may change")
+		}
 	}
 	set.Resource.CopyTo(c.resource)
 	if cfg.Temporality == TemporalityDelta {
@@ -154,7 +168,7 @@ func (c *llmConnector) Shutdown(ctx context.Context) error {
 func (c *llmConnector) flush(ctx context.Context) error {
 	c.flushMu.Lock()
 	defer c.flushMu.Unlock()
-	fams, err := c.metrics.Gatherer().Gather()
+	fams, err := c.gatherer.Gather()
 	if err != nil {
 		return err
 	}

@@ -24,9 +24,9 @@ type Capped struct {
 	values map[string]string // the admitted values (the map's own copies)
 }
 
-// NewCapped returns a Capped of max values of at most maxLen bytes.
-func NewCapped(max, maxLen int) *Capped {
-	return &Capped{max: max, maxLen: maxLen, values: map[string]string{}}
+// NewCapped returns a Capped of maxValues values of at most maxLen bytes.
+func NewCapped(maxValues, maxLen int) *Capped {
+	return &Capped{max: maxValues, maxLen: maxLen, values: map[string]string{}}
 }
 
 // Value returns the label value of v; overflow: v was past the cap; cut: v

@@ -39,6 +39,12 @@ type Metrics struct {
 
 	invalidCauses []genai.InvalidCause
 	attrs         attrs
+
+	// OnCall, when set before the first batch, also receives every counted
+	// call (nested duplicates left out), after the recorder: another set of
+	// instruments (the connector's semantic-convention profiles). The call
+	// is valid until it returns.
+	OnCall func(*genai.Call)
 }
 
 // attrs are the attribute sets of the component's own telemetry, built once.
@@ -243,6 +249,9 @@ func (m *Metrics) record(call *genai.Call, now int64, counts *Counts) {
 	}
 	if of.Cut != 0 {
 		counts.cut += int64(bits.OnesCount8(of.Cut))
+	}
+	if m.OnCall != nil {
+		m.OnCall(call)
 	}
 }
 

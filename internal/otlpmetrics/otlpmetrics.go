@@ -394,7 +394,9 @@ func (c *converter) putExemplar(dst pmetric.ExemplarSlice, e *dto.Exemplar, afte
 func putLabels(attrs pcommon.Map, labels []*dto.LabelPair) {
 	attrs.EnsureCapacity(len(labels))
 	for _, l := range labels {
-		if l != nil {
+		// An empty label value is no label (as in Prometheus): the
+		// semantic-convention profiles leave error.type empty on success.
+		if l != nil && l.GetValue() != "" {
 			attrs.PutStr(l.GetName(), l.GetValue())
 		}
 	}
