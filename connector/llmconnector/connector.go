@@ -30,6 +30,7 @@ type llmConnector struct {
 	next      consumer.Metrics
 	metrics   *llmmetrics.Metrics
 	gatherer  prometheus.Gatherer // what a flush sends: the llm_* families or a profile's
+	profile   *semconv            // nil: the llm profile
 	telemetry *metadata.TelemetryBuilder
 	instr     llmmetrics.Telemetry
 	opts      otlpmetrics.Options
@@ -89,7 +90,7 @@ func newLLMConnector(cfg *Config, set connector.Settings, next consumer.Metrics)
 			return nil, err
 		}
 		m.OnCall = sc.record
-		c.gatherer, c.opts.Naming = sc.reg, sc
+		c.gatherer, c.opts.Naming, c.profile = sc.reg, sc, sc
 		if p.provisional {
 			set.Logger.Info("llm connector: metric_names " + p.name + " are the GenAI conventions' unreleased names; they may change")
 		}
@@ -168,6 +169,7 @@ func (c *llmConnector) Shutdown(ctx context.Context) error {
 func (c *llmConnector) flush(ctx context.Context) error {
 	c.flushMu.Lock()
 	defer c.flushMu.Unlock()
+	c.reportProfile(ctx)
 	fams, err := c.gatherer.Gather()
 	if err != nil {
 		return err
@@ -193,4 +195,21 @@ func (c *llmConnector) flush(ctx context.Context) error {
 	}
 	c.telemetry.ConnectorLlmFlushes.Add(ctx, 1, c.success)
 	return nil
+}
+
+// reportProfile adds what a semantic-convention profile folded into other
+// or cut since the last flush to the own telemetry (label_overflow{label},
+// invalid_values{cause="name_value"}).
+func (c *llmConnector) reportProfile(ctx context.Context) {
+	if c.profile == nil {
+		return
+	}
+	for i, l := range overflowLabels {
+		if n := c.profile.overflow[i].Swap(0); n > 0 {
+			c.telemetry.ConnectorLlmLabelOverflow.Add(ctx, n, metric.WithAttributeSet(attribute.NewSet(attribute.String("label", l))))
+		}
+	}
+	if n := c.profile.cut.Swap(0); n > 0 {
+		c.telemetry.ConnectorLlmInvalidValues.Add(ctx, n, metric.WithAttributeSet(attribute.NewSet(attribute.String("cause", llmmetrics.CauseNameValue))))
+	}
 }

@@ -5,6 +5,7 @@ package llmconnector // import "github.com/otelcol-llm/otelcol-llm/connector/llm
 
 import (
 	"fmt"
+	"sync/atomic"
 
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
@@ -133,6 +134,11 @@ type semconv struct {
 	ctrs      []*prometheus.CounterVec
 	models    *labelvalue.Capped
 	providers *labelvalue.Capped
+	// overflow counts the calls whose model or provider was past its cap,
+	// and cut those whose value was cut or repaired: the connector reports
+	// them at each flush.
+	overflow [2]atomic.Int64 // gen_ai.request.model, gen_ai.provider.name
+	cut      atomic.Int64
 }
 
 // maxProviders bounds gen_ai.provider.name: the known providers are about
@@ -183,10 +189,12 @@ func newSemconv(p profile, cfg *Config) (*semconv, error) {
 
 // record observes one call in every instrument.
 func (s *semconv) record(c *genai.Call) {
-	model, _, _ := s.models.Value(c.Model())
+	model, over, cut := s.models.Value(c.Model())
+	s.count(0, over, cut)
 	provider := ""
 	if c.Provider != "" {
-		provider, _, _ = s.providers.Value(c.Provider)
+		provider, over, cut = s.providers.Value(c.Provider)
+		s.count(1, over, cut)
 	}
 	errType := ""
 	if c.Status == genai.StatusError {
@@ -231,6 +239,18 @@ func (s *semconv) record(c *genai.Call) {
 		}
 	}
 }
+
+func (s *semconv) count(label int, overflow, cut bool) {
+	if overflow {
+		s.overflow[label].Add(1)
+	}
+	if cut {
+		s.cut.Add(1)
+	}
+}
+
+// overflowLabels name the labels of semconv.overflow.
+var overflowLabels = [2]string{attrModel, attrProvider}
 
 // value is what kind observes of c, and whether c has it.
 func value(kind valueKind, c *genai.Call) (float64, bool) {

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/pdata/pmetric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 )
 
 // conventionMetric is a metric as the conventions' tables give it.
@@ -149,4 +150,27 @@ func pmetricWrap(ms pmetric.MetricSlice) pmetric.Metrics {
 	md := pmetric.NewMetrics()
 	ms.CopyTo(md.ResourceMetrics().AppendEmpty().ScopeMetrics().AppendEmpty().Metrics())
 	return md
+}
+
+// A profile bounds the model like the llm profile: past labels::model::
+// max_values it is other, counted in label_overflow{label=gen_ai.request.model}.
+func TestSemconvModelCap(t *testing.T) {
+	sink := &consumertest.MetricsSink{}
+	cfg := createDefaultConfig().(*Config)
+	cfg.MetricNames = ProfileSemconvV141
+	cfg.Labels.Model.MaxValues = 1
+	c, tel := newTestConnector(t, cfg, sink)
+	ctx := context.Background()
+	require.NoError(t, c.ConsumeTraces(ctx, calls())) // gpt-4o twice, then claude-sonnet-4
+	require.NoError(t, c.flush(ctx))
+	got := points(sink.AllMetrics()[0])
+	assert.InDelta(t, 2, got["gen_ai.client.operation.duration_count{gen_ai.operation.name=chat,gen_ai.provider.name=openai,gen_ai.request.model=gpt-4o}"], 0)
+	assert.InDelta(t, 1, got["gen_ai.client.operation.duration_count{error.type=other,gen_ai.operation.name=chat,gen_ai.provider.name=openai,gen_ai.request.model=other}"], 0)
+	m, err := tel.GetMetric("otelcol_connector_llm_label_overflow")
+	require.NoError(t, err)
+	sum := m.Data.(metricdata.Sum[int64])
+	require.Len(t, sum.DataPoints, 2) // the llm_* recorder's model label and the profile's
+	for _, dp := range sum.DataPoints {
+		assert.Equal(t, int64(1), dp.Value, dp.Attributes)
+	}
 }
