@@ -104,23 +104,38 @@ func startPrometheus(t *testing.T, targetPort int) *promServer {
 // startPrometheusWithConfig starts Prometheus with the given configuration text.
 func startPrometheusWithConfig(t *testing.T, config string) *promServer {
 	t.Helper()
+	p := launchPrometheus(t, "prometheus", testproc.FreePorts(t, 1)[0], config)
+	p.waitReady(t)
+	return p
+}
+
+// launchPrometheus starts Prometheus named name on port with the given
+// configuration text and more flags (extra), without waiting for it (waitReady).
+func launchPrometheus(t *testing.T, name string, port int, config string, extra ...string) *promServer {
+	t.Helper()
 	bin := testproc.Prebuilt(t, "PROMETHEUS_BINARY", "bin/prometheus", "tools")
 	dir := t.TempDir()
 	cfgPath := filepath.Join(dir, "prometheus.yml")
 	if err := os.WriteFile(cfgPath, []byte(config), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	p := &promServer{port: testproc.FreePorts(t, 1)[0]}
-	p.proc = testproc.Start(t, "prometheus", bin,
-		"--config.file="+cfgPath,
-		"--storage.tsdb.path="+filepath.Join(dir, "data"),
+	p := &promServer{port: port}
+	args := append([]string{
+		"--config.file=" + cfgPath,
+		"--storage.tsdb.path=" + filepath.Join(dir, "data"),
 		fmt.Sprintf("--web.listen-address=127.0.0.1:%d", p.port),
 		"--enable-feature=created-timestamp-zero-ingestion",
 		"--no-scrape.adjust-timestamps",
 		"--log.level=info",
-	)
-	p.proc.WaitHTTP(t, fmt.Sprintf("http://127.0.0.1:%d/-/ready", p.port), 60*time.Second)
+	}, extra...)
+	p.proc = testproc.Start(t, name, bin, args...)
 	return p
+}
+
+// waitReady waits until Prometheus answers on /-/ready.
+func (p *promServer) waitReady(t *testing.T) {
+	t.Helper()
+	p.proc.WaitHTTP(t, fmt.Sprintf("http://127.0.0.1:%d/-/ready", p.port), 60*time.Second)
 }
 
 // promSample is one element of a query result.
