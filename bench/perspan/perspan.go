@@ -1,10 +1,11 @@
 // Copyright The otelcol-llm Authors
 // SPDX-License-Identifier: Apache-2.0
 
-// Package perspan builds the two sides of the per-span cost benchmark: our
-// llm_prometheus exporter (through its public factory, default config) and
+// Package perspan builds the sides of the per-span cost benchmarks: our
+// llm_prometheus exporter (through its public factory, default config),
 // contrib's spanmetrics connector configured with the closest equivalent
-// dimensions, both fed the same pre-built spangen batch.
+// dimensions, and our llm connector (issue 14: its per-span cost against
+// llm_prometheus'), all fed the same pre-built spangen batch.
 package perspan
 
 import (
@@ -22,6 +23,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
 	"github.com/otelcol-llm/otelcol-llm/bench/internal/freeport"
+	"github.com/otelcol-llm/otelcol-llm/connector/llmconnector"
 	"github.com/otelcol-llm/otelcol-llm/exporter/llmprometheusexporter"
 	"github.com/otelcol-llm/otelcol-llm/internal/spangen"
 )
@@ -135,6 +137,35 @@ func NewSpanmetrics(exemplars bool) (*Target, error) {
 	}
 	return &Target{
 		Name:    "spanmetrics",
+		Consume: conn.ConsumeTraces,
+		Close:   func() error { return conn.Shutdown(ctx) },
+	}, nil
+}
+
+// NewLLMConnector starts the llm connector through its public factory
+// (NewFactory().CreateTracesToMetrics), with its default configuration
+// (metric_names llm, cumulative, explicit histograms, the same metrics block
+// defaults as llm_prometheus: native histograms, exemplars, pricing) but for
+// flush_interval, into a nop metrics consumer. A flush_interval longer than
+// the measurement keeps every flush out of it; Close flushes once
+// (Shutdown sends the last values).
+func NewLLMConnector(flushInterval time.Duration) (*Target, error) {
+	f := llmconnector.NewFactory()
+	cfg := f.CreateDefaultConfig().(*llmconnector.Config)
+	cfg.FlushInterval = flushInterval
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	ctx := context.Background()
+	conn, err := f.CreateTracesToMetrics(ctx, connectortest.NewNopSettings(f.Type()), cfg, consumertest.NewNop())
+	if err != nil {
+		return nil, err
+	}
+	if err := conn.Start(ctx, componenttest.NewNopHost()); err != nil {
+		return nil, err
+	}
+	return &Target{
+		Name:    "llm connector",
 		Consume: conn.ConsumeTraces,
 		Close:   func() error { return conn.Shutdown(ctx) },
 	}, nil

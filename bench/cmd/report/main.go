@@ -5,8 +5,9 @@
 // BENCHMARKS.md: per-span cost of llm_prometheus vs contrib spanmetrics, the
 // cardinality attack, and what bench/results/ holds: the long attack, the
 // whole-collector throughput comparison and the soak (cmd/throughput), the
-// attack and churn with dimensions (cmd/dimensions), and the hot path
-// against a base commit (-base).
+// attack and churn with dimensions (cmd/dimensions), the hot path
+// against a base commit (-base), and the llm connector's per-span cost and
+// flush (issue 14).
 //
 //	cd bench && go run ./cmd/report -out ../BENCHMARKS.md             # make bench
 //	cd bench && go run ./cmd/report -long                             # 1,000,000-value attack, saved to results/
@@ -65,6 +66,11 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
+	log.Printf("llm connector: per-span cost against llm_prometheus, flush at the caps (issue 14)")
+	conn, err := runConnectorBenchmarks()
+	if err != nil {
+		log.Fatal(err)
+	}
 	log.Printf("hot path against the base commit %s, %d rounds", *baseRef, *baseRounds)
 	base := runBaseCompare(*baseRef, *baseRounds)
 	log.Printf("cardinality attack: %d values", *values)
@@ -80,7 +86,7 @@ func main() {
 	}
 
 	var b bytes.Buffer
-	write(&b, m, pairs, hot, base, card, *values, saved[0], saved[1], saved[2], saved[3], saved[4], saved[5])
+	write(&b, m, pairs, hot, base, conn, card, *values, saved[0], saved[1], saved[2], saved[3], saved[4], saved[5])
 	//nolint:gosec // G306: BENCHMARKS.md is a file of the repository, readable by all like the rest of the tree.
 	if err := os.WriteFile(*out, b.Bytes(), 0o644); err != nil {
 		log.Fatal(err)

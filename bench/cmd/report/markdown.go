@@ -23,7 +23,7 @@ func yes(ok bool) string {
 	return "**not met**"
 }
 
-func write(b *bytes.Buffer, m results.Machine, pairs []perspan.Pair, hot *hotPath, base *baseCompare, card *cardinality.Result, values int, longRun, tput, soak, bomb, dimAttack, churn *results.Saved) {
+func write(b *bytes.Buffer, m results.Machine, pairs []perspan.Pair, hot *hotPath, base *baseCompare, conn *connectorBench, card *cardinality.Result, values int, longRun, tput, soak, bomb, dimAttack, churn *results.Saved) {
 	p := func(format string, a ...any) { fmt.Fprintf(b, format+"\n", a...) }
 	p("# Benchmarks")
 	p("")
@@ -76,6 +76,7 @@ func write(b *bytes.Buffer, m results.Machine, pairs []perspan.Pair, hot *hotPat
 	spanBombTarget(p, bomb)
 	dimensionTargets(p, hot, dimAttack, churn)
 	baseTargets(p, base)
+	connectorTargets(p, conn)
 	p("")
 
 	writeHotPath(p, hot)
@@ -133,6 +134,7 @@ func write(b *bytes.Buffer, m results.Machine, pairs []perspan.Pair, hot *hotPat
 	writeSpanBomb(p, bomb)
 	writeDimensions(p, hot, dimAttack, churn)
 	writeBase(p, base)
+	writeConnector(p, conn)
 	p("## Commands")
 	p("")
 	p("```sh")
@@ -153,6 +155,9 @@ func write(b *bytes.Buffer, m results.Machine, pairs []perspan.Pair, hot *hotPat
 	p("go test ./exporter/llmprometheusexporter -run '^$' -bench 'BenchmarkScrapeDimensions' -benchmem -count 3")
 	p("go test ./exporter/llmprometheusexporter -run '^$' -bench 'ConsumeTraces/agents$' -benchmem -count 5")
 	p("cd bench && go run ./cmd/report -base 95aee41 -base-rounds 9   # the whole report; the issue 13 rows build the base in a temporary git worktree")
+	p("cd bench && go test -run '^$' -bench '^BenchmarkConnectorRatio$' -benchmem -count 5 ./perspan/   # issue 14: llm connector vs llm_prometheus per span")
+	p("cd bench && go test -count=1 -run TestSteadyStateAllocsConnector -v ./perspan/")
+	p("go test ./connector/llmconnector -run '^$' -bench '^BenchmarkFlush$' -benchmem -count 3 -v   # issue 14: a flush of 26,000 series to OTLP")
 	p("cd bench && DIMENSIONS_TEST=1 go test -count=1 -run 'Collector' -v ./dimensions/   # short attack and churn (~35 s)")
 	p("cd bench && go run ./cmd/throughput -rounds 3 -duration 20s")
 	p("cd bench && go run ./cmd/throughput -soak -soak-duration 10m -fraction 0.5")
