@@ -46,4 +46,10 @@ func TestConsumeTracesNoAllocs(t *testing.T) {
 	ctx := context.Background()
 	require.NoError(t, c.ConsumeTraces(ctx, td))
 	require.Zero(t, testing.AllocsPerRun(50, func() { _ = c.ConsumeTraces(ctx, td) }))
+
+	// A large batch has invalid values (times to first chunk after the
+	// end): reporting them allocates nothing either.
+	big := spangen.Batch(10_000, fixed)
+	require.NoError(t, c.ConsumeTraces(ctx, big))
+	require.Zero(t, testing.AllocsPerRun(10, func() { _ = c.ConsumeTraces(ctx, big) }))
 }

@@ -47,16 +47,21 @@ type Metrics struct {
 	OnCall func(*genai.Call)
 }
 
-// attrs are the attribute sets of the component's own telemetry, built once.
+// attrs are the attribute sets of the component's own telemetry, built once
+// as the one-option slices Add takes (a variadic call with one option would
+// build its slice at every call).
 type attrs struct {
-	invalid       []metric.AddOption // invalid_values{cause=<genai cause>}
-	cut           metric.AddOption   // invalid_values{cause=dimension_value}
-	nameCut       metric.AddOption   // invalid_values{cause=name_value}
-	model         metric.AddOption   // label_overflow{label=model}
-	template      metric.AddOption   // label_overflow{label=template}
-	dims          []metric.AddOption // label_overflow{label=<dimension>}
-	activityLabel [activity.NumLabels]metric.AddOption
+	invalid       []opts // invalid_values{cause=<genai cause>}
+	cut           opts   // invalid_values{cause=dimension_value}
+	nameCut       opts   // invalid_values{cause=name_value}
+	model         opts   // label_overflow{label=model}
+	template      opts   // label_overflow{label=template}
+	dims          []opts // label_overflow{label=<dimension>}
+	activityLabel [activity.NumLabels]opts
 }
+
+// opts are the options of one Add.
+type opts []metric.AddOption
 
 // Causes of invalid_values beside the genai ones.
 const (
@@ -129,8 +134,8 @@ func New(cfg *Config, logger *zap.Logger) (*Metrics, error) {
 		gatherer:      prometheus.Gatherers{rec, act.Gatherer()},
 		invalidCauses: genai.InvalidCauses(),
 	}
-	set := func(k, v string) metric.AddOption {
-		return metric.WithAttributeSet(attribute.NewSet(attribute.String(k, v)))
+	set := func(k, v string) opts {
+		return opts{metric.WithAttributeSet(attribute.NewSet(attribute.String(k, v)))}
 	}
 	for _, c := range m.invalidCauses {
 		m.attrs.invalid = append(m.attrs.invalid, set("cause", c.Name))
@@ -304,15 +309,9 @@ type Telemetry struct {
 
 // Report adds the batch's counts to the instruments.
 func (m *Metrics) Report(ctx context.Context, t *Telemetry, c *Counts) {
-	// One option at most, nil for none: a variadic call would build its
-	// slice even for the counts that are 0.
-	add := func(ctr metric.Int64Counter, v int64, opt metric.AddOption) {
-		switch {
-		case v <= 0 || ctr == nil:
-		case opt == nil:
-			ctr.Add(ctx, v)
-		default:
-			ctr.Add(ctx, v, opt)
+	add := func(ctr metric.Int64Counter, v int64, o opts) {
+		if v > 0 && ctr != nil {
+			ctr.Add(ctx, v, o...)
 		}
 	}
 	add(t.SpansReceived, c.received, nil)
