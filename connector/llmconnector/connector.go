@@ -13,6 +13,7 @@ import (
 	"go.opentelemetry.io/collector/connector"
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/otel/attribute"
@@ -46,6 +47,7 @@ type llmConnector struct {
 	flushMu sync.Mutex         // one flush at a time
 	delta   *otlpmetrics.Delta // temporality delta; guarded by flushMu
 
+	forget              func() // drops the shared instance (factory.go); nil when unshared
 	startOnce, stopOnce sync.Once
 	started             bool               // set by the first Start, read after startOnce
 	cancel              context.CancelFunc // ends the flush loop
@@ -71,6 +73,9 @@ func newLLMConnector(cfg *Config, set connector.Settings, next consumer.Metrics)
 			InvalidValues:    tb.ConnectorLlmInvalidValues,
 			LabelOverflow:    tb.ConnectorLlmLabelOverflow,
 			LabelSetOverflow: tb.ConnectorLlmLabelSetOverflow,
+
+			LogRecordsReceived: tb.ConnectorLlmLogRecordsReceived,
+			LogRecordsSkipped:  tb.ConnectorLlmLogRecordsSkipped,
 		},
 		opts: otlpmetrics.Options{
 			Naming:      otlpmetrics.PrometheusNaming{},
@@ -116,6 +121,15 @@ func (c *llmConnector) ConsumeTraces(ctx context.Context, td ptrace.Traces) erro
 
 // Start starts the flushes; they outlive Start's context (the collector
 // cancels it once Start returns) and stop at Shutdown.
+// ConsumeLogs records the evaluation and guardrail result events of ld; the
+// metrics leave at the next flush.
+func (c *llmConnector) ConsumeLogs(ctx context.Context, ld plog.Logs) error {
+	var counts llmmetrics.Counts
+	c.metrics.ConsumeLogs(ld, &counts)
+	c.metrics.Report(ctx, &c.instr, &counts)
+	return nil
+}
+
 func (c *llmConnector) Start(ctx context.Context, _ component.Host) error {
 	c.startOnce.Do(func() {
 		c.started = true
@@ -149,6 +163,9 @@ func (c *llmConnector) loop(ctx context.Context) {
 func (c *llmConnector) Shutdown(ctx context.Context) error {
 	var err error
 	c.stopOnce.Do(func() {
+		if c.forget != nil {
+			c.forget()
+		}
 		c.startOnce.Do(func() {}) // after Start's, or instead of it: c.started is settled
 		if c.started {
 			c.cancel()

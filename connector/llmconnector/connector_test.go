@@ -22,6 +22,7 @@ import (
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
@@ -284,4 +285,44 @@ func assertTelemetrySum(t *testing.T, tel *componenttest.Telemetry, name string,
 		total += dp.Value
 	}
 	assert.Equal(t, want, total, name)
+}
+
+// The traces and logs sides of one configuration are one connector: an
+// evaluation sent as a log record and the calls sent as spans leave in the
+// same flush, once; Shutdown of both sides flushes once.
+func TestTracesAndLogsShareOneConnector(t *testing.T) {
+	sink := &consumertest.MetricsSink{}
+	cfg := createDefaultConfig().(*Config)
+	cfg.FlushInterval = time.Hour
+	set := connectortest.NewNopSettings(metadata.Type)
+	f := NewFactory()
+	ctx := context.Background()
+	tr, err := f.CreateTracesToMetrics(ctx, set, cfg, sink)
+	require.NoError(t, err)
+	lg, err := f.CreateLogsToMetrics(ctx, set, cfg, sink)
+	require.NoError(t, err)
+	require.Same(t, tr.(*llmConnector), lg.(*llmConnector))
+	require.NoError(t, tr.Start(ctx, componenttest.NewNopHost()))
+	require.NoError(t, lg.Start(ctx, componenttest.NewNopHost()))
+
+	require.NoError(t, tr.ConsumeTraces(ctx, calls()))
+	ld := plog.NewLogs()
+	lr := ld.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords().AppendEmpty()
+	lr.SetEventName("gen_ai.evaluation.result")
+	require.NoError(t, lr.Attributes().FromRaw(map[string]any{"gen_ai.evaluation.name": "relevance", "gen_ai.evaluation.score.value": 0.75}))
+	require.NoError(t, lg.ConsumeLogs(ctx, ld))
+
+	require.NoError(t, tr.Shutdown(ctx))
+	require.NoError(t, lg.Shutdown(ctx))
+	require.Len(t, sink.AllMetrics(), 1, "one flush, at the first Shutdown")
+	got := points(sink.AllMetrics()[0])
+	assert.InDelta(t, 2, got["llm_requests{model=gpt-4o,status=success,template=none}"], 0)
+	assert.InDelta(t, 1, got["llm_evaluation_score_count{evaluation=relevance}"], 0)
+	assert.InDelta(t, 0.75, got["llm_evaluation_score_sum{evaluation=relevance}"], 0)
+
+	// Shut down, the configuration makes a new connector.
+	again, err := f.CreateTracesToMetrics(ctx, set, cfg, sink)
+	require.NoError(t, err)
+	assert.NotSame(t, tr.(*llmConnector), again.(*llmConnector))
+	require.NoError(t, again.Shutdown(ctx))
 }

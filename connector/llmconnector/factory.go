@@ -5,6 +5,7 @@ package llmconnector // import "github.com/otelcol-llm/otelcol-llm/connector/llm
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"go.opentelemetry.io/collector/component"
@@ -22,7 +23,8 @@ const defaultFlushInterval = 15 * time.Second
 // NewFactory returns the factory of the llm connector.
 func NewFactory() connector.Factory {
 	return connector.NewFactory(metadata.Type, createDefaultConfig,
-		connector.WithTracesToMetrics(createTracesToMetrics, metadata.TracesToMetricsStability))
+		connector.WithTracesToMetrics(createTracesToMetrics, metadata.TracesToMetricsStability),
+		connector.WithLogsToMetrics(createLogsToMetrics, metadata.LogsToMetricsStability))
 }
 
 func createDefaultConfig() component.Config {
@@ -36,5 +38,42 @@ func createDefaultConfig() component.Config {
 }
 
 func createTracesToMetrics(_ context.Context, set connector.Settings, cfg component.Config, next consumer.Metrics) (connector.Traces, error) {
-	return newLLMConnector(cfg.(*Config), set, next)
+	return connectors.loadOrCreate(cfg.(*Config), set, next)
+}
+
+// createLogsToMetrics makes the logs side: the gen_ai.evaluation.result and
+// gen_ai.guardrail.result events sent as OTLP log records. The traces and
+// logs sides of one llm connector (one configuration) are one connector:
+// one aggregation, one flush.
+func createLogsToMetrics(_ context.Context, set connector.Settings, cfg component.Config, next consumer.Metrics) (connector.Logs, error) {
+	return connectors.loadOrCreate(cfg.(*Config), set, next)
+}
+
+// sharedConnectors gives the traces and logs sides of one configuration one
+// llmConnector, as the collector's receivers share theirs (keyed by the
+// configuration, as the OTLP receiver keys them); Shutdown forgets it.
+type sharedConnectors struct {
+	mu sync.Mutex
+	m  map[*Config]*llmConnector
+}
+
+var connectors = &sharedConnectors{m: map[*Config]*llmConnector{}}
+
+func (s *sharedConnectors) loadOrCreate(cfg *Config, set connector.Settings, next consumer.Metrics) (*llmConnector, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c, ok := s.m[cfg]; ok {
+		return c, nil
+	}
+	c, err := newLLMConnector(cfg, set, next)
+	if err != nil {
+		return nil, err
+	}
+	c.forget = func() {
+		s.mu.Lock()
+		delete(s.m, cfg)
+		s.mu.Unlock()
+	}
+	s.m[cfg] = c
+	return c, nil
 }

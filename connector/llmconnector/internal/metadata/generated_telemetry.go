@@ -23,17 +23,19 @@ func Tracer(settings component.TelemetrySettings) trace.Tracer {
 // TelemetryBuilder provides an interface for components to report telemetry
 // as defined in metadata and user config.
 type TelemetryBuilder struct {
-	meter                        metric.Meter
-	mu                           sync.Mutex
-	registrations                []metric.Registration
-	ConnectorLlmCalls            metric.Int64Counter
-	ConnectorLlmFlushes          metric.Int64Counter
-	ConnectorLlmInvalidValues    metric.Int64Counter
-	ConnectorLlmLabelOverflow    metric.Int64Counter
-	ConnectorLlmLabelSetOverflow metric.Int64Counter
-	ConnectorLlmNestedCalls      metric.Int64Counter
-	ConnectorLlmSpansReceived    metric.Int64Counter
-	ConnectorLlmSpansSkipped     metric.Int64Counter
+	meter                          metric.Meter
+	mu                             sync.Mutex
+	registrations                  []metric.Registration
+	ConnectorLlmCalls              metric.Int64Counter
+	ConnectorLlmFlushes            metric.Int64Counter
+	ConnectorLlmInvalidValues      metric.Int64Counter
+	ConnectorLlmLabelOverflow      metric.Int64Counter
+	ConnectorLlmLabelSetOverflow   metric.Int64Counter
+	ConnectorLlmLogRecordsReceived metric.Int64Counter
+	ConnectorLlmLogRecordsSkipped  metric.Int64Counter
+	ConnectorLlmNestedCalls        metric.Int64Counter
+	ConnectorLlmSpansReceived      metric.Int64Counter
+	ConnectorLlmSpansSkipped       metric.Int64Counter
 }
 
 // TelemetryBuilderOption applies changes to default builder.
@@ -93,6 +95,18 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		"otelcol_connector_llm_label_set_overflow",
 		metric.WithDescription("Calls that would have made a new label set past labels::max_label_sets, counted with labels folded into `other`. [Development]"),
 		metric.WithUnit("{call}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ConnectorLlmLogRecordsReceived, err = builder.meter.Int64Counter(
+		"otelcol_connector_llm_log_records_received",
+		metric.WithDescription("Log records received by the llm connector (its logs side). [Development]"),
+		metric.WithUnit("{record}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ConnectorLlmLogRecordsSkipped, err = builder.meter.Int64Counter(
+		"otelcol_connector_llm_log_records_skipped",
+		metric.WithDescription("Log records skipped because they are no gen_ai.evaluation.result or gen_ai.guardrail.result event. [Development]"),
+		metric.WithUnit("{record}"),
 	)
 	errs = errors.Join(errs, err)
 	builder.ConnectorLlmNestedCalls, err = builder.meter.Int64Counter(

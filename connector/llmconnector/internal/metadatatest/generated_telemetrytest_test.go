@@ -24,6 +24,8 @@ func TestSetupTelemetry(t *testing.T) {
 	tb.ConnectorLlmInvalidValues.Add(context.Background(), 1)
 	tb.ConnectorLlmLabelOverflow.Add(context.Background(), 1)
 	tb.ConnectorLlmLabelSetOverflow.Add(context.Background(), 1)
+	tb.ConnectorLlmLogRecordsReceived.Add(context.Background(), 1)
+	tb.ConnectorLlmLogRecordsSkipped.Add(context.Background(), 1)
 	tb.ConnectorLlmNestedCalls.Add(context.Background(), 1)
 	tb.ConnectorLlmSpansReceived.Add(context.Background(), 1)
 	tb.ConnectorLlmSpansSkipped.Add(context.Background(), 1)
@@ -40,6 +42,12 @@ func TestSetupTelemetry(t *testing.T) {
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualConnectorLlmLabelSetOverflow(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualConnectorLlmLogRecordsReceived(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualConnectorLlmLogRecordsSkipped(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualConnectorLlmNestedCalls(t, testTel,
