@@ -119,8 +119,6 @@ func (c *llmConnector) ConsumeTraces(ctx context.Context, td ptrace.Traces) erro
 	return nil
 }
 
-// Start starts the flushes; they outlive Start's context (the collector
-// cancels it once Start returns) and stop at Shutdown.
 // ConsumeLogs records the evaluation and guardrail result events of ld; the
 // metrics leave at the next flush.
 func (c *llmConnector) ConsumeLogs(ctx context.Context, ld plog.Logs) error {
@@ -130,6 +128,8 @@ func (c *llmConnector) ConsumeLogs(ctx context.Context, ld plog.Logs) error {
 	return nil
 }
 
+// Start starts the flushes; they outlive Start's context (the collector
+// cancels it once Start returns) and stop at Shutdown.
 func (c *llmConnector) Start(ctx context.Context, _ component.Host) error {
 	c.startOnce.Do(func() {
 		c.started = true
