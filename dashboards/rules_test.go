@@ -107,6 +107,8 @@ var levelLabels = map[string][]string{
 	"tool":                {"tool"},
 	"guardrail":           {"guardrail"},
 	"evaluation":          {"evaluation"},
+	"template":            {"template"},
+	"model_template":      {"model", "template"},
 }
 
 // TestRecordingRulesReadKnownSeries: every recording rule reads families of
@@ -147,7 +149,7 @@ var wantAlerts = []string{
 	"LLMCostBurnHigh", "LLMUnpricedModel", "LLMNoTraffic", "LLMLabelOverflow", "LLMCollectorDown",
 	"LLMBudgetBurnFast", "LLMBudgetExceeded",
 	"LLMToolErrorRate", "LLMTruncatedResponses", "LLMStreamInterruptions", "LLMGuardrailBlockRate",
-	"LLMEvaluationScoreDrop",
+	"LLMEvaluationScoreDrop", "LLMTemplateRegression", "LLMCacheHitRatioDrop",
 }
 
 func TestAlertConventions(t *testing.T) {
@@ -199,7 +201,7 @@ type threshold struct {
 }
 
 // Header rows of llm-alerts.yaml: "#   LLMName   what ...   > 0.05   10m   critical".
-var headerRow = regexp.MustCompile(`^#\s+(LLM\w+)\s.*\s(?:>=?|==)\s+([0-9.]+)(?: x)?\s+(\S+)\s+(critical|warning|info)\s*$`)
+var headerRow = regexp.MustCompile(`^#\s+(LLM\w+)\s.*\s(?:[<>]=?|==)\s+([0-9.]+)(?: x)?\s+(\S+)\s+(critical|warning|info)\s*$`)
 
 // README rows: "| `LLMName` | what | 0.05 (5 %) | 10m | critical |".
 var readmeRow = regexp.MustCompile("^\\|\\s*`(LLM\\w+)`\\s*\\|[^|]*\\|\\s*([0-9.]+)[^|]*\\|\\s*`?([^|`]*?)`?\\s*\\|\\s*(critical|warning|info)\\s*\\|\\s*$")
@@ -282,7 +284,8 @@ func thresholdMismatches(alerts []rule, tables map[string]map[string]threshold) 
 // alertThreshold finds the comparison an alert is about and returns its
 // threshold. From the root of the expression: the left side of `and` (the
 // right one is a guard such as the minimum traffic), the left side of `or`
-// (the default before per-model overrides), the right side of `unless` (the
+// (the default before per-model overrides; LLMTemplateRegression's first
+// comparison), the series argument of label_replace, the right side of `unless` (the
 // alert fires for the left side's series while the right side's comparison
 // does not hold: LLMNoTraffic's `unless sum(...) > 0` is "== 0"), until a
 // comparison. Its threshold is the side that is a constant, or the constant
@@ -294,6 +297,11 @@ func alertThreshold(e parser.Expr) (parser.Expr, float64, error) {
 		case *parser.ParenExpr:
 			e = n.Expr
 			continue
+		case *parser.Call:
+			if n.Func.Name == "label_replace" {
+				e = n.Args[0]
+				continue
+			}
 		case *parser.BinaryExpr:
 			switch {
 			case n.Op == parser.LAND || n.Op == parser.LOR:
@@ -437,10 +445,12 @@ func TestThresholdCheckCanFail(t *testing.T) {
 	// Numbers of the expressions other than the threshold: 1 and 60 of the
 	// guard "> 1/60" in 4 + 5 alerts, 3600 in LLMCostBurnHigh, 1 in
 	// LLMNoTraffic (up == 1), the floor 0.05 in LLMGuardrailBlockRate; the
-	// budget alerts compare with 1 only; plus threshold+1 for each of the 16
-	// alerts but LLMNoTraffic, whose threshold+1 is its 1.
-	if literals != 9*2+1+1+1 || mutations != literals+16-1 {
-		t.Errorf("%d table values tried, %d of them numbers of the expression; want 36 and 21", mutations, literals)
+	// budget alerts compare with 1 only; LLMTemplateRegression's 1.3 (twice,
+	// counted once), 0 (baseline > 0), 1 and 60 of its guards;
+	// LLMCacheHitRatioDrop's floor 0.1, 1 and 60; plus threshold+1 for each
+	// of the 18 alerts but LLMNoTraffic, whose threshold+1 is its 1.
+	if literals != 9*2+1+1+1+4+3 || mutations != literals+18-1 {
+		t.Errorf("%d table values tried, %d of them numbers of the expression; want 45 and 28", mutations, literals)
 	}
 }
 
@@ -496,11 +506,12 @@ func TestDashboardReadsRecordedSeries(t *testing.T) {
 // TestDocumentedQueriesParse parses every ```promql block of the rules README
 // and the runbook: one expression per line, a line starting with blanks
 // continuing the previous one, # comments skipped, $job, $model, $budget,
-// $tool, $guardrail and $evaluation standing for the alert's labels.
+// $tool, $guardrail, $evaluation and $template standing for the alert's labels.
 func TestDocumentedQueriesParse(t *testing.T) {
 	vars := map[string]string{
 		"job": "otelcol-llm", "model": "gpt-4o", "budget": "search",
 		"tool": "web_search", "guardrail": "pii", "evaluation": "relevance",
+		"template": "summarize",
 	}
 	for _, name := range []string{rulesReadme, runbookFile} {
 		var exprs []string
