@@ -476,8 +476,8 @@ func overviewRows() []row {
 				{
 					title: "p95 tool duration by tool",
 					description: "95th percentile of the tool call duration per tool, failed calls included " +
-						"(llm_tool_duration_seconds, the buckets of the request duration: with classic " +
-						"buckets only, a p95 above 60 s shows as 60 s). Native histogram when ingested, else " +
+						"(llm_tool_duration_seconds, default buckets 0.01 … 30 s: with classic " +
+						"buckets only, a p95 above 30 s shows as 30 s). Native histogram when ingested, else " +
 						"the classic buckets. " + onlyJobInstance,
 					unit: units.Seconds, kind: kindTimeseries, width: 8,
 					targets: []target{{

@@ -309,12 +309,13 @@ func agentTimes(span ptrace.Span, a *Activity) {
 }
 
 // activityFailed: span status ERROR or an error attribute (error.type,
-// Langfuse level ERROR…); finish reasons do not fail an agent.
+// Langfuse level ERROR…). It is isError without the finish reasons: they
+// fail a call, not an agent or a tool.
 func activityFailed(span ptrace.Span, fs *foundSet) bool {
 	if span.Status().Code() == ptrace.StatusCodeError {
 		return true
 	}
-	if fs.present&errorMask != 0 {
+	if fs.present&errorMask != 0 { // usually no error attribute at all
 		for _, r := range errorRules {
 			if fs.present&(1<<(r.field&(maxFields-1))) == 0 || !fs.has(r.field) {
 				continue

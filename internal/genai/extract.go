@@ -502,18 +502,8 @@ func firstEvent(events ptrace.SpanEventSlice, names []string) (ptrace.SpanEvent,
 // that marks an error (error.type, Langfuse level ERROR) present, or a finish
 // reason of finishReasonErrors.
 func isError(span ptrace.Span, fs *foundSet) bool {
-	if span.Status().Code() == ptrace.StatusCodeError {
+	if activityFailed(span, fs) {
 		return true
-	}
-	if fs.present&errorMask != 0 { // usually no error attribute at all
-		for _, r := range errorRules {
-			if fs.present&(1<<(r.field&(maxFields-1))) == 0 || !fs.has(r.field) {
-				continue
-			}
-			if r.value == "" || equalFold(trimSpace(fs.str(r.field)), r.value) {
-				return true
-			}
-		}
 	}
 	const f = fieldFinishReasons
 	if fs.present&(1<<f) == 0 {
