@@ -5,7 +5,6 @@ package llmconnector // import "github.com/otelcol-llm/otelcol-llm/connector/llm
 
 import (
 	"context"
-	"sync"
 	"time"
 
 	"go.opentelemetry.io/collector/component"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/otelcol-llm/otelcol-llm/connector/llmconnector/internal/metadata"
 	"github.com/otelcol-llm/otelcol-llm/internal/llmmetrics"
+	"github.com/otelcol-llm/otelcol-llm/internal/sharedcomponent"
 )
 
 // defaultFlushInterval: a Prometheus-like resolution for the backends that
@@ -38,7 +38,7 @@ func createDefaultConfig() component.Config {
 }
 
 func createTracesToMetrics(_ context.Context, set connector.Settings, cfg component.Config, next consumer.Metrics) (connector.Traces, error) {
-	return connectors.loadOrCreate(cfg.(*Config), set, next)
+	return loadOrCreate(cfg.(*Config), set, next)
 }
 
 // createLogsToMetrics makes the logs side: the gen_ai.evaluation.result and
@@ -46,34 +46,20 @@ func createTracesToMetrics(_ context.Context, set connector.Settings, cfg compon
 // logs sides of one llm connector (one configuration) are one connector:
 // one aggregation, one flush.
 func createLogsToMetrics(_ context.Context, set connector.Settings, cfg component.Config, next consumer.Metrics) (connector.Logs, error) {
-	return connectors.loadOrCreate(cfg.(*Config), set, next)
+	return loadOrCreate(cfg.(*Config), set, next)
 }
 
-// sharedConnectors gives the traces and logs sides of one configuration one
-// llmConnector, as the collector's receivers share theirs (keyed by the
-// configuration, as the OTLP receiver keys them); Shutdown forgets it.
-type sharedConnectors struct {
-	mu sync.Mutex
-	m  map[*Config]*llmConnector
-}
+// connectors gives the traces and logs sides of one llm connector (one
+// configuration) one llmConnector; its Shutdown forgets it.
+var connectors sharedcomponent.Map[*Config, *llmConnector]
 
-var connectors = &sharedConnectors{m: map[*Config]*llmConnector{}}
-
-func (s *sharedConnectors) loadOrCreate(cfg *Config, set connector.Settings, next consumer.Metrics) (*llmConnector, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if c, ok := s.m[cfg]; ok {
+func loadOrCreate(cfg *Config, set connector.Settings, next consumer.Metrics) (*llmConnector, error) {
+	return connectors.LoadOrCreate(cfg, func() (*llmConnector, error) {
+		c, err := newLLMConnector(cfg, set, next)
+		if err != nil {
+			return nil, err
+		}
+		c.forget = func() { connectors.Forget(cfg) }
 		return c, nil
-	}
-	c, err := newLLMConnector(cfg, set, next)
-	if err != nil {
-		return nil, err
-	}
-	c.forget = func() {
-		s.mu.Lock()
-		delete(s.m, cfg)
-		s.mu.Unlock()
-	}
-	s.m[cfg] = c
-	return c, nil
+	})
 }

@@ -38,7 +38,7 @@ func createDefaultConfig() component.Config {
 }
 
 func createTraces(ctx context.Context, set exporter.Settings, cfg component.Config) (exporter.Traces, error) {
-	e, err := exporters.LoadOrStore(cfg.(*Config), set)
+	e, err := loadOrCreate(cfg.(*Config), set)
 	if err != nil {
 		return nil, err
 	}
@@ -56,7 +56,7 @@ func createTraces(ctx context.Context, set exporter.Settings, cfg component.Conf
 // log records. The traces and logs sides of one exporter (one component ID)
 // share one exporter, one recorder and one /metrics endpoint.
 func createLogs(ctx context.Context, set exporter.Settings, cfg component.Config) (exporter.Logs, error) {
-	e, err := exporters.LoadOrStore(cfg.(*Config), set)
+	e, err := loadOrCreate(cfg.(*Config), set)
 	if err != nil {
 		return nil, err
 	}

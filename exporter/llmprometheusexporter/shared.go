@@ -9,24 +9,17 @@ import (
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/exporter"
+
+	"github.com/otelcol-llm/otelcol-llm/internal/sharedcomponent"
 )
 
-// sharedExporters gives the traces and logs sides of one llm_prometheus
-// exporter (one configuration) one llmExporter: one recorder, one /metrics
-// endpoint. As the collector's receivers share theirs (its internal
-// sharedcomponent package, keyed by the configuration as the OTLP receiver
-// keys it), the first Start starts it, the first Shutdown stops it and
-// forgets it.
-type sharedExporters struct {
-	mu sync.Mutex
-	m  map[*Config]*sharedExporter
-}
-
-var exporters = &sharedExporters{m: map[*Config]*sharedExporter{}}
+// exporters gives the traces and logs sides of one llm_prometheus exporter
+// (one configuration) one llmExporter: one recorder, one /metrics endpoint.
+// The first Start starts it, the first Shutdown stops it and forgets it.
+var exporters sharedcomponent.Map[*Config, *sharedExporter]
 
 type sharedExporter struct {
 	*llmExporter
-	parent    *sharedExporters
 	key       *Config
 	startOnce sync.Once
 	startErr  error
@@ -34,20 +27,15 @@ type sharedExporter struct {
 	stopErr   error
 }
 
-// LoadOrStore returns the exporter of cfg, creating it the first time.
-func (s *sharedExporters) LoadOrStore(cfg *Config, set exporter.Settings) (*sharedExporter, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if e, ok := s.m[cfg]; ok {
-		return e, nil
-	}
-	e, err := newLLMExporter(cfg, set)
-	if err != nil {
-		return nil, err
-	}
-	se := &sharedExporter{llmExporter: e, parent: s, key: cfg}
-	s.m[cfg] = se
-	return se, nil
+// loadOrCreate returns the exporter of cfg, creating it the first time.
+func loadOrCreate(cfg *Config, set exporter.Settings) (*sharedExporter, error) {
+	return exporters.LoadOrCreate(cfg, func() (*sharedExporter, error) {
+		e, err := newLLMExporter(cfg, set)
+		if err != nil {
+			return nil, err
+		}
+		return &sharedExporter{llmExporter: e, key: cfg}, nil
+	})
 }
 
 func (e *sharedExporter) start(ctx context.Context, host component.Host) error {
@@ -57,9 +45,7 @@ func (e *sharedExporter) start(ctx context.Context, host component.Host) error {
 
 func (e *sharedExporter) shutdown(ctx context.Context) error {
 	e.stopOnce.Do(func() {
-		e.parent.mu.Lock()
-		delete(e.parent.m, e.key)
-		e.parent.mu.Unlock()
+		exporters.Forget(e.key)
 		e.stopErr = e.llmExporter.shutdown(ctx)
 	})
 	return e.stopErr
