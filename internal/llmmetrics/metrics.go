@@ -40,10 +40,10 @@ type Metrics struct {
 	invalidCauses []genai.InvalidCause
 	attrs         attrs
 
-	// OnCall, when set before the first batch, also receives every counted
-	// call (nested duplicates left out), after the recorder: another set of
-	// instruments (the connector's semantic-convention profiles). The call
-	// is valid until it returns.
+	// OnCall, when set before the first batch, receives every counted call
+	// (nested duplicates left out) INSTEAD of the recorder: another set of
+	// instruments (the connector's semantic-convention profiles), which then
+	// bounds its own labels. The call is valid until it returns.
 	OnCall func(*genai.Call)
 }
 
@@ -239,6 +239,10 @@ func (m *Metrics) ConsumeLogs(ld plog.Logs, counts *Counts) {
 func (m *Metrics) record(call *genai.Call, now int64, counts *Counts) {
 	counts.calls++
 	m.countInvalid(call.Invalid, counts)
+	if m.OnCall != nil {
+		m.OnCall(call)
+		return
+	}
 	of := m.Recorder.Record(call, now)
 	if of.Model {
 		counts.modelOverflow++
@@ -254,9 +258,6 @@ func (m *Metrics) record(call *genai.Call, now int64, counts *Counts) {
 	}
 	if of.Cut != 0 {
 		counts.cut += int64(bits.OnesCount8(of.Cut))
-	}
-	if m.OnCall != nil {
-		m.OnCall(call)
 	}
 }
 
