@@ -136,7 +136,7 @@ func (e *Extractor) extractEach(td ptrace.Traces, s *scratch, v *Visitor, counts
 				e.activity(s, v, kind, span)
 			}
 		}
-		if v.Evaluation != nil || v.Activity != nil {
+		if (v.Evaluation != nil || v.Activity != nil) && span.Events().Len() != 0 {
 			e.events(s, v, kind, span)
 		}
 	}
@@ -170,7 +170,7 @@ func (e *Extractor) extractNested(td ptrace.Traces, s *scratch, v *Visitor, coun
 				e.activity(s, v, kind, span)
 			}
 		}
-		if v.Evaluation != nil || v.Activity != nil {
+		if (v.Evaluation != nil || v.Activity != nil) && span.Events().Len() != 0 {
 			e.events(s, v, kind, span)
 		}
 	}
@@ -220,15 +220,13 @@ func (e *Extractor) activity(s *scratch, v *Visitor, kind genai.Kind, span ptrac
 	}
 }
 
-// events visits the evaluation and guardrail result events of span. A
+// events visits the evaluation and guardrail result events of span (one
+// with events: the callers check, so a span without any costs no call). A
 // guardrail span's result events were visited by activity when the span
 // carries its own result.
 func (e *Extractor) events(s *scratch, v *Visitor, kind genai.Kind, span ptrace.Span) {
 	evs := span.Events()
 	n := evs.Len()
-	if n == 0 {
-		return
-	}
 	guardrailsDone := kind == genai.KindGuardrail && (s.act.Guardrail != genai.GuardrailNone || s.act.Invalid&genai.InvalidGuardrailResult != 0)
 	for i := range n {
 		ev := evs.At(i)
