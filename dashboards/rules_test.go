@@ -107,7 +107,13 @@ var levelLabels = map[string][]string{
 	"tool":                {"tool"},
 	"guardrail":           {"guardrail"},
 	"evaluation":          {"evaluation"},
+	"slo":                 {"model", "sloth_service", "sloth_slo", "sloth_id"},
 }
+
+// levelOptional are labels a level's series may carry besides levelLabels:
+// the SLO windows (slo:sli_error:ratio_rate5m ...) add sloth_window, as
+// Sloth's do; its metadata series do not.
+var levelOptional = map[string][]string{"slo": {"sloth_window"}}
 
 // TestRecordingRulesReadKnownSeries: every recording rule reads families of
 // the metric contract or other recording rules (a misspelled family records
@@ -128,7 +134,7 @@ func TestRecordingRulesReadKnownSeries(t *testing.T) {
 			t.Errorf("%s: level %q is not one of the header's", r.Record, level)
 			continue
 		}
-		allowed := setOf(append([]string{"job", "service", "provider", "team"}, want...)...)
+		allowed := setOf(append(append([]string{"job", "service", "provider", "team"}, want...), levelOptional[level]...)...)
 		for l := range got {
 			if !allowed[l] {
 				t.Errorf("%s: series carry %s; level %q keeps job, %v and the dimensions but tenant", r.Record, l, level, want)
@@ -148,6 +154,7 @@ var wantAlerts = []string{
 	"LLMBudgetBurnFast", "LLMBudgetExceeded",
 	"LLMToolErrorRate", "LLMTruncatedResponses", "LLMStreamInterruptions", "LLMGuardrailBlockRate",
 	"LLMEvaluationScoreDrop",
+	"LLMErrorBudgetBurn", "LLMLatencyBudgetBurn", "LLMTTFTBudgetBurn",
 }
 
 func TestAlertConventions(t *testing.T) {
@@ -188,7 +195,9 @@ func TestAlertConventions(t *testing.T) {
 			return nil
 		})
 	}
-	if !slices.Equal(names, wantAlerts) {
+	// The burn-rate alerts are four rules each (one per pair of windows),
+	// one after the other.
+	if names = slices.Compact(names); !slices.Equal(names, wantAlerts) {
 		t.Errorf("alerts = %v, want %v", names, wantAlerts)
 	}
 }
@@ -209,10 +218,27 @@ func thresholdTable(t *testing.T, name string, row *regexp.Regexp) map[string]th
 	out := map[string]threshold{}
 	for _, line := range strings.Split(string(readFile(t, name)), "\n") {
 		if m := row.FindStringSubmatch(line); m != nil {
-			out[m[1]] = threshold{value: m[2], forDur: m[3], severity: m[4]}
+			key := m[1]
+			if w := rowWindows.FindStringSubmatch(line); w != nil {
+				key += "{" + w[1] + "/" + w[2] + "}"
+			}
+			out[key] = threshold{value: m[2], forDur: m[3], severity: m[4]}
 		}
 	}
 	return out
+}
+
+// rowWindows are the windows of a burn-rate row: "over 1h/5m".
+var rowWindows = regexp.MustCompile(`\bover (\d+[mhd])/(\d+[mhd])\b`)
+
+// tableKey is the row of a rule in the threshold tables: its name, and for a
+// burn-rate alert (four rules of one name) its long and short windows, as
+// LLMErrorBudgetBurn{1h/5m}.
+func tableKey(r rule) string {
+	if r.Labels["long"] == "" {
+		return r.Alert
+	}
+	return r.Alert + "{" + r.Labels["long"] + "/" + r.Labels["short"] + "}"
 }
 
 func TestThresholdTablesMatchTheRules(t *testing.T) {
@@ -237,7 +263,7 @@ func thresholdMismatches(alerts []rule, tables map[string]map[string]threshold) 
 	bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
 	names := map[string]bool{}
 	for _, r := range alerts {
-		names[r.Alert] = true
+		names[tableKey(r)] = true
 		node, err := promql.ParseExpr(r.Expr)
 		if err != nil {
 			bad("%s: %v", r.Alert, err)
@@ -253,9 +279,9 @@ func thresholdMismatches(alerts []rule, tables map[string]map[string]threshold) 
 			wantFor = "-"
 		}
 		for _, tableName := range slices.Sorted(maps.Keys(tables)) {
-			row, ok := tables[tableName][r.Alert]
+			row, ok := tables[tableName][tableKey(r)]
 			if !ok {
-				bad("%s: no row for %s", tableName, r.Alert)
+				bad("%s: no row for %s", tableName, tableKey(r))
 				continue
 			}
 			if v, err := strconv.ParseFloat(row.value, 64); err != nil || v != want {
@@ -407,9 +433,9 @@ func TestThresholdCheckCanFail(t *testing.T) {
 		for _, v := range wrong {
 			mutated := maps.Clone(tables)
 			mutated[header] = maps.Clone(tables[header])
-			row := mutated[header][r.Alert]
+			row := mutated[header][tableKey(r)]
 			row.value = strconv.FormatFloat(v, 'g', -1, 64)
-			mutated[header][r.Alert] = row
+			mutated[header][tableKey(r)] = row
 			got := thresholdMismatches(alerts, mutated)
 			wantProblem := fmt.Sprintf("%s: %s's threshold is %s, its expression compares with %v: %q", header, r.Alert, row.value, want, r.Expr)
 			if !slices.Equal(got, []string{wantProblem}) {
@@ -428,7 +454,7 @@ func TestThresholdCheckCanFail(t *testing.T) {
 		var wantProblems []string
 		for _, tableName := range slices.Sorted(maps.Keys(tables)) {
 			wantProblems = append(wantProblems, fmt.Sprintf("%s: %s's threshold is %s, its expression compares with %s: %q",
-				tableName, r.Alert, tables[tableName][r.Alert].value, moved, mutatedAlerts[i].Expr))
+				tableName, r.Alert, tables[tableName][tableKey(r)].value, moved, mutatedAlerts[i].Expr))
 		}
 		if !slices.Equal(got, wantProblems) {
 			t.Errorf("%s with the threshold %s: problems %q, want %q", r.Alert, moved, got, wantProblems)
@@ -437,10 +463,13 @@ func TestThresholdCheckCanFail(t *testing.T) {
 	// Numbers of the expressions other than the threshold: 1 and 60 of the
 	// guard "> 1/60" in 4 + 5 alerts, 3600 in LLMCostBurnHigh, 1 in
 	// LLMNoTraffic (up == 1), the floor 0.05 in LLMGuardrailBlockRate; the
-	// budget alerts compare with 1 only; plus threshold+1 for each of the 16
-	// alerts but LLMNoTraffic, whose threshold+1 is its 1.
-	if literals != 9*2+1+1+1 || mutations != literals+16-1 {
-		t.Errorf("%d table values tried, %d of them numbers of the expression; want 36 and 21", mutations, literals)
+	// budget alerts compare with 1 only; the 12 burn-rate rules have the
+	// guard's 1 and 60 (only 60 in the three whose factor is 1; the short
+	// window's factor is the threshold); plus threshold+1 for each of the 16
+	// other alerts but LLMNoTraffic, whose threshold+1 is its 1, and for each
+	// of the 12 burn-rate rules.
+	if literals != 9*2+1+1+1+3*(3*2+1) || mutations != literals+16-1+12 {
+		t.Errorf("%d table values tried, %d of them numbers of the expression; want 69 and 42", mutations, literals)
 	}
 }
 
