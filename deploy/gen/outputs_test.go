@@ -84,7 +84,7 @@ func TestPrometheusRuleCarriesTheRuleGroups(t *testing.T) {
 		require.True(t, ok)
 		want = append(want, groups...)
 	}
-	require.Len(t, want, 2)
+	require.Len(t, want, 4) // recording, slo; alerts, slo-alerts
 	assert.Equal(t, want, get(t, pr, "spec", "groups"))
 }
 
