@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"net/http"
 	"net/url"
@@ -1097,8 +1098,9 @@ func assertRetentionRules(ctx context.Context, t *testing.T, root string, store 
 	var recording struct {
 		Groups []struct {
 			Rules []struct {
-				Record string `yaml:"record"`
-				Expr   string `yaml:"expr"`
+				Record string            `yaml:"record"`
+				Expr   string            `yaml:"expr"`
+				Labels map[string]string `yaml:"labels"`
 			} `yaml:"rules"`
 		} `yaml:"groups"`
 	}
@@ -1110,25 +1112,34 @@ func assertRetentionRules(ctx context.Context, t *testing.T, root string, store 
 		t.Fatal(err)
 	}
 
-	// An evaluation of the recording group after the agent stopped.
-	first := recording.Groups[0].Rules[0].Record
-	var evalMs int64
-	poll(t, 30*time.Second, 200*time.Millisecond, "a rule evaluation after the agent stopped", func() (bool, error) {
-		res, qerr := store.query(ctx, first+"[1m]", time.Now().UnixMilli())
-		if qerr != nil || len(res) == 0 {
-			return false, qerr
-		}
-		for _, pt := range res[0].Values {
-			if ts, _, _ := pointMs(pt); ts > stoppedMs {
-				evalMs = ts
-				return true, nil
+	// An evaluation of a recording group after the agent stopped: each
+	// group runs at its own offset in the evaluation interval, so each has
+	// its own evaluation time.
+	evalAfterStop := func(first string) int64 {
+		var ms int64
+		poll(t, 30*time.Second, 200*time.Millisecond, "a rule evaluation after the agent stopped", func() (bool, error) {
+			res, qerr := store.query(ctx, first+"[1m]", time.Now().UnixMilli())
+			if qerr != nil || len(res) == 0 {
+				return false, qerr
 			}
-		}
-		return false, nil
-	})
+			for _, pt := range res[0].Values {
+				if ts, _, _ := pointMs(pt); ts > stoppedMs {
+					ms = ts
+					return true, nil
+				}
+			}
+			return false, nil
+		})
+		return ms
+	}
+	evalMs := evalAfterStop(recording.Groups[0].Rules[0].Record)
 
 	var nRules, nSeries, nSkipped int
-	for _, g := range recording.Groups {
+	for gi, g := range recording.Groups {
+		groupEvalMs := evalMs
+		if gi > 0 {
+			groupEvalMs = evalAfterStop(g.Rules[0].Record)
+		}
 		for _, r := range g.Rules {
 			if _, noData := recordingNoData[r.Record]; strings.HasPrefix(r.Record, "budget:") || noData {
 				// No budget is configured here, and the budget rules read
@@ -1139,17 +1150,29 @@ func assertRetentionRules(ctx context.Context, t *testing.T, root string, store 
 				continue
 			}
 			nRules++
-			rec := retentionQuerySeries(ctx, t, store, r.Record, evalMs, false)
-			adhoc := retentionQuerySeries(ctx, t, store, r.Expr, evalMs, false)
+			// A rule with labels (the SLO rules: one name per SLI, told
+			// apart by sloth_id) is its name with those labels, and its
+			// expression gets them too.
+			selector, expr := r.Record, r.Expr
+			if len(r.Labels) > 0 {
+				var matchers []string
+				for _, k := range slices.Sorted(maps.Keys(r.Labels)) {
+					matchers = append(matchers, fmt.Sprintf("%s=%q", k, r.Labels[k]))
+					expr = fmt.Sprintf("label_replace(%s, %q, %q, \"\", \"\")", expr, k, r.Labels[k])
+				}
+				selector += "{" + strings.Join(matchers, ",") + "}"
+			}
+			rec := retentionQuerySeries(ctx, t, store, selector, groupEvalMs, false)
+			adhoc := retentionQuerySeries(ctx, t, store, expr, groupEvalMs, false)
 			if len(rec.floats) == 0 {
-				t.Errorf("recording rule %s: no series at %d", r.Record, evalMs)
+				t.Errorf("recording rule %s: no series at %d", selector, groupEvalMs)
 			}
 			for k := range rec.floats {
 				if strings.Contains(k, "instance=") || !strings.Contains(k, `job="`+retentionJob+`"`) {
 					t.Errorf("recording rule %s: series %s should keep job and drop instance", r.Record, k)
 				}
 			}
-			compareRetentionSeries(t, "recording rule "+r.Record, "the recorded series", "its expression", rec, adhoc)
+			compareRetentionSeries(t, "recording rule "+selector, "the recorded series", "its expression", rec, adhoc)
 			nSeries += len(rec.floats)
 		}
 	}
