@@ -394,7 +394,7 @@ dashboards-test:
 
 ## rules-test: promtool check rules and promtool test rules (rules/tests/*.yaml).
 rules-test: $(PROMTOOL)
-	$(PROMTOOL) check rules $(CURDIR)/rules/llm-recording.yaml $(CURDIR)/rules/llm-alerts.yaml
+	$(PROMTOOL) check rules $(CURDIR)/rules/llm-recording.yaml $(CURDIR)/rules/llm-alerts.yaml $(CURDIR)/rules/llm-slo.yaml
 	cd $(CURDIR)/rules && $(PROMTOOL) test rules tests/*.yaml
 
 ## deploy-gen: rewrite the copies that deploy/ holds of config/container.yaml,

@@ -89,8 +89,9 @@ func setOf(names ...string) labelSet {
 
 // seriesLabels computes the labels of the series an expression returns.
 type seriesLabels struct {
-	rules map[string]parser.Expr // recording rules by name
-	memo  map[string]labelSet
+	rules  map[string]parser.Expr // recording rules by name
+	static map[string][]string    // the labels: of each recording rule (Sloth's sloth_*)
+	memo   map[string]labelSet
 }
 
 // newSeriesLabels reads the recording rules of every rule file in ../rules.
@@ -100,7 +101,7 @@ func newSeriesLabels(t *testing.T) *seriesLabels {
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no rule file in ../rules: %v", err)
 	}
-	s := &seriesLabels{rules: map[string]parser.Expr{}, memo: map[string]labelSet{}}
+	s := &seriesLabels{rules: map[string]parser.Expr{}, static: map[string][]string{}, memo: map[string]labelSet{}}
 	for _, f := range files {
 		for _, r := range readRules(t, f) {
 			if r.Record == "" {
@@ -110,10 +111,16 @@ func newSeriesLabels(t *testing.T) *seriesLabels {
 			if err != nil {
 				t.Fatalf("%s: %s: %v", f, r.Record, err)
 			}
-			if _, dup := s.rules[r.Record]; dup {
+			// The SLO rules record one name per SLI (sloth_slo tells them
+			// apart): their expressions must keep the same labels.
+			if prev, dup := s.rules[r.Record]; dup && !strings.HasPrefix(r.Record, "slo:") {
 				t.Fatalf("%s: %s recorded twice", f, r.Record)
+			} else if dup {
+				s.rules[r.Record] = &parser.BinaryExpr{Op: parser.LOR, LHS: prev, RHS: e, VectorMatching: &parser.VectorMatching{Card: parser.CardManyToMany}}
+				continue
 			}
 			s.rules[r.Record] = e
+			s.static[r.Record] = slices.Sorted(maps.Keys(r.Labels))
 		}
 	}
 	return s
@@ -134,6 +141,9 @@ func (s *seriesLabels) metric(name string) (labelSet, error) {
 		if err != nil {
 			delete(s.memo, name) // a rule that reads it fails on the same error, not as a cycle
 			return nil, fmt.Errorf("recording rule %s: %w", name, err)
+		}
+		for _, static := range s.static[name] {
+			l[static] = true
 		}
 		s.memo[name] = l
 		return l, nil

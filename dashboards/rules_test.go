@@ -27,6 +27,7 @@ import (
 const (
 	recordingFile = "../rules/llm-recording.yaml"
 	alertsFile    = "../rules/llm-alerts.yaml"
+	sloFile       = "../rules/llm-slo.yaml"
 	rulesReadme   = "../rules/README.md"
 	runbookFile   = "../docs/runbook.md"
 	runbookURL    = "https://github.com/otelcol-llm/otelcol-llm/blob/main/docs/runbook.md#"
@@ -66,10 +67,28 @@ func readRules(t *testing.T, name string) []rule {
 	return out
 }
 
+// recordingRules are the recording rules of llm-recording.yaml, then of
+// llm-slo.yaml.
+func recordingRules(t *testing.T) []rule {
+	t.Helper()
+	return slices.Concat(readRules(t, recordingFile), kind(readRules(t, sloFile), false))
+}
+
+// alertingRules are the alerts of llm-alerts.yaml, then of llm-slo.yaml.
+func alertingRules(t *testing.T) []rule {
+	t.Helper()
+	return slices.Concat(readRules(t, alertsFile), kind(readRules(t, sloFile), true))
+}
+
+// kind keeps the alerts (alerts true) or the recording rules of rules.
+func kind(rules []rule, alerts bool) []rule {
+	return slices.DeleteFunc(rules, func(r rule) bool { return (r.Alert != "") != alerts })
+}
+
 func recordedNames(t *testing.T) map[string]bool {
 	t.Helper()
 	names := map[string]bool{}
-	for _, r := range readRules(t, recordingFile) {
+	for _, r := range recordingRules(t) {
 		names[r.Record] = true
 	}
 	return names
@@ -78,7 +97,7 @@ func recordedNames(t *testing.T) map[string]bool {
 var recordName = regexp.MustCompile(`^[a-z_]*:[a-z][a-z0-9_]*:[a-z0-9_]+$`)
 
 func TestRecordingRules(t *testing.T) {
-	for _, r := range readRules(t, recordingFile) {
+	for _, r := range recordingRules(t) {
 		if r.Alert != "" || r.Record == "" {
 			t.Errorf("%s holds a non-recording rule %q", recordingFile, r.Alert)
 			continue
@@ -109,7 +128,13 @@ var levelLabels = map[string][]string{
 	"evaluation":          {"evaluation"},
 	"template":            {"template"},
 	"model_template":      {"model", "template"},
+	"slo":                 {"model", "sloth_service", "sloth_slo", "sloth_id"},
 }
+
+// levelOptional are labels a level's series may carry besides levelLabels:
+// the SLO windows (slo:sli_error:ratio_rate5m ...) add sloth_window, as
+// Sloth's do; its metadata series do not.
+var levelOptional = map[string][]string{"slo": {"sloth_window"}}
 
 // TestRecordingRulesReadKnownSeries: every recording rule reads families of
 // the metric contract or other recording rules (a misspelled family records
@@ -118,7 +143,7 @@ var levelLabels = map[string][]string{
 // or tenant.
 func TestRecordingRulesReadKnownSeries(t *testing.T) {
 	sl := newSeriesLabels(t)
-	for _, r := range readRules(t, recordingFile) {
+	for _, r := range recordingRules(t) {
 		got, err := sl.metric(r.Record)
 		if err != nil {
 			t.Errorf("%s: %v", r.Record, err)
@@ -130,7 +155,7 @@ func TestRecordingRulesReadKnownSeries(t *testing.T) {
 			t.Errorf("%s: level %q is not one of the header's", r.Record, level)
 			continue
 		}
-		allowed := setOf(append([]string{"job", "service", "provider", "team"}, want...)...)
+		allowed := setOf(append(append([]string{"job", "service", "provider", "team"}, want...), levelOptional[level]...)...)
 		for l := range got {
 			if !allowed[l] {
 				t.Errorf("%s: series carry %s; level %q keeps job, %v and the dimensions but tenant", r.Record, l, level, want)
@@ -150,13 +175,14 @@ var wantAlerts = []string{
 	"LLMBudgetBurnFast", "LLMBudgetExceeded",
 	"LLMToolErrorRate", "LLMTruncatedResponses", "LLMStreamInterruptions", "LLMGuardrailBlockRate",
 	"LLMEvaluationScoreDrop", "LLMTemplateRegression", "LLMCacheHitRatioDrop",
+	"LLMErrorBudgetBurn", "LLMLatencyBudgetBurn", "LLMTTFTBudgetBurn",
 }
 
 func TestAlertConventions(t *testing.T) {
 	recorded := recordedNames(t)
 	runbook := string(readFile(t, runbookFile))
 	var names []string
-	for _, r := range readRules(t, alertsFile) {
+	for _, r := range alertingRules(t) {
 		names = append(names, r.Alert)
 		if !strings.HasPrefix(r.Alert, "LLM") {
 			t.Errorf("%s: alert names start with LLM", r.Alert)
@@ -185,12 +211,14 @@ func TestAlertConventions(t *testing.T) {
 		}
 		parser.Inspect(node, func(n parser.Node, _ []parser.Node) error {
 			if vs, ok := n.(*parser.VectorSelector); ok && strings.Contains(vs.Name, ":") && !recorded[vs.Name] {
-				t.Errorf("%s reads %s, which %s does not record", r.Alert, vs.Name, recordingFile)
+				t.Errorf("%s reads %s, which no rule file records", r.Alert, vs.Name)
 			}
 			return nil
 		})
 	}
-	if !slices.Equal(names, wantAlerts) {
+	// The burn-rate alerts are four rules each (one per pair of windows),
+	// one after the other.
+	if names = slices.Compact(names); !slices.Equal(names, wantAlerts) {
 		t.Errorf("alerts = %v, want %v", names, wantAlerts)
 	}
 }
@@ -211,14 +239,31 @@ func thresholdTable(t *testing.T, name string, row *regexp.Regexp) map[string]th
 	out := map[string]threshold{}
 	for _, line := range strings.Split(string(readFile(t, name)), "\n") {
 		if m := row.FindStringSubmatch(line); m != nil {
-			out[m[1]] = threshold{value: m[2], forDur: m[3], severity: m[4]}
+			key := m[1]
+			if w := rowWindows.FindStringSubmatch(line); w != nil {
+				key += "{" + w[1] + "/" + w[2] + "}"
+			}
+			out[key] = threshold{value: m[2], forDur: m[3], severity: m[4]}
 		}
 	}
 	return out
 }
 
+// rowWindows are the windows of a burn-rate row: "over 1h/5m".
+var rowWindows = regexp.MustCompile(`\bover (\d+[mhd])/(\d+[mhd])\b`)
+
+// tableKey is the row of a rule in the threshold tables: its name, and for a
+// burn-rate alert (four rules of one name) its long and short windows, as
+// LLMErrorBudgetBurn{1h/5m}.
+func tableKey(r rule) string {
+	if r.Labels["long"] == "" {
+		return r.Alert
+	}
+	return r.Alert + "{" + r.Labels["long"] + "/" + r.Labels["short"] + "}"
+}
+
 func TestThresholdTablesMatchTheRules(t *testing.T) {
-	for _, problem := range thresholdMismatches(readRules(t, alertsFile), thresholdTables(t)) {
+	for _, problem := range thresholdMismatches(alertingRules(t), thresholdTables(t)) {
 		t.Error(problem)
 	}
 }
@@ -226,9 +271,20 @@ func TestThresholdTablesMatchTheRules(t *testing.T) {
 func thresholdTables(t *testing.T) map[string]map[string]threshold {
 	t.Helper()
 	return map[string]map[string]threshold{
-		alertsFile + " header": thresholdTable(t, alertsFile, headerRow),
-		rulesReadme:            thresholdTable(t, rulesReadme, readmeRow),
+		headerTables: mergeTables(thresholdTable(t, alertsFile, headerRow), thresholdTable(t, sloFile, headerRow)),
+		rulesReadme:  thresholdTable(t, rulesReadme, readmeRow),
 	}
+}
+
+// headerTables names the tables of the headers of llm-alerts.yaml and
+// llm-slo.yaml, taken together.
+const headerTables = "rule file headers"
+
+// mergeTables returns the rows of a and b; a row in both is kept from a.
+func mergeTables(a, b map[string]threshold) map[string]threshold {
+	out := maps.Clone(b)
+	maps.Copy(out, a)
+	return out
 }
 
 // thresholdMismatches compares every table with the alerting rules: a row
@@ -239,7 +295,7 @@ func thresholdMismatches(alerts []rule, tables map[string]map[string]threshold) 
 	bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
 	names := map[string]bool{}
 	for _, r := range alerts {
-		names[r.Alert] = true
+		names[tableKey(r)] = true
 		node, err := promql.ParseExpr(r.Expr)
 		if err != nil {
 			bad("%s: %v", r.Alert, err)
@@ -255,9 +311,9 @@ func thresholdMismatches(alerts []rule, tables map[string]map[string]threshold) 
 			wantFor = "-"
 		}
 		for _, tableName := range slices.Sorted(maps.Keys(tables)) {
-			row, ok := tables[tableName][r.Alert]
+			row, ok := tables[tableName][tableKey(r)]
 			if !ok {
-				bad("%s: no row for %s", tableName, r.Alert)
+				bad("%s: no row for %s", tableName, tableKey(r))
 				continue
 			}
 			if v, err := strconv.ParseFloat(row.value, 64); err != nil || v != want {
@@ -274,7 +330,7 @@ func thresholdMismatches(alerts []rule, tables map[string]map[string]threshold) 
 	for _, tableName := range slices.Sorted(maps.Keys(tables)) {
 		for name := range tables[tableName] {
 			if !names[name] {
-				bad("%s: row %s is not an alert of %s", tableName, name, alertsFile)
+				bad("%s: row %s is not an alert of the rule files", tableName, name)
 			}
 		}
 	}
@@ -383,12 +439,12 @@ func constantFactor(e parser.Expr) parser.Expr {
 // of the expression would do, or a different number; and an expression whose
 // threshold moved away from the tables.
 func TestThresholdCheckCanFail(t *testing.T) {
-	alerts := readRules(t, alertsFile)
+	alerts := alertingRules(t)
 	tables := thresholdTables(t)
 	if problems := thresholdMismatches(alerts, tables); len(problems) != 0 {
 		t.Fatalf("the committed tables disagree with the rules: %v", problems)
 	}
-	const header = alertsFile + " header"
+	const header = headerTables
 	mutations, literals := 0, 0
 	for i, r := range alerts {
 		node, err := promql.ParseExpr(r.Expr)
@@ -415,9 +471,9 @@ func TestThresholdCheckCanFail(t *testing.T) {
 		for _, v := range wrong {
 			mutated := maps.Clone(tables)
 			mutated[header] = maps.Clone(tables[header])
-			row := mutated[header][r.Alert]
+			row := mutated[header][tableKey(r)]
 			row.value = strconv.FormatFloat(v, 'g', -1, 64)
-			mutated[header][r.Alert] = row
+			mutated[header][tableKey(r)] = row
 			got := thresholdMismatches(alerts, mutated)
 			wantProblem := fmt.Sprintf("%s: %s's threshold is %s, its expression compares with %v: %q", header, r.Alert, row.value, want, r.Expr)
 			if !slices.Equal(got, []string{wantProblem}) {
@@ -436,7 +492,7 @@ func TestThresholdCheckCanFail(t *testing.T) {
 		var wantProblems []string
 		for _, tableName := range slices.Sorted(maps.Keys(tables)) {
 			wantProblems = append(wantProblems, fmt.Sprintf("%s: %s's threshold is %s, its expression compares with %s: %q",
-				tableName, r.Alert, tables[tableName][r.Alert].value, moved, mutatedAlerts[i].Expr))
+				tableName, r.Alert, tables[tableName][tableKey(r)].value, moved, mutatedAlerts[i].Expr))
 		}
 		if !slices.Equal(got, wantProblems) {
 			t.Errorf("%s with the threshold %s: problems %q, want %q", r.Alert, moved, got, wantProblems)
@@ -447,10 +503,13 @@ func TestThresholdCheckCanFail(t *testing.T) {
 	// LLMNoTraffic (up == 1), the floor 0.05 in LLMGuardrailBlockRate; the
 	// budget alerts compare with 1 only; LLMTemplateRegression's 1.3 (twice,
 	// counted once), 0 (baseline > 0), 1 and 60 of its guards;
-	// LLMCacheHitRatioDrop's floor 0.1, 1 and 60; plus threshold+1 for each
-	// of the 18 alerts but LLMNoTraffic, whose threshold+1 is its 1.
-	if literals != 9*2+1+1+1+4+3 || mutations != literals+18-1 {
-		t.Errorf("%d table values tried, %d of them numbers of the expression; want 45 and 28", mutations, literals)
+	// LLMCacheHitRatioDrop's floor 0.1, 1 and 60; the 12 burn-rate rules have
+	// the guard's 1 and 60 (only 60 in the three whose factor is 1; the short
+	// window's factor is the threshold); plus threshold+1 for each of the 18
+	// other alerts but LLMNoTraffic, whose threshold+1 is its 1, and for each
+	// of the 12 burn-rate rules.
+	if literals != 9*2+1+1+1+4+3+3*(3*2+1) || mutations != literals+18-1+12 {
+		t.Errorf("%d table values tried, %d of them numbers of the expression; want 78 and 49", mutations, literals)
 	}
 }
 

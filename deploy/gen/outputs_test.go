@@ -58,6 +58,7 @@ func TestCommittedCopiesAreCurrent(t *testing.T) {
 		chartDir + "/files/llm-alerts.yaml",
 		chartDir + "/files/llm-overview.json",
 		chartDir + "/files/llm-recording.yaml",
+		chartDir + "/files/llm-slo.yaml",
 		chartValues,
 		baseConfig,
 		dashboardMap,
@@ -79,12 +80,12 @@ func TestPrometheusRuleCarriesTheRuleGroups(t *testing.T) {
 	assert.Equal(t, "PrometheusRule", pr["kind"])
 
 	var want []any
-	for _, name := range []string{recordingRules, alertingRules} {
+	for _, name := range ruleFiles {
 		groups, ok := get(t, parse(t, name, readFile(t, name)), "groups").([]any)
 		require.True(t, ok)
 		want = append(want, groups...)
 	}
-	require.Len(t, want, 2)
+	require.Len(t, want, 4) // recording; alerts; slo, slo-alerts
 	assert.Equal(t, want, get(t, pr, "spec", "groups"))
 }
 
@@ -229,11 +230,15 @@ func TestSpliceErrorsNameFileAndSource(t *testing.T) {
 }
 
 func TestRuleFileWithoutGroupsIsAnError(t *testing.T) {
-	_, err := PrometheusRule([]byte("# only a comment\nrules: []\n"), []byte("groups:\n  - name: a\n    rules: []\n"))
+	ok := []byte("groups:\n  - name: a\n    rules: []\n")
+	_, err := PrometheusRule(map[string][]byte{recordingRules: []byte("# only a comment\nrules: []\n"), alertingRules: ok, sloRules: ok})
 	require.EqualError(t, err, `rules/llm-recording.yaml: no top-level "groups:" line`)
 
-	_, err = PrometheusRule([]byte("groups:\n  - name: a\n    rules: []\nextra: 1\n"), []byte("groups: []\n"))
+	_, err = PrometheusRule(map[string][]byte{recordingRules: []byte("groups:\n  - name: a\n    rules: []\nextra: 1\n"), alertingRules: ok, sloRules: ok})
 	require.EqualError(t, err, `rules/llm-recording.yaml: "extra: 1" after groups: is a second top-level key; only groups: is copied`)
+
+	_, err = PrometheusRule(map[string][]byte{recordingRules: ok, alertingRules: ok, sloRules: []byte("rules: []\n")})
+	require.EqualError(t, err, `rules/llm-slo.yaml: no top-level "groups:" line`)
 }
 
 func TestGeneratedHeaderMarksWholeFiles(t *testing.T) {

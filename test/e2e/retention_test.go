@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"net/http"
 	"net/url"
@@ -257,7 +258,7 @@ func retentionStoreDir(t *testing.T, root string, edit func(map[string]any)) str
 	if err := os.Mkdir(filepath.Join(dir, "rules"), 0o700); err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range []string{"llm-recording.yaml", "llm-alerts.yaml"} {
+	for _, f := range []string{"llm-recording.yaml", "llm-alerts.yaml", "llm-slo.yaml"} {
 		data, err := os.ReadFile(filepath.Join(root, "rules", f))
 		if err != nil {
 			t.Fatal(err)
@@ -1095,40 +1096,56 @@ func assertRetentionExemplars(ctx context.Context, t *testing.T, store *promServ
 func assertRetentionRules(ctx context.Context, t *testing.T, root string, store *promServer, stoppedMs int64) {
 	t.Helper()
 	var recording struct {
-		Groups []struct {
-			Rules []struct {
-				Record string `yaml:"record"`
-				Expr   string `yaml:"expr"`
-			} `yaml:"rules"`
-		} `yaml:"groups"`
+		Groups []retentionRuleGroup
 	}
-	data, err := os.ReadFile(filepath.Join(root, "rules", "llm-recording.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err = yaml.Unmarshal(data, &recording); err != nil {
-		t.Fatal(err)
-	}
-
-	// An evaluation of the recording group after the agent stopped.
-	first := recording.Groups[0].Rules[0].Record
-	var evalMs int64
-	poll(t, 30*time.Second, 200*time.Millisecond, "a rule evaluation after the agent stopped", func() (bool, error) {
-		res, qerr := store.query(ctx, first+"[1m]", time.Now().UnixMilli())
-		if qerr != nil || len(res) == 0 {
-			return false, qerr
+	// The groups of both files with recording rules; the alert group of
+	// llm-slo.yaml has no recording rule and is left out.
+	for _, f := range []string{"llm-recording.yaml", "llm-slo.yaml"} {
+		data, err := os.ReadFile(filepath.Join(root, "rules", f))
+		if err != nil {
+			t.Fatal(err)
 		}
-		for _, pt := range res[0].Values {
-			if ts, _, _ := pointMs(pt); ts > stoppedMs {
-				evalMs = ts
-				return true, nil
+		var file struct {
+			Groups []retentionRuleGroup `yaml:"groups"`
+		}
+		if err = yaml.Unmarshal(data, &file); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		for _, g := range file.Groups {
+			if len(g.Rules) > 0 && g.Rules[0].Record != "" {
+				recording.Groups = append(recording.Groups, g)
 			}
 		}
-		return false, nil
-	})
+	}
+
+	// An evaluation of a recording group after the agent stopped: each
+	// group runs at its own offset in the evaluation interval, so each has
+	// its own evaluation time.
+	evalAfterStop := func(first string) int64 {
+		var ms int64
+		poll(t, 30*time.Second, 200*time.Millisecond, "a rule evaluation after the agent stopped", func() (bool, error) {
+			res, qerr := store.query(ctx, first+"[1m]", time.Now().UnixMilli())
+			if qerr != nil || len(res) == 0 {
+				return false, qerr
+			}
+			for _, pt := range res[0].Values {
+				if ts, _, _ := pointMs(pt); ts > stoppedMs {
+					ms = ts
+					return true, nil
+				}
+			}
+			return false, nil
+		})
+		return ms
+	}
+	evalMs := evalAfterStop(recording.Groups[0].Rules[0].Record)
 
 	var nRules, nSeries, nSkipped int
-	for _, g := range recording.Groups {
+	for gi, g := range recording.Groups {
+		groupEvalMs := evalMs
+		if gi > 0 {
+			groupEvalMs = evalAfterStop(g.Rules[0].Record)
+		}
 		for _, r := range g.Rules {
 			if _, noData := recordingNoData[r.Record]; strings.HasPrefix(r.Record, "budget:") || noData {
 				// No budget is configured here, and the budget rules read
@@ -1139,17 +1156,29 @@ func assertRetentionRules(ctx context.Context, t *testing.T, root string, store 
 				continue
 			}
 			nRules++
-			rec := retentionQuerySeries(ctx, t, store, r.Record, evalMs, false)
-			adhoc := retentionQuerySeries(ctx, t, store, r.Expr, evalMs, false)
+			// A rule with labels (the SLO rules: one name per SLI, told
+			// apart by sloth_id) is its name with those labels, and its
+			// expression gets them too.
+			selector, expr := r.Record, r.Expr
+			if len(r.Labels) > 0 {
+				var matchers []string
+				for _, k := range slices.Sorted(maps.Keys(r.Labels)) {
+					matchers = append(matchers, fmt.Sprintf("%s=%q", k, r.Labels[k]))
+					expr = fmt.Sprintf("label_replace(%s, %q, %q, \"\", \"\")", expr, k, r.Labels[k])
+				}
+				selector += "{" + strings.Join(matchers, ",") + "}"
+			}
+			rec := retentionQuerySeries(ctx, t, store, selector, groupEvalMs, false)
+			adhoc := retentionQuerySeries(ctx, t, store, expr, groupEvalMs, false)
 			if len(rec.floats) == 0 {
-				t.Errorf("recording rule %s: no series at %d", r.Record, evalMs)
+				t.Errorf("recording rule %s: no series at %d", selector, groupEvalMs)
 			}
 			for k := range rec.floats {
 				if strings.Contains(k, "instance=") || !strings.Contains(k, `job="`+retentionJob+`"`) {
 					t.Errorf("recording rule %s: series %s should keep job and drop instance", r.Record, k)
 				}
 			}
-			compareRetentionSeries(t, "recording rule "+r.Record, "the recorded series", "its expression", rec, adhoc)
+			compareRetentionSeries(t, "recording rule "+selector, "the recorded series", "its expression", rec, adhoc)
 			nSeries += len(rec.floats)
 		}
 	}
@@ -1199,4 +1228,14 @@ func assertRetentionRules(ctx context.Context, t *testing.T, root string, store 
 	}
 	t.Logf("store: %d recording rules (%d series) equal their expressions at %d, %d alerting rules healthy, %d dashboard queries answered",
 		nRules, nSeries, evalMs, counts["alerting"], len(dq.Queries))
+}
+
+// retentionRuleGroup is a group of a rule file: its recording rules (an
+// alert has no record).
+type retentionRuleGroup struct {
+	Rules []struct {
+		Record string            `yaml:"record"`
+		Expr   string            `yaml:"expr"`
+		Labels map[string]string `yaml:"labels"`
+	} `yaml:"rules"`
 }
