@@ -12,6 +12,7 @@
 #   make bench-throughput / bench-soak / bench-spanbomb   whole-collector runs (bench/results/), then make bench
 #   make bench-dimensions / bench-churn   the collector with dimensions: attack, 10-min churn (bench/results/), then make bench
 #   make bench-churn-short   the churn for 1 minute (smoke run, nothing saved)
+#   make rules        regenerate rules/ (and its tables in the docs) from dashboards/mixin/defaults.yaml
 #   make deploy-gen   rewrite deploy/'s copies of config/, rules/ and dashboards/
 #   make k8s-render   render the kustomize overlays, Helm chart and Operator example (.tmp/k8s/rendered/)
 #
@@ -108,7 +109,7 @@ IMAGE_TEST_TIMEOUT ?= 10m
 # The e2e tests that need the images (run by image-test, skipped by e2e).
 IMAGE_TESTS := ^(TestImage|TestGatewayImage)$$
 
-.PHONY: build run tools generate generate-check lint lint-go tidy-check license-check unit e2e image image-build image-test image-e2e k8s-validate k8s-etcd test bench bench-long bench-stock bench-throughput bench-soak bench-spanbomb bench-dimensions bench-churn bench-churn-short clean dashboards dashboards-test rules-test deploy-gen deploy-gen-check k8s-render helm-test
+.PHONY: build run tools generate generate-check lint lint-go tidy-check license-check unit e2e image image-build image-test image-e2e k8s-validate k8s-etcd test bench bench-long bench-stock bench-throughput bench-soak bench-spanbomb bench-dimensions bench-churn bench-churn-short clean dashboards dashboards-test rules rules-test deploy-gen deploy-gen-check k8s-render helm-test
 
 ## build: generate and compile _build/otelcol-llm with ocb from builder-config.yaml,
 ## and _build/otelcol-llm-gateway from builder-gateway.yaml (only when that
@@ -392,10 +393,29 @@ dashboards:
 dashboards-test:
 	cd $(CURDIR)/dashboards && $(GO) vet ./... && $(GO) test -race ./...
 
-## rules-test: promtool check rules and promtool test rules (rules/tests/*.yaml).
+## rules: regenerate rules/*.yaml, the threshold tables (rules/README.md, the
+## rule files' headers) and the alert index of docs/runbook.md from one
+## configuration: dashboards/mixin/defaults.yaml, overridden by the settings
+## of RULES_CONFIG=file. RULES_OUT=dir writes only the rule files, into dir
+## (your own rules: make rules RULES_CONFIG=my-rules.yaml RULES_OUT=my-rules).
+## dashboards-test fails when the committed files differ from the defaults'.
+## Then make deploy-gen for deploy/'s copies.
+RULES_CONFIG ?=
+RULES_OUT ?=
+rules:
+	cd $(CURDIR)/dashboards && $(GO) run ./rulesgen $(if $(RULES_CONFIG),-config $(abspath $(RULES_CONFIG))) \
+		$(if $(RULES_OUT),-out $(abspath $(RULES_OUT)),-out $(CURDIR)/rules -docs $(CURDIR))
+
+## rules-test: promtool check rules and promtool test rules (rules/tests/*.yaml);
+## then the rules of rules/tests/overrides/config.yaml (per-model SLO
+## overrides), generated into .tmp/rules-overrides, checked and tested.
 rules-test: $(PROMTOOL)
 	$(PROMTOOL) check rules $(CURDIR)/rules/llm-recording.yaml $(CURDIR)/rules/llm-alerts.yaml $(CURDIR)/rules/llm-slo.yaml
 	cd $(CURDIR)/rules && $(PROMTOOL) test rules tests/*.yaml
+	rm -rf $(CURDIR)/.tmp/rules-overrides
+	cd $(CURDIR)/dashboards && $(GO) run ./rulesgen -config $(CURDIR)/rules/tests/overrides/config.yaml -out $(CURDIR)/.tmp/rules-overrides
+	$(PROMTOOL) check rules $(CURDIR)/.tmp/rules-overrides/*.yaml
+	cd $(CURDIR)/rules/tests/overrides && $(PROMTOOL) test rules slo-overrides-test.yaml
 
 ## deploy-gen: rewrite the copies that deploy/ holds of config/container.yaml,
 ## config/gateway-dns.yaml, config/gateway-k8s.yaml, rules/*.yaml and
