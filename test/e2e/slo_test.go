@@ -24,7 +24,8 @@ import (
 )
 
 // TestSLORules: a real Prometheus scrapes the collector and evaluates
-// rules/llm-slo.yaml; after one send of sloCalls, at one evaluation of the
+// rules/llm-slo.yaml (once ingesting the native histograms, once the classic
+// buckets only); after one send of sloCalls, at one evaluation of the
 // group otelcol-llm.slo, every SLO series has exactly the value the calls
 // imply (bad events / events, per job and model, the same in every window),
 // with Sloth's labels, and the burn-rate alerts that fire are exactly those
@@ -53,11 +54,12 @@ import (
 // about 2.3 s after that scrape where it holds. At E every rate is
 // N_i × (1 + 1/(2n)) / w: a sum of rates is the sum of the N_i times one
 // factor, every ratio of sums is bad / total, whatever the window w (all
-// samples are inside 5m, hence inside the longer windows too), and
-// histogram_fraction of the summed native histograms is the share of the
-// observations below the bound, up to float rounding (the bounds, 10 s and
-// 2 s, hold no observation near them: 2 s is a native bucket boundary, and
-// the native bucket around 10 s, (9.51, 10.37], is empty).
+// samples are inside 5m, hence inside the longer windows too), up to float
+// rounding. For latency and ttft this holds for the classic le="10" / le="2"
+// bucket over the count, and for histogram_fraction of the summed native
+// histograms: no observation lies near a bound (2 s is a native bucket
+// boundary, and the native bucket around 10 s, (9.51, 10.37], is empty), so
+// it does not interpolate.
 const sloPrometheusConfig = `global:
   scrape_interval: 4s
   scrape_timeout: 1s
@@ -67,7 +69,7 @@ rule_files:
 scrape_configs:
   - job_name: otelcol-llm
     scrape_protocols: [PrometheusProto, OpenMetricsText1.0.0, PrometheusText0.0.4]
-    scrape_native_histograms: true
+    scrape_native_histograms: %[3]t
     always_scrape_classic_histograms: true
     static_configs:
       - targets: ["127.0.0.1:%[1]d"]
@@ -282,12 +284,20 @@ var sloAlerts = []map[string]string{
 }
 
 func TestSLORules(t *testing.T) {
+	// Prometheus ingests the native histograms (the latency and ttft SLIs
+	// read them with histogram_fraction), or the classic buckets only (the
+	// SLIs read the le="10" and le="2" buckets).
+	t.Run("native histograms", func(t *testing.T) { testSLORules(t, true) })
+	t.Run("classic buckets", func(t *testing.T) { testSLORules(t, false) })
+}
+
+func testSLORules(t *testing.T, native bool) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 
 	root := testproc.RepoRoot(t)
 	c := startCollector(t)
-	prom := startPrometheusWithConfig(t, fmt.Sprintf(sloPrometheusConfig, c.metricsPort, filepath.Join(root, "rules", "llm-slo.yaml")))
+	prom := startPrometheusWithConfig(t, fmt.Sprintf(sloPrometheusConfig, c.metricsPort, filepath.Join(root, "rules", "llm-slo.yaml"), native))
 	var last int64
 	poll(t, 30*time.Second, 100*time.Millisecond, "first successful scrape of the collector", func() (bool, error) {
 		var err error
@@ -303,7 +313,7 @@ func TestSLORules(t *testing.T) {
 	sentMs := time.Now().UnixMilli()
 
 	evalMs, intervals := sloExactEvaluation(ctx, t, prom, sentMs)
-	t.Logf("sent at %d ms; evaluating at %d ms (%d scrape intervals since the zero samples)", sentMs, evalMs, intervals)
+	t.Logf("sent at %d ms; evaluating at %d ms (n = %d: every rate is the increase × %v / w)", sentMs, evalMs, intervals, 1+1/(2*float64(intervals)))
 	at := func(q string) []promSample {
 		t.Helper()
 		res, err := prom.query(ctx, q, evalMs)
@@ -328,7 +338,12 @@ func TestSLORules(t *testing.T) {
 		}
 	}
 	expectValues(t, "calls by model", at(`sum by (model) (llm_requests_total)`), calls, []string{"model"})
-	expectValues(t, "streamed calls by model (native histogram)", at(`sum by (model) (histogram_count(llm_time_to_first_token_seconds))`), streamed, []string{"model"})
+	expectValues(t, "streamed calls by model", at(`sum by (model) (llm_time_to_first_token_seconds_count)`), streamed, []string{"model"})
+	nativeCalls := map[string]float64{}
+	if native {
+		nativeCalls = calls
+	}
+	expectValues(t, "calls by model in the native histograms", at(`sum by (model) (histogram_count(llm_request_duration_seconds))`), nativeCalls, []string{"model"})
 	expectValues(t, "call rate by model over 5m", at(`sum by (model) (rate(llm_requests_total[5m]))`), rates, []string{"model"})
 
 	ratios := sloRatios(counts)
@@ -417,13 +432,13 @@ func TestSLORules(t *testing.T) {
 // sloExactEvaluation returns the first evaluation time E of the group
 // otelcol-llm.slo after sentMs at which every llm_* series the rules read
 // makes rate() exact up to one common factor (see the top of this file),
-// and the number of scrape intervals n since the zero samples.
+// and the number n of intervals between the stored samples of each series.
 func sloExactEvaluation(ctx context.Context, t *testing.T, prom *promServer, sentMs int64) (int64, int) {
 	t.Helper()
 	// The last rule of the group: an evaluation is complete once it has a
 	// sample.
 	const lastRule = `slo:period_error_budget_remaining:ratio{sloth_id="llm-ttft"}[1m]`
-	const inputs = `{__name__=~"llm_requests_total|llm_errors_total|llm_request_duration_seconds|llm_time_to_first_token_seconds"}[5m]`
+	const inputs = `{__name__=~"llm_requests_total|llm_errors_total|llm_(request_duration|time_to_first_token)_seconds(_bucket|_count)?"}[5m]`
 	checked := map[int64]bool{}
 	var (
 		evalMs    int64
@@ -571,8 +586,8 @@ func expectSeries(t *testing.T, what string, res []promSample, want []sloSeries)
 		}
 		got[labelKey(s.Metric)] = v
 	}
-	if !approxEqual(got, w, exact) {
-		t.Errorf("%s:\n  got  %s\n  want %s", what, fmtSeries(got), fmtSeries(w))
+	if d := diffValues(got, w); d != "" {
+		t.Errorf("%s:%s", what, d)
 		return
 	}
 	t.Logf("%s:\n  %s", what, fmtSeries(got))
@@ -594,11 +609,37 @@ func expectValues(t *testing.T, what string, res []promSample, want map[string]f
 		}
 		got[labelKey(l)] = v
 	}
-	if !approxEqual(got, want, exact) {
-		t.Errorf("%s:\n  got  %s\n  want %s", what, fmtSeries(got), fmtSeries(want))
+	if d := diffValues(got, want); d != "" {
+		t.Errorf("%s:%s", what, d)
 		return
 	}
 	t.Logf("%s: %s", what, fmtSeries(got))
+}
+
+// diffValues lists the series of got and want (by label key) that differ
+// by more than float rounding (exact), one per line; "" when none does.
+func diffValues(got, want map[string]float64) string {
+	var b strings.Builder
+	keys := map[string]bool{}
+	for k := range got {
+		keys[k] = true
+	}
+	for k := range want {
+		keys[k] = true
+	}
+	for _, k := range sortedKeys(keys) {
+		g, gok := got[k]
+		w, wok := want[k]
+		switch {
+		case !gok:
+			fmt.Fprintf(&b, "\n  missing %s, want %.17g", k, w)
+		case !wok:
+			fmt.Fprintf(&b, "\n  unexpected %s %.17g", k, g)
+		case !approxEqual(map[string]float64{k: g}, map[string]float64{k: w}, exact):
+			fmt.Fprintf(&b, "\n  %s = %.17g, want %.17g", k, g, w)
+		}
+	}
+	return b.String()
 }
 
 // labelKey writes a label set as {a="1", b="2"}, sorted by name.
