@@ -421,7 +421,7 @@ func overviewRows() []row {
 						"filters apply.",
 					unit: units.Short, kind: kindTimeseries, width: 24, stacked: true,
 					targets: []target{{
-						expr: `max by (alertname, model, long, short, severity) (` + BurnAlertsExpr + `)`,
+						expr:   `max by (alertname, model, long, short, severity) (` + BurnAlertsExpr + `)`,
 						legend: "{{alertname}} {{model}} {{long}}/{{short}} ({{severity}})",
 					}},
 				},
@@ -1139,6 +1139,7 @@ func Overview() (dashboard.Dashboard, error) {
 	b := dashboard.NewDashboardBuilder("LLM overview (otelcol-llm)").
 		Uid(OverviewUID).
 		Description("LLM calls seen by otelcol-llm: health (rate, errors, latency, time to first token), "+
+			"SLOs (error budget left, burn rates, the bad events and burn-rate alerts), "+
 			"cost (tokens, USD, unpriced calls), a breakdown by reason, template and model, the "+
 			"spend by service and team against the budgets, agents and tools (calls, errors, "+
 			"durations, calls per invocation) and quality (finish reasons, stream interruptions, "+
