@@ -145,7 +145,7 @@ func checkRetentionFiles(t *testing.T, root, promtool string) {
 	// The store's configuration names its rule files relative to itself, as a
 	// user lays it out: the file with rules/ beside it.
 	storeDir := retentionStoreDir(t, root, nil)
-	if out, cerr := check(filepath.Join(storeDir, "prometheus-store.yaml")); cerr != nil || !strings.Contains(out, "SUCCESS: 2 rule files found") {
+	if out, cerr := check(filepath.Join(storeDir, "prometheus-store.yaml")); cerr != nil || !strings.Contains(out, "SUCCESS: 3 rule files found") {
 		t.Errorf("promtool check config prometheus-store.yaml (with rules/ beside it): %v\n%s", cerr, out)
 	}
 
