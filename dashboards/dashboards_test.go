@@ -103,7 +103,7 @@ func TestDashboardShape(t *testing.T) {
 			rows = append(rows, deref(p.RowPanel.Title))
 		}
 	}
-	if want := []string{"Health", "Cost", "Breakdown", "Spend by service / team", "Agents and tools", "Quality"}; !slices.Equal(rows, want) {
+	if want := []string{"Health", "SLOs", "Cost", "Breakdown", "Spend by service / team", "Agents and tools", "Quality"}; !slices.Equal(rows, want) {
 		t.Errorf("rows = %v, want %v", rows, want)
 	}
 	if got, want := VariableNames(d), dashboardVariables; !slices.Equal(got, want) {
@@ -165,8 +165,8 @@ func TestEveryPanelHasUnitDescriptionAndDatasource(t *testing.T) {
 			t.Errorf("panel %q has no query", title)
 		}
 	}
-	if n < 35 {
-		t.Errorf("%d panels, want the 35 of the six rows", n)
+	if n < 44 {
+		t.Errorf("%d panels, want the 44 of the seven rows", n)
 	}
 }
 
@@ -240,7 +240,7 @@ func queryProblems(node parser.Node, vars map[string]string, sl *seriesLabels) [
 				bad("range [%s] is not $__rate_interval or $__range", r)
 			}
 		case *parser.VectorSelector:
-			has, err := sl.metric(n.Name)
+			has, err := sl.selector(n)
 			if err != nil {
 				bad("%v", err)
 				return nil
@@ -452,5 +452,37 @@ func TestSubstitute(t *testing.T) {
 	}
 	if _, err := Substitute(`x{model=~"$model"}`, vars); err == nil {
 		t.Error("Substitute accepted a variable without a value")
+	}
+}
+
+// TestSLOBadEventsMatchTheRules: the panel of the failed calls counted
+// against availability leaves out the reasons the availability SLO of
+// ../rules/llm-slo.yaml leaves out, in each of its windows.
+func TestSLOBadEventsMatchTheRules(t *testing.T) {
+	n := 0
+	for _, r := range readRules(t, "../rules/llm-slo.yaml") {
+		if r.Labels["sloth_slo"] != "availability" || !strings.Contains(r.Expr, "llm_errors_total") {
+			continue
+		}
+		n++
+		if want := `llm_errors_total{reason!~"` + SLOExcludedReasons + `"}`; !strings.Contains(r.Expr, want) {
+			t.Errorf("%s (availability): %q does not read %s", r.Record, r.Expr, want)
+		}
+	}
+	if n != 7 {
+		t.Errorf("%d availability windows read llm_errors_total, want 7 (5m to 3d)", n)
+	}
+	qs, err := PanelQueries(committed(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, q := range qs {
+		if q.Panel == "Failed calls against availability by model and reason" {
+			found = strings.Contains(q.Raw, `reason!~"`+SLOExcludedReasons+`"`)
+		}
+	}
+	if !found {
+		t.Errorf("the panel of the failed calls against availability does not leave out %s", SLOExcludedReasons)
 	}
 }

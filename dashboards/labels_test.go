@@ -92,6 +92,15 @@ type seriesLabels struct {
 	rules  map[string]parser.Expr // recording rules by name
 	static map[string][]string    // the labels: of each recording rule (Sloth's sloth_*)
 	memo   map[string]labelSet
+	alerts []alertRule
+}
+
+// alertRule is an alerting rule of ../rules: the series of ALERTS it fires
+// carry the labels of its expression, its labels:, alertname and alertstate.
+type alertRule struct {
+	name   string
+	expr   parser.Expr
+	labels []string
 }
 
 // newSeriesLabels reads the recording rules of every rule file in ../rules.
@@ -104,6 +113,13 @@ func newSeriesLabels(t *testing.T) *seriesLabels {
 	s := &seriesLabels{rules: map[string]parser.Expr{}, static: map[string][]string{}, memo: map[string]labelSet{}}
 	for _, f := range files {
 		for _, r := range readRules(t, f) {
+			if r.Alert != "" {
+				e, err := promql.ParseExpr(r.Expr)
+				if err != nil {
+					t.Fatalf("%s: %s: %v", f, r.Alert, err)
+				}
+				s.alerts = append(s.alerts, alertRule{name: r.Alert, expr: e, labels: slices.Sorted(maps.Keys(r.Labels))})
+			}
 			if r.Record == "" {
 				continue
 			}
@@ -124,6 +140,36 @@ func newSeriesLabels(t *testing.T) *seriesLabels {
 		}
 	}
 	return s
+}
+
+// selector is the label set of a vector selector's series: those of its
+// metric (see metric), or for ALERTS those of the alerting rules its
+// alertname matcher selects.
+func (s *seriesLabels) selector(vs *parser.VectorSelector) (labelSet, error) {
+	if vs.Name != "ALERTS" {
+		return s.metric(vs.Name)
+	}
+	m := matcher(vs.LabelMatchers, "alertname")
+	out := setOf("alertname", "alertstate")
+	n := 0
+	for _, a := range s.alerts {
+		if m != nil && !m.Matches(a.name) {
+			continue
+		}
+		n++
+		l, err := s.of(a.expr)
+		if err != nil {
+			return nil, fmt.Errorf("alert %s: %w", a.name, err)
+		}
+		maps.Copy(out, l)
+		for _, name := range a.labels {
+			out[name] = true
+		}
+	}
+	if n == 0 {
+		return nil, fmt.Errorf("%s selects no alerting rule of ../rules", vs)
+	}
+	return out, nil
 }
 
 // metric is the label set of a metric name: an exporter metric or a
@@ -183,7 +229,7 @@ func (s *seriesLabels) metric(name string) (labelSet, error) {
 func (s *seriesLabels) of(e parser.Expr) (labelSet, error) {
 	switch n := e.(type) {
 	case *parser.VectorSelector:
-		return s.metric(n.Name)
+		return s.selector(n)
 	case *parser.MatrixSelector:
 		return s.of(n.VectorSelector)
 	case *parser.SubqueryExpr:
@@ -448,4 +494,47 @@ func mustParse(t *testing.T, expr string) parser.Expr {
 		t.Fatalf("%s: %v", expr, err)
 	}
 	return e
+}
+
+// TestAlertsLabels: the labels of ALERTS are those of the alerting rules its
+// alertname matcher selects; a panel on the burn-rate alerts must filter job
+// and model, and may not filter a label only other alerts carry.
+func TestAlertsLabels(t *testing.T) {
+	sl := &seriesLabels{rules: map[string]parser.Expr{}, memo: map[string]labelSet{}, alerts: []alertRule{
+		{name: "LLMErrorBudgetBurn", expr: mustParse(t, `sum by (job, model) (rate(llm_errors_total[5m])) > 1`), labels: []string{"long", "severity", "short"}},
+		{name: "LLMToolErrorRate", expr: mustParse(t, `sum by (job, tool) (rate(llm_tool_calls_total[5m])) > 1`), labels: []string{"severity"}},
+	}}
+	for expr, want := range map[string][]string{
+		`ALERTS{alertname=~"LLM.*BudgetBurn"}`: {"alertname", "alertstate", "job", "model", "long", "severity", "short"},
+		`ALERTS{alertname="LLMToolErrorRate"}`: {"alertname", "alertstate", "job", "tool", "severity"},
+		`ALERTS`:                               {"alertname", "alertstate", "job", "model", "tool", "long", "severity", "short"},
+	} {
+		got, err := sl.of(mustParse(t, expr))
+		if err != nil {
+			t.Errorf("%s: %v", expr, err)
+			continue
+		}
+		if !maps.Equal(got, setOf(want...)) {
+			t.Errorf("%s: labels %v, want %v", expr, slices.Sorted(maps.Keys(got)), want)
+		}
+	}
+	if got, err := sl.of(mustParse(t, `ALERTS{alertname="LLMNoSuchAlert"}`)); err == nil {
+		t.Errorf("ALERTS of no alerting rule: labels %v, want an error", got)
+	}
+	vars := substitutionSets["all"]
+	for expr, want := range map[string][]string{
+		`ALERTS{alertname=~"LLM.*BudgetBurn", job="$job", model=~"$model"}`: nil,
+		`ALERTS{alertname=~"LLM.*BudgetBurn", job="$job"}`:                  {`ALERTS does not filter model =~ "$model"`},
+		`ALERTS{alertname=~"LLM.*BudgetBurn", job="$job", model=~"$model", instance=~"$instance"}`: {
+			`ALERTS filters instance, a label its series never carry`,
+		},
+	} {
+		e, err := Substitute(expr, vars)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := queryProblems(mustParse(t, e), vars, sl); !slices.Equal(got, want) {
+			t.Errorf("%s:\n got problems %q\nwant %q", expr, got, want)
+		}
+	}
 }

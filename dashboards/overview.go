@@ -26,8 +26,12 @@ import (
 )
 
 // AlertsAnnotationExpr marks the time ranges in which an alert of
-// rules/llm-alerts.yaml fired.
+// rules/llm-alerts.yaml or rules/llm-slo.yaml fired.
 const AlertsAnnotationExpr = `ALERTS{alertname=~"LLM.*", alertstate="firing"}`
+
+// BurnAlertsExpr selects the firing burn-rate alerts of rules/llm-slo.yaml of
+// the dashboard's job and models.
+const BurnAlertsExpr = `ALERTS{alertname=~"LLM.*BudgetBurn", alertstate="firing", ` + selSLO + `}`
 
 // OverviewUID is the stable uid of the overview dashboard: links and
 // provisioned copies keep working across re-imports.
@@ -57,7 +61,16 @@ const (
 	selRule     = `job="$job", ` + selRuleDims + `, model=~"$model"`
 	selJob      = `job="$job"`
 	selBudget   = `job="$job"`
+	// selSLO: the SLO series of rules/llm-slo.yaml keep job and model only.
+	selSLO = `job="$job", model=~"$model"`
+	// selTemplate: the template:* rules of rules/llm-recording.yaml sum
+	// instance, model and tenant away and keep the other dimensions.
+	selTemplate = `job="$job", ` + selRuleDims + `, template=~"$template"`
 )
+
+// SLOExcludedReasons are the reasons of llm_errors_total that the
+// availability SLO of rules/llm-slo.yaml does not count (its reason!~ regex).
+const SLOExcludedReasons = "safety_block|bad_request|cancelled|context_overflow"
 
 // target is one query of a panel.
 type target struct {
@@ -91,6 +104,9 @@ type panel struct {
 	columns []column
 	// sortDesc is the title of the column a table is sorted by, descending.
 	sortDesc string
+	// thresholds draws a time series' threshold lines at these values
+	// (ascending): orange at the first, red at the last.
+	thresholds []float64
 }
 
 // column is a table column: a label of the queries' series, or (target >= 0)
@@ -163,6 +179,38 @@ func spendBy(label string) string {
 		`"%[1]s", "(no %[1]s dimension)", "%[1]s", "")`, label, selAll)
 }
 
+// slowerThan is the PromQL of the observations per second above bound (a
+// bucket boundary) by the given labels, over the series sel selects: count
+// times the share above bound of the native histogram when Prometheus
+// ingests it, else _count minus the bucket le=bound (written le="10" by
+// Prometheus 3, le="10.0" by Prometheus 2: the regex matches both), as the
+// latency and TTFT SLIs of rules/llm-slo.yaml count their bad events.
+func slowerThan(metric, bound, by, sel string) string {
+	return fmt.Sprintf(`histogram_count(sum by (%[3]s) (rate(%[1]s{%[4]s}[$__rate_interval])))`+
+		` * (1 - histogram_fraction(0, %[2]s, sum by (%[3]s) (rate(%[1]s{%[4]s}[$__rate_interval]))))`+
+		` or sum by (%[3]s) (rate(%[1]s_count{%[4]s}[$__rate_interval]))`+
+		` - sum by (%[3]s) (rate(%[1]s_bucket{%[4]s, le=~"%[2]s(\\.0)?"}[$__rate_interval]))`, metric, bound, by, sel)
+}
+
+// bySLO is the SLO series name per SLO and model (one series each: max only
+// drops the sloth_id, sloth_service and sloth_window labels).
+func bySLO(name string) string {
+	return `max by (sloth_slo, model) (` + name + `{` + selSLO + `})`
+}
+
+// burnRate is the burn rate over the SLO window w (5m, 30m, 1h, ...): the
+// window's error ratio over the error budget, per SLO and model, as the
+// burn-rate alerts compute it.
+func burnRate(w string) string {
+	return bySLO("slo:sli_error:ratio_rate"+w) + ` / ` + bySLO("slo:error_budget:ratio")
+}
+
+// vsLastWeek is the ratio of a template:* series to its value a week ago
+// (the _offset1w record); none where the week-ago value is missing or 0.
+func vsLastWeek(name string) string {
+	return name + `{` + selTemplate + `} / (` + name + `_offset1w{` + selTemplate + `} > 0)`
+}
+
 // topCostPerCall is the average USD per call in the time range of the ten
 // costliest (service, model, template) combinations; a combination without
 // calls is left out (no division by zero).
@@ -233,6 +281,148 @@ func overviewRows() []row {
 					targets: []target{{
 						expr:   `max by (model) (model:llm_time_to_first_token_seconds:p95_5m{` + selRule + `})`,
 						legend: "{{model}}",
+					}},
+				},
+			},
+		},
+		{
+			title: "SLOs",
+			panels: []panel{
+				{
+					title: "Error budget remaining by SLO and model",
+					description: "The SLOs of rules/llm-slo.yaml over their 30-day period, per SLO (sloth_slo: " +
+						"availability, latency, ttft) and model: the objective (slo:objective:ratio), the " +
+						"period's error ratio (slo:sli_error:ratio_rate30d, the mean of the 5-minute ratios), " +
+						"the period's burn rate (slo:period_burn_rate:ratio: error ratio over error budget, 1 " +
+						"spends the budget in exactly 30 days) and the error budget left " +
+						"(slo:period_error_budget_remaining:ratio, 1 - burn rate; negative once spent). " +
+						"Values at the end of the time range. Only the job and model filters apply: the SLO " +
+						"series keep no other label. A model without streamed calls has no ttft row.",
+					unit: units.PercentUnit, kind: kindTable, width: 12,
+					targets: []target{
+						{expr: bySLO("slo:objective:ratio")},
+						{expr: bySLO("slo:sli_error:ratio_rate30d")},
+						{expr: bySLO("slo:period_burn_rate:ratio")},
+						{expr: bySLO("slo:period_error_budget_remaining:ratio")},
+					},
+					columns: []column{
+						labelColumn("sloth_slo", "SLO"),
+						labelColumn("model", "Model"),
+						{target: 0, title: "Objective"},
+						{target: 1, title: "Error ratio (30 days)"},
+						{target: 2, title: "Burn rate (30 days)", unit: units.Short},
+						{target: 3, title: "Budget remaining", unit: units.PercentUnit, gauge: true},
+					},
+					sortDesc: "Burn rate (30 days)",
+				},
+				{
+					title: "Error ratio by SLO, model and window",
+					description: "Share of bad events per SLO and model over each window of the burn-rate " +
+						"alerts, 5 minutes to 3 days (slo:sli_error:ratio_rate<window>: failed calls " +
+						"counted against availability, calls slower than 10 s, streamed calls whose first " +
+						"token came after 2 s), and the 30-day period (the mean of the 5-minute ratios). A " +
+						"window without events has no value. Values at the end of the time range. Only the " +
+						"job and model filters apply.",
+					unit: units.PercentUnit, kind: kindTable, width: 12,
+					targets: []target{
+						{expr: bySLO("slo:sli_error:ratio_rate5m")},
+						{expr: bySLO("slo:sli_error:ratio_rate30m")},
+						{expr: bySLO("slo:sli_error:ratio_rate1h")},
+						{expr: bySLO("slo:sli_error:ratio_rate2h")},
+						{expr: bySLO("slo:sli_error:ratio_rate6h")},
+						{expr: bySLO("slo:sli_error:ratio_rate1d")},
+						{expr: bySLO("slo:sli_error:ratio_rate3d")},
+						{expr: bySLO("slo:sli_error:ratio_rate30d")},
+					},
+					columns: []column{
+						labelColumn("sloth_slo", "SLO"),
+						labelColumn("model", "Model"),
+						{target: 0, title: "5m"},
+						{target: 1, title: "30m"},
+						{target: 2, title: "1h"},
+						{target: 3, title: "2h"},
+						{target: 4, title: "6h"},
+						{target: 5, title: "1d"},
+						{target: 6, title: "3d"},
+						{target: 7, title: "30d"},
+					},
+					sortDesc: "1h",
+				},
+				{
+					title: "Current burn rate by SLO and model",
+					description: "How many times as fast as the 30-day objective allows each SLO spends its " +
+						"error budget over the last 5 minutes, per model: slo:current_burn_rate:ratio " +
+						"(5-minute error ratio over the error budget; 1 spends it in exactly 30 days). Red " +
+						"line: 14.4, the factor of the 1h/5m pair of the burn-rate alerts (2 % of the budget " +
+						"in an hour); orange: 6, that of the 6h/30m pair. Only the job and model filters apply.",
+					unit: units.Short, kind: kindTimeseries, width: 12, thresholds: []float64{6, 14.4},
+					targets: []target{{
+						expr:   bySLO("slo:current_burn_rate:ratio"),
+						legend: "{{sloth_slo}} {{model}}",
+					}},
+				},
+				{
+					title: "Burn rate over 1h and 6h by SLO and model",
+					description: "Burn rate per SLO and model over the long windows of the paging alerts: " +
+						"slo:sli_error:ratio_rate1h (solid) and slo:sli_error:ratio_rate6h (dashed) over " +
+						"slo:error_budget:ratio, as LLMErrorBudgetBurn, LLMLatencyBudgetBurn and " +
+						"LLMTTFTBudgetBurn compute it. The 1h/5m pair pages above the red line (14.4), the " +
+						"6h/30m pair above the orange one (6), each when its short window burns as fast too " +
+						"and the model has at least one event a minute. Only the job and model filters apply.",
+					unit: units.Short, kind: kindTimeseries, width: 12, thresholds: []float64{6, 14.4},
+					targets: []target{
+						{expr: burnRate("1h"), legend: "{{sloth_slo}} {{model}} 1h"},
+						{expr: burnRate("6h"), legend: "{{sloth_slo}} {{model}} 6h", dashed: true},
+					},
+				},
+				{
+					title: "Failed calls against availability by model and reason",
+					description: "The bad events of the availability SLO: failed calls per second by model " +
+						"and reason, stacked (llm_errors_total without the reasons the SLO leaves out: " +
+						SLOExcludedReasons + "). Every filter but template applies (the metric has no " +
+						"template label), so this shows which service or provider spent the budget.",
+					unit: units.RequestsPerSecond, kind: kindTimeseries, width: 8, stacked: true,
+					targets: []target{{
+						expr: `sum by (model, reason) (rate(llm_errors_total{` + selModel +
+							`, reason!~"` + SLOExcludedReasons + `"}[$__rate_interval]))`,
+						legend: "{{model}} {{reason}}",
+					}},
+				},
+				{
+					title: "Calls slower than 10 s by model",
+					description: "The bad events of the latency SLO: calls per second whose duration was " +
+						"above 10 s, failed calls included, per model, stacked: the count of " +
+						"llm_request_duration_seconds times its share above 10 s (native histogram when " +
+						"ingested), else _count minus the bucket le=\"10\". Every filter applies.",
+					unit: units.RequestsPerSecond, kind: kindTimeseries, width: 8, stacked: true,
+					targets: []target{{
+						expr:   slowerThan("llm_request_duration_seconds", "10", "model", selAll),
+						legend: "{{model}}",
+					}},
+				},
+				{
+					title: "Streamed calls with time to first token above 2 s by model",
+					description: "The bad events of the ttft SLO: streamed calls per second whose first " +
+						"output chunk came after 2 s, per model, stacked: the count of " +
+						"llm_time_to_first_token_seconds times its share above 2 s (native histogram when " +
+						"ingested), else _count minus the bucket le=\"2\". Every filter applies.",
+					unit: units.RequestsPerSecond, kind: kindTimeseries, width: 8, stacked: true,
+					targets: []target{{
+						expr:   slowerThan("llm_time_to_first_token_seconds", "2", "model", selAll),
+						legend: "{{model}}",
+					}},
+				},
+				{
+					title: "Firing burn-rate alerts",
+					description: "The burn-rate alerts of rules/llm-slo.yaml while they fire (Prometheus' " +
+						"ALERTS series, 1 per firing rule), by alert, model, window pair (long/short) and " +
+						"severity, stacked: LLMErrorBudgetBurn (availability), LLMLatencyBudgetBurn, " +
+						"LLMTTFTBudgetBurn. A fast burn fires the slower pairs too. Only the job and model " +
+						"filters apply.",
+					unit: units.Short, kind: kindTimeseries, width: 24, stacked: true,
+					targets: []target{{
+						expr:   `max by (alertname, model, long, short, severity) (` + BurnAlertsExpr + `)`,
+						legend: "{{alertname}} {{model}} {{long}}/{{short}} ({{severity}})",
 					}},
 				},
 			},
@@ -347,6 +537,34 @@ func overviewRows() []row {
 						expr:   `3600 * sum by (template) (rate(llm_cost_usd_total{` + selAll + `}[$__rate_interval]))`,
 						legend: "{{template}}",
 					}},
+				},
+				{
+					title: "Templates vs last week",
+					description: "Per prompt template, now over the same hour a week ago (100 %: " +
+						"unchanged, 150 %: half again as much): the p95 call duration, the completion tokens " +
+						"per call and the USD per call, each over the last hour, from the recording rules " +
+						"template:llm_request_duration_seconds:p95_1h, " +
+						"template:llm_completion_tokens_per_request:ratio_rate1h and " +
+						"template:llm_cost_usd_per_request:ratio_rate1h and their _offset1w records. Empty " +
+						"until the rules have run for a week; no cell where the week-ago value is missing or " +
+						"0. The rules sum instance, model and tenant away: one row per template and " +
+						"service and provider; the instance, model and tenant filters do not apply. Values at " +
+						"the end of the time range.",
+					unit: units.PercentUnit, kind: kindTable, width: 12,
+					targets: []target{
+						{expr: vsLastWeek("template:llm_request_duration_seconds:p95_1h")},
+						{expr: vsLastWeek("template:llm_completion_tokens_per_request:ratio_rate1h")},
+						{expr: vsLastWeek("template:llm_cost_usd_per_request:ratio_rate1h")},
+					},
+					columns: []column{
+						labelColumn("template", "Template"),
+						labelColumn("service", "Service"),
+						labelColumn("provider", "Provider"),
+						{target: 0, title: "p95 duration"},
+						{target: 1, title: "Completion tokens per call"},
+						{target: 2, title: "USD per call"},
+					},
+					sortDesc: "p95 duration",
 				},
 				{
 					title: "Time to first token by model",
@@ -777,6 +995,21 @@ func shareGauge(unit string) []dashboard.DynamicConfigValue {
 	}
 }
 
+// thresholdSteps are the threshold lines of a time series at the given
+// values (ascending): none below the first, orange from it, red from the
+// last.
+func thresholdSteps(values []float64) *dashboard.ThresholdsConfigBuilder {
+	steps := []dashboard.Threshold{{Value: nil, Color: "transparent"}}
+	for i, v := range values {
+		color := "orange"
+		if i == len(values)-1 {
+			color = "red"
+		}
+		steps = append(steps, dashboard.Threshold{Value: cog.ToPtr(v), Color: color})
+	}
+	return dashboard.NewThresholdsConfigBuilder().Mode(dashboard.ThresholdsModeAbsolute).Steps(steps)
+}
+
 func lastValue() *common.ReduceDataOptionsBuilder {
 	return common.NewReduceDataOptionsBuilder().Calcs([]string{"lastNotNull"}).Values(false)
 }
@@ -852,8 +1085,11 @@ func buildPanel(id uint32, p panel) cog.Builder[dashboard.Panel] {
 			Footer(common.NewTableFooterOptionsBuilder().Show(false).Reducer([]string{"sum"})).
 			Targets(queryBuilders(p))
 		for _, c := range p.columns {
-			if c.gauge {
+			switch {
+			case c.gauge:
 				b = b.OverrideByName(c.title, shareGauge(c.unit))
+			case c.unit != "":
+				b = b.OverrideByName(c.title, []dashboard.DynamicConfigValue{{Id: "unit", Value: c.unit}})
 			}
 		}
 		if p.sortDesc != "" {
@@ -890,6 +1126,10 @@ func buildPanel(id uint32, p panel) cog.Builder[dashboard.Panel] {
 				b = b.OverrideByQuery(refID(i), dashedLine())
 			}
 		}
+		if len(p.thresholds) > 0 {
+			b = b.Thresholds(thresholdSteps(p.thresholds)).
+				ThresholdsStyle(common.NewGraphThresholdsStyleConfigBuilder().Mode(common.GraphThresholdsStyleModeDashed))
+		}
 		return b
 	}
 }
@@ -899,6 +1139,7 @@ func Overview() (dashboard.Dashboard, error) {
 	b := dashboard.NewDashboardBuilder("LLM overview (otelcol-llm)").
 		Uid(OverviewUID).
 		Description("LLM calls seen by otelcol-llm: health (rate, errors, latency, time to first token), "+
+			"SLOs (error budget left, burn rates, the bad events and burn-rate alerts), "+
 			"cost (tokens, USD, unpriced calls), a breakdown by reason, template and model, the "+
 			"spend by service and team against the budgets, agents and tools (calls, errors, "+
 			"durations, calls per invocation) and quality (finish reasons, stream interruptions, "+

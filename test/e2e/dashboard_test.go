@@ -57,8 +57,9 @@ func readDashboardQueries(t *testing.T, root string) dashboardQueries {
 }
 
 // dashboardExtraSpans adds to the scenario what only some panels show: a model
-// without a price (unpriced requests) and a call reporting prompt-cache and
-// reasoning tokens.
+// without a price (unpriced requests), a call reporting prompt-cache and
+// reasoning tokens, and a streamed call whose first token came after 2 s (a
+// bad event of the ttft SLO).
 func dashboardExtraSpans(td ptrace.Traces, base time.Time) {
 	ss := td.ResourceSpans().AppendEmpty().ScopeSpans().AppendEmpty()
 	ss.Scope().SetName("e2e-dashboard")
@@ -74,6 +75,12 @@ func dashboardExtraSpans(td ptrace.Traces, base time.Time) {
 			"gen_ai.usage.input_tokens": 900, "gen_ai.usage.output_tokens": 400,
 			"gen_ai.usage.cache_read.input_tokens": 600, "gen_ai.usage.reasoning.output_tokens": 250,
 		},
+		{
+			"gen_ai.operation.name": "chat", "gen_ai.provider.name": "openai",
+			"gen_ai.request.model": modelGPT, "llm.template": tplSummarize,
+			"gen_ai.request.stream": true, "gen_ai.response.time_to_first_chunk": 2.5,
+			"gen_ai.usage.input_tokens": 50, "gen_ai.usage.output_tokens": 60,
+		},
 	} {
 		sp := ss.Spans().AppendEmpty()
 		sp.SetTraceID(pcommon.TraceID([16]byte{0xda, 0x5b, byte(i + 1)}))
@@ -81,8 +88,12 @@ func dashboardExtraSpans(td ptrace.Traces, base time.Time) {
 		sp.SetName("chat")
 		sp.SetKind(ptrace.SpanKindClient)
 		start := base.Add(time.Duration(i) * time.Second)
+		duration := 1200 * time.Millisecond
+		if _, streamed := attrs["gen_ai.request.stream"]; streamed {
+			duration = 3 * time.Second // longer than its time to first token
+		}
 		sp.SetStartTimestamp(pcommon.NewTimestampFromTime(start))
-		sp.SetEndTimestamp(pcommon.NewTimestampFromTime(start.Add(1200 * time.Millisecond)))
+		sp.SetEndTimestamp(pcommon.NewTimestampFromTime(start.Add(duration)))
 		if err := sp.Attributes().FromRaw(attrs); err != nil {
 			panic(err)
 		}
@@ -93,6 +104,8 @@ func dashboardExtraSpans(td ptrace.Traces, base time.Time) {
 // create, with the reason: their queries must run and return nothing.
 var dashboardNoData = map[string]string{
 	"Budget remaining": "the e2e collector configures no budgets: no llm_budget_* series, no budget:* records",
+	"Templates vs last week": "the _offset1w records read the template:* series of a week ago, " +
+		"and this Prometheus started a minute ago",
 }
 
 // TestDashboardQueries runs every panel query of the dashboard against a real
@@ -100,7 +113,8 @@ var dashboardNoData = map[string]string{
 // and requires data for each after the scenario (none for dashboardNoData).
 // The spend panels by service and team must add up to the total spend; the
 // panels of the rows Agents and tools and Quality show the exact values of
-// agentTraffic (checkAgentsAndQuality).
+// agentTraffic (checkAgentsAndQuality), those of the row SLOs the SLOs of the
+// calls sent (checkSLOs).
 func TestDashboardQueries(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
@@ -182,6 +196,7 @@ func TestDashboardQueries(t *testing.T) {
 		t.Fatalf("last scrape at %d ms (error %v), want one after the send at %d ms", evalMs, err, sentMs)
 	}
 	checkAgentsAndQuality(ctx, t, prom, dq, evalMs)
+	checkSLOs(ctx, t, prom, dq, evalMs)
 }
 
 // checkSpendBreakdown: at one evaluation time, the spend by service, its

@@ -520,7 +520,10 @@ func TestScaleOut(t *testing.T) {
 	phaseB = append(phaseB, scrapeJob{name: "reference", job: jobReference, targets: []string{ref.metricsTarget()}, interval: "2s"})
 	prom.scrapeOnce(ctx, t, phaseB)
 	stopped := time.Now()
-	ruleFiles := []string{filepath.Join(root, "rules", "llm-recording.yaml"), filepath.Join(root, "rules", "llm-alerts.yaml")}
+	ruleFiles := []string{
+		filepath.Join(root, "rules", "llm-recording.yaml"), filepath.Join(root, "rules", "llm-alerts.yaml"),
+		filepath.Join(root, "rules", "llm-slo.yaml"), // the dashboard's SLOs row
+	}
 	prom.reload(t, promConfigText(nil, ruleFiles))
 	var evalMs int64
 	poll(t, 30*time.Second, 100*time.Millisecond, "recording rules evaluated for both jobs", func() (bool, error) {
