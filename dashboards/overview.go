@@ -11,6 +11,8 @@ package dashboards
 import (
 	"encoding/json"
 	"fmt"
+	"strconv"
+	"strings"
 
 	"github.com/grafana/grafana-foundation-sdk/go/bargauge"
 	"github.com/grafana/grafana-foundation-sdk/go/cog"
@@ -23,6 +25,8 @@ import (
 	"github.com/grafana/grafana-foundation-sdk/go/table"
 	"github.com/grafana/grafana-foundation-sdk/go/timeseries"
 	"github.com/grafana/grafana-foundation-sdk/go/units"
+
+	"github.com/otelcol-llm/otelcol-llm/dashboards/mixin"
 )
 
 // AlertsAnnotationExpr marks the time ranges in which an alert of
@@ -68,9 +72,18 @@ const (
 	selTemplate = `job="$job", ` + selRuleDims + `, template=~"$template"`
 )
 
-// SLOExcludedReasons are the reasons of llm_errors_total that the
-// availability SLO of rules/llm-slo.yaml does not count (its reason!~ regex).
-const SLOExcludedReasons = "safety_block|bad_request|cancelled|context_overflow"
+// The SLOs of rules/llm-slo.yaml, as the rules generator's defaults set
+// them: the panels of the SLOs row count the same bad events.
+var (
+	sloConfig = mixin.Default().SLOs
+	// SLOExcludedReasons are the reasons of llm_errors_total that the
+	// availability SLO does not count (its reason!~ regex).
+	SLOExcludedReasons = strings.Join(sloConfig.Availability.ExcludedReasons, "|")
+	// latencyBound and ttftBound are the thresholds of the latency and ttft
+	// SLOs, seconds, as the rules write them (10, 2).
+	latencyBound = strconv.FormatFloat(sloConfig.Latency.ThresholdSeconds, 'f', -1, 64)
+	ttftBound    = strconv.FormatFloat(sloConfig.TTFT.ThresholdSeconds, 'f', -1, 64)
+)
 
 // target is one query of a panel.
 type target struct {
@@ -319,8 +332,8 @@ func overviewRows() []row {
 					title: "Error ratio by SLO, model and window",
 					description: "Share of bad events per SLO and model over each window of the burn-rate " +
 						"alerts, 5 minutes to 3 days (slo:sli_error:ratio_rate<window>: failed calls " +
-						"counted against availability, calls slower than 10 s, streamed calls whose first " +
-						"token came after 2 s), and the 30-day period (the mean of the 5-minute ratios). A " +
+						"counted against availability, calls slower than " + latencyBound + " s, streamed calls whose first " +
+						"token came after " + ttftBound + " s), and the 30-day period (the mean of the 5-minute ratios). A " +
 						"window without events has no value. Values at the end of the time range. Only the " +
 						"job and model filters apply.",
 					unit: units.PercentUnit, kind: kindTable, width: 12,
@@ -389,26 +402,26 @@ func overviewRows() []row {
 					}},
 				},
 				{
-					title: "Calls slower than 10 s by model",
+					title: "Calls slower than " + latencyBound + " s by model",
 					description: "The bad events of the latency SLO: calls per second whose duration was " +
-						"above 10 s, failed calls included, per model, stacked: the count of " +
-						"llm_request_duration_seconds times its share above 10 s (native histogram when " +
-						"ingested), else _count minus the bucket le=\"10\". Every filter applies.",
+						"above " + latencyBound + " s, failed calls included, per model, stacked: the count of " +
+						"llm_request_duration_seconds times its share above " + latencyBound + " s (native histogram when " +
+						"ingested), else _count minus the bucket le=\"" + latencyBound + "\". Every filter applies.",
 					unit: units.RequestsPerSecond, kind: kindTimeseries, width: 8, stacked: true,
 					targets: []target{{
-						expr:   slowerThan("llm_request_duration_seconds", "10", "model", selAll),
+						expr:   slowerThan("llm_request_duration_seconds", latencyBound, "model", selAll),
 						legend: "{{model}}",
 					}},
 				},
 				{
-					title: "Streamed calls with time to first token above 2 s by model",
+					title: "Streamed calls with time to first token above " + ttftBound + " s by model",
 					description: "The bad events of the ttft SLO: streamed calls per second whose first " +
-						"output chunk came after 2 s, per model, stacked: the count of " +
-						"llm_time_to_first_token_seconds times its share above 2 s (native histogram when " +
-						"ingested), else _count minus the bucket le=\"2\". Every filter applies.",
+						"output chunk came after " + ttftBound + " s, per model, stacked: the count of " +
+						"llm_time_to_first_token_seconds times its share above " + ttftBound + " s (native histogram when " +
+						"ingested), else _count minus the bucket le=\"" + ttftBound + "\". Every filter applies.",
 					unit: units.RequestsPerSecond, kind: kindTimeseries, width: 8, stacked: true,
 					targets: []target{{
-						expr:   slowerThan("llm_time_to_first_token_seconds", "2", "model", selAll),
+						expr:   slowerThan("llm_time_to_first_token_seconds", ttftBound, "model", selAll),
 						legend: "{{model}}",
 					}},
 				},
