@@ -383,7 +383,7 @@ func TestSeriesLabels(t *testing.T) {
 		sl.rules[name] = mustParse(t, expr)
 	}
 	perCall := []string{"job", "instance", "service", "provider", "tenant", "team", "model"}
-	for expr, want := range map[string][]string{
+	assertLabels(t, sl, map[string][]string{
 		`llm_errors_total`:                    append(slices.Clone(perCall), "reason"),
 		`llm_request_duration_seconds_bucket`: append(slices.Clone(perCall), "template", "le"),
 		`histogram_quantile(0.95, sum by (le, model) (rate(llm_request_duration_seconds_bucket[5m])))`: {"model"},
@@ -408,16 +408,7 @@ func TestSeriesLabels(t *testing.T) {
 		`sum without (instance, status) (rate(llm_tool_calls_total[5m]))`:                           {"job", "tool"},
 		`llm_evaluation_score_bucket`: {"job", "instance", "evaluation", "le"},
 		`sum without (instance, template) (rate(llm_time_to_first_token_seconds_count[5m]))`: {"job", "service", "provider", "tenant", "team", "model"},
-	} {
-		got, err := sl.of(mustParse(t, expr))
-		if err != nil {
-			t.Errorf("%s: %v", expr, err)
-			continue
-		}
-		if !maps.Equal(got, setOf(want...)) {
-			t.Errorf("%s: labels %v, want %v", expr, slices.Sorted(maps.Keys(got)), want)
-		}
-	}
+	})
 	for _, expr := range []string{
 		`model:loop:rate5m`, `llm_nosuch_total`, `sum(rate(model:nosuch:rate5m[5m]))`,
 		`llm_requests_total_count`, `llm_tool_calls_total_bucket`, `llm_budget_limit_usd_sum`,
@@ -504,20 +495,11 @@ func TestAlertsLabels(t *testing.T) {
 		{name: "LLMErrorBudgetBurn", expr: mustParse(t, `sum by (job, model) (rate(llm_errors_total[5m])) > 1`), labels: []string{"long", "severity", "short"}},
 		{name: "LLMToolErrorRate", expr: mustParse(t, `sum by (job, tool) (rate(llm_tool_calls_total[5m])) > 1`), labels: []string{"severity"}},
 	}}
-	for expr, want := range map[string][]string{
+	assertLabels(t, sl, map[string][]string{
 		`ALERTS{alertname=~"LLM.*BudgetBurn"}`: {"alertname", "alertstate", "job", "model", "long", "severity", "short"},
 		`ALERTS{alertname="LLMToolErrorRate"}`: {"alertname", "alertstate", "job", "tool", "severity"},
 		`ALERTS`:                               {"alertname", "alertstate", "job", "model", "tool", "long", "severity", "short"},
-	} {
-		got, err := sl.of(mustParse(t, expr))
-		if err != nil {
-			t.Errorf("%s: %v", expr, err)
-			continue
-		}
-		if !maps.Equal(got, setOf(want...)) {
-			t.Errorf("%s: labels %v, want %v", expr, slices.Sorted(maps.Keys(got)), want)
-		}
-	}
+	})
 	if got, err := sl.of(mustParse(t, `ALERTS{alertname="LLMNoSuchAlert"}`)); err == nil {
 		t.Errorf("ALERTS of no alerting rule: labels %v, want an error", got)
 	}
@@ -535,6 +517,21 @@ func TestAlertsLabels(t *testing.T) {
 		}
 		if got := queryProblems(mustParse(t, e), vars, sl); !slices.Equal(got, want) {
 			t.Errorf("%s:\n got problems %q\nwant %q", expr, got, want)
+		}
+	}
+}
+
+// assertLabels checks the labels sl computes for each expression.
+func assertLabels(t *testing.T, sl *seriesLabels, cases map[string][]string) {
+	t.Helper()
+	for expr, want := range cases {
+		got, err := sl.of(mustParse(t, expr))
+		if err != nil {
+			t.Errorf("%s: %v", expr, err)
+			continue
+		}
+		if !maps.Equal(got, setOf(want...)) {
+			t.Errorf("%s: labels %v, want %v", expr, slices.Sorted(maps.Keys(got)), want)
 		}
 	}
 }
