@@ -33,7 +33,8 @@ type reference struct {
 	reg                                  *prometheus.Registry
 	exemplars                            bool
 	requests, prompt, completion, cached *prometheus.CounterVec
-	reasoning, cost, errors, unpriced    *prometheus.CounterVec
+	cacheCreation, reasoning, cost       *prometheus.CounterVec
+	errors, unpriced                     *prometheus.CounterVec
 	reported, finish, interrupted        *prometheus.CounterVec
 	duration, ttft, tpot                 *prometheus.HistogramVec
 	pairs, errorSeries, unpricedSeries   map[string]bool
@@ -73,6 +74,7 @@ func newReference(t *testing.T, set Settings) *reference {
 		prompt:         counter("prompt_tokens_total", helps[namePrompt], "model", "template"),
 		completion:     counter("completion_tokens_total", helps[nameCompletion], "model", "template"),
 		cached:         counter("cached_prompt_tokens_total", helps[nameCached], "model", "template"),
+		cacheCreation:  counter("cache_creation_prompt_tokens_total", helps[nameCacheWrite], "model", "template"),
 		reasoning:      counter("reasoning_tokens_total", helps[nameReasoning], "model", "template"),
 		cost:           counter("cost_usd_total", helps[nameCost], "model", "template"),
 		reported:       counter("cost_reported_usd_total", helps[nameReported], "model", "template"),
@@ -90,7 +92,7 @@ func newReference(t *testing.T, set Settings) *reference {
 		dims:           set.Dimensions,
 	}
 	for _, c := range []prometheus.Collector{
-		r.requests, r.prompt, r.completion, r.cached, r.reasoning, r.cost, r.reported,
+		r.requests, r.prompt, r.completion, r.cached, r.cacheCreation, r.reasoning, r.cost, r.reported,
 		r.errors, r.unpriced, r.duration, r.ttft, r.tpot, r.finish, r.interrupted,
 	} {
 		require.NoError(t, r.reg.Register(c))
@@ -136,7 +138,7 @@ func (r *reference) record(c *genai.Call, of Overflow) {
 		for st := range genai.NumStatuses {
 			r.requests.WithLabelValues(lv(model, genai.Status(st).String(), tmpl)...)
 		}
-		for _, v := range []*prometheus.CounterVec{r.prompt, r.completion, r.cached, r.reasoning, r.cost} {
+		for _, v := range []*prometheus.CounterVec{r.prompt, r.completion, r.cached, r.cacheCreation, r.reasoning, r.cost} {
 			v.WithLabelValues(lv(model, tmpl)...)
 		}
 		r.duration.WithLabelValues(lv(model, tmpl)...)
@@ -171,6 +173,9 @@ func (r *reference) record(c *genai.Call, of Overflow) {
 	}
 	if c.HasCachedInput {
 		add(r.cached.WithLabelValues(lv(model, tmpl)...), float64(c.CachedInputTokens))
+	}
+	if c.HasCacheCreation {
+		add(r.cacheCreation.WithLabelValues(lv(model, tmpl)...), float64(c.CacheCreationInputTokens))
 	}
 	if c.HasReasoning {
 		add(r.reasoning.WithLabelValues(lv(model, tmpl)...), float64(c.ReasoningTokens))
@@ -283,9 +288,13 @@ func randomCalls(seed uint64, n int) ([]genai.Call, []int64) {
 			binary.LittleEndian.PutUint64(c.TraceID[8:], rng.Uint64())
 			binary.LittleEndian.PutUint64(c.SpanID[:], rng.Uint64())
 		}
-		// Every finish reason, none included, without drawing from rng (the
+		// Every finish reason, none included, and cache writes (up to 2^40
+		// tokens) on a fifth of the calls, without drawing from rng (the
 		// other tests' calls stay as they were).
 		c.FinishReason = genai.FinishReason(i % genai.NumFinishReasons)
+		if i%5 == 2 {
+			c.CacheCreationInputTokens, c.HasCacheCreation = int64(i)*int64(i)*int64(i)*40_009%(1<<40), true
+		}
 		calls[i] = c
 	}
 	return calls, times

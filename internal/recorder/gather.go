@@ -24,6 +24,7 @@ const (
 	nameCompletion = "completion_tokens_total"
 	nameErrors     = "errors_total"
 	nameCached     = "cached_prompt_tokens_total"
+	nameCacheWrite = "cache_creation_prompt_tokens_total"
 	nameReasoning  = "reasoning_tokens_total"
 	nameCost       = "cost_usd_total"
 	nameReported   = "cost_reported_usd_total"
@@ -43,6 +44,7 @@ var helps = map[string]string{
 	nameCompletion: "Output (completion) tokens reported by LLM calls, failed calls included.",
 	nameErrors:     "Failed LLM calls by model and bounded error reason.",
 	nameCached:     "Input tokens read from the provider's prompt cache (part of the prompt tokens).",
+	nameCacheWrite: "Input tokens written to the provider's prompt cache (cache creation; part of the prompt tokens).",
 	nameReasoning:  "Reasoning output tokens (part of the completion tokens).",
 	nameCost:       "Estimated cost of LLM calls in USD: the cost the span carries, else tokens times the price table.",
 	nameReported:   "Cost of LLM calls in USD that their spans carried (provider-reported): the part of cost_usd_total not computed from the price table.",
@@ -105,7 +107,7 @@ func (r *Recorder) Gather() ([]*dto.MetricFamily, error) {
 	}
 	var (
 		requests = fams[nameRequests]
-		perPair  = []*dto.MetricFamily{fams[namePrompt], fams[nameCompletion], fams[nameCached], fams[nameReasoning], fams[nameCost], fams[nameReported]}
+		perPair  = []*dto.MetricFamily{fams[namePrompt], fams[nameCompletion], fams[nameCached], fams[nameCacheWrite], fams[nameReasoning], fams[nameCost], fams[nameReported]}
 		duration = fams[nameDuration]
 		ttft     = fams[nameTTFT]
 		tpot     = fams[nameTPOT]
@@ -122,7 +124,7 @@ func (r *Recorder) Gather() ([]*dto.MetricFamily, error) {
 		for st := range s.requests {
 			reqs[i][st] = b.counter(s.requestLbl[st], &s.requests[st])
 		}
-		for n, c := range []*counter{&s.prompt, &s.completion, &s.cached, &s.reasoning, &s.cost, &s.reported} {
+		for n, c := range []*counter{&s.prompt, &s.completion, &s.cached, &s.cacheCreation, &s.reasoning, &s.cost, &s.reported} {
 			if c.created != 0 {
 				perPair[n].Metric = append(perPair[n].Metric, b.counter(s.lbl, c))
 			}

@@ -280,6 +280,7 @@ type series struct {
 	requests           [genai.NumStatuses]counter
 	prompt, completion counter
 	cached, reasoning  counter
+	cacheCreation      counter
 	cost               counter
 	reported           counter // the part of cost the spans carried; created == 0 until one did
 	duration           *histogram
@@ -445,6 +446,9 @@ func (r *Recorder) Record(c *genai.Call, now int64) Overflow {
 	}
 	if c.HasCachedInput {
 		s.cached.add(float64(c.CachedInputTokens), ex)
+	}
+	if c.HasCacheCreation {
+		s.cacheCreation.add(float64(c.CacheCreationInputTokens), ex)
 	}
 	if c.HasReasoning {
 		s.reasoning.add(float64(c.ReasoningTokens), ex)
@@ -677,7 +681,7 @@ func (r *Recorder) newSeries(key seriesKey) *series {
 		s.requests[st].created = created
 		s.requestLbl[st] = withLabel(s.lbl, r.statusLabels[st], r.layout.statusAt)
 	}
-	for _, c := range []*counter{&s.prompt, &s.completion, &s.cached, &s.reasoning, &s.cost} {
+	for _, c := range []*counter{&s.prompt, &s.completion, &s.cached, &s.cacheCreation, &s.reasoning, &s.cost} {
 		c.created = created
 	}
 	r.all = append(r.all, s)

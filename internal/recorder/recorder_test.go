@@ -391,8 +391,9 @@ func TestRecordCostFoldedModels(t *testing.T) {
 }
 
 // Prompt-cache writes are priced at the row's cache_write price, once, and
-// add no series: a pair with cache writes exposes exactly the series of a pair
-// without.
+// counted in cache_creation_prompt_tokens_total, whose series exists from the
+// pair's first call (0 without writes): a pair with cache writes exposes
+// exactly the series of a pair without.
 func TestRecordCostCacheWrite(t *testing.T) {
 	pricer, err := pricing.NewPricer(pricing.Settings{Inline: []pricing.Row{{
 		Prefix: "claude-sonnet-4", Provider: "anthropic", Input: 3, Output: 15,
@@ -426,10 +427,14 @@ func TestRecordCostCacheWrite(t *testing.T) {
 	// Without the writes the same 6000 tokens cost the input price: 0.0276 USD.
 	assert.InDelta(t, (8000*3+2000*0.30+500*15)/1e6, costOf("other-template"), 1e-15)
 
+	writesOf := func(tmpl string) float64 {
+		return findMetric(t, mfs, "llm_cache_creation_prompt_tokens_total", map[string]string{"model": "claude-sonnet-4-5", "template": tmpl}).GetCounter().GetValue()
+	}
+	assert.InDelta(t, 6000, writesOf("support"), 0)
+	assert.InDelta(t, 0, writesOf("other-template"), 0)
+
 	series := map[string]int{}
 	for _, mf := range mfs {
-		assert.NotContains(t, mf.GetName(), "creation", "no cache-creation metric")
-		assert.NotContains(t, mf.GetName(), "write", "no cache-write metric")
 		for _, m := range mf.GetMetric() {
 			for _, lp := range m.GetLabel() {
 				if lp.GetName() == "template" {
@@ -443,6 +448,58 @@ func TestRecordCostCacheWrite(t *testing.T) {
 }
 
 func ptr(v float64) *float64 { return &v }
+
+// Cache writes are counted per pair as the spans report them, exemplars
+// included; a call without them, or whose value was invalid (the extractor
+// leaves HasCacheCreation false and sets the Invalid bit), adds nothing, and
+// the pair's series is there from its first call, at 0.
+func TestRecordCacheCreationTokens(t *testing.T) {
+	r, reg := newTestRecorder(t, testSettings())
+	writes := chat("claude-sonnet-4-5", "support", 2, 10000, 500)
+	writes.CachedInputTokens, writes.HasCachedInput = 2000, true
+	writes.CacheCreationInputTokens, writes.HasCacheCreation = 6000, true
+	writes.TraceID = pcommon.TraceID{15: 1}
+	writes.SpanID = pcommon.SpanID{7: 1}
+	again := chat("claude-sonnet-4-5", "support", 1, 3000, 20)
+	again.CacheCreationInputTokens, again.HasCacheCreation = 1024, true
+	// A zero is counted as a value: the series stays where it was.
+	zero := chat("claude-sonnet-4-5", "support", 1, 100, 20)
+	zero.CacheCreationInputTokens, zero.HasCacheCreation = 0, true
+	invalid := chat("claude-sonnet-4-5", "batch", 1, 100, 20)
+	invalid.Invalid = genai.InvalidCacheCreationInputTokens
+	none := chat("gpt-4o", "support", 1, 100, 20)
+	for _, c := range []genai.Call{writes, again, zero, invalid, none} {
+		r.Record(&c, 1_764_000_000_000_000_000)
+	}
+
+	expected := `
+# HELP llm_cache_creation_prompt_tokens_total Input tokens written to the provider's prompt cache (cache creation; part of the prompt tokens).
+# TYPE llm_cache_creation_prompt_tokens_total counter
+llm_cache_creation_prompt_tokens_total{model="claude-sonnet-4-5",template="batch"} 0
+llm_cache_creation_prompt_tokens_total{model="claude-sonnet-4-5",template="support"} 7024
+llm_cache_creation_prompt_tokens_total{model="gpt-4o",template="support"} 0
+# HELP llm_cached_prompt_tokens_total Input tokens read from the provider's prompt cache (part of the prompt tokens).
+# TYPE llm_cached_prompt_tokens_total counter
+llm_cached_prompt_tokens_total{model="claude-sonnet-4-5",template="batch"} 0
+llm_cached_prompt_tokens_total{model="claude-sonnet-4-5",template="support"} 2000
+llm_cached_prompt_tokens_total{model="gpt-4o",template="support"} 0
+# HELP llm_prompt_tokens_total Input (prompt) tokens reported by LLM calls, failed calls included.
+# TYPE llm_prompt_tokens_total counter
+llm_prompt_tokens_total{model="claude-sonnet-4-5",template="batch"} 100
+llm_prompt_tokens_total{model="claude-sonnet-4-5",template="support"} 13100
+llm_prompt_tokens_total{model="gpt-4o",template="support"} 100
+`
+	require.NoError(t, testutil.GatherAndCompare(reg, strings.NewReader(expected),
+		"llm_cache_creation_prompt_tokens_total", "llm_cached_prompt_tokens_total", "llm_prompt_tokens_total"))
+
+	// The first call's exemplar: its trace, its 6000 tokens.
+	mfs, err := reg.Gather()
+	require.NoError(t, err)
+	ex := findMetric(t, mfs, "llm_cache_creation_prompt_tokens_total", map[string]string{"model": "claude-sonnet-4-5", "template": "support"}).GetCounter().GetExemplar()
+	require.NotNil(t, ex)
+	assert.InDelta(t, 6000, ex.GetValue(), 0)
+	assert.Equal(t, map[string]string{"trace_id": "00000000000000000000000000000001", "span_id": "0000000000000001"}, exemplarLabelMap(ex))
+}
 
 func TestRecordTemplateCap(t *testing.T) {
 	set := testSettings()
