@@ -123,9 +123,18 @@ func TestFlushCumulative(t *testing.T) {
 	cfg := createDefaultConfig().(*Config)
 	c, tel := newTestConnector(t, cfg, sink)
 	ctx := context.Background()
-	require.NoError(t, c.ConsumeTraces(ctx, calls()))
+	// The first gpt-4o call reads 40 of its 100 input tokens from the
+	// prompt cache and writes 60 to it.
+	withCache := func() ptrace.Traces {
+		td := calls()
+		attrs := td.ResourceSpans().At(0).ScopeSpans().At(0).Spans().At(0).Attributes()
+		attrs.PutInt("gen_ai.usage.cache_read.input_tokens", 40)
+		attrs.PutInt("gen_ai.usage.cache_creation.input_tokens", 60)
+		return td
+	}
+	require.NoError(t, c.ConsumeTraces(ctx, withCache()))
 	require.NoError(t, c.flush(ctx))
-	require.NoError(t, c.ConsumeTraces(ctx, calls()))
+	require.NoError(t, c.ConsumeTraces(ctx, withCache()))
 	require.NoError(t, c.flush(ctx))
 	require.Len(t, sink.AllMetrics(), 2)
 
@@ -134,21 +143,35 @@ func TestFlushCumulative(t *testing.T) {
 	assert.Equal(t, map[string]any{"service.name": "otelcol-llm", "service.instance.id": "replica-1"}, res)
 	got := points(md)
 	for k, v := range map[string]float64{
-		"llm_requests{model=gpt-4o,status=success,template=none}":        4,
-		"llm_requests{model=gpt-4o,status=error,template=none}":          0,
-		"llm_requests{model=claude-sonnet-4,status=error,template=none}": 2,
-		"llm_prompt_tokens{model=gpt-4o,template=none}":                  800,
-		"llm_errors{model=claude-sonnet-4,reason=other}":                 2,
-		"llm_finish_reasons{finish_reason=stop,model=gpt-4o}":            4,
-		"llm_request_duration_count{model=gpt-4o,template=none}":         4,
-		"llm_request_duration_sum{model=gpt-4o,template=none}":           4.4,
-		"llm_tool_calls{status=success,tool=search}":                     2,
-		"llm_tool_duration_count{tool=search}":                           2,
+		"llm_requests{model=gpt-4o,status=success,template=none}":               4,
+		"llm_requests{model=gpt-4o,status=error,template=none}":                 0,
+		"llm_requests{model=claude-sonnet-4,status=error,template=none}":        2,
+		"llm_prompt_tokens{model=gpt-4o,template=none}":                         800,
+		"llm_cached_prompt_tokens{model=gpt-4o,template=none}":                  80,
+		"llm_cache_creation_prompt_tokens{model=gpt-4o,template=none}":          120,
+		"llm_cache_creation_prompt_tokens{model=claude-sonnet-4,template=none}": 0,
+		"llm_errors{model=claude-sonnet-4,reason=other}":                        2,
+		"llm_finish_reasons{finish_reason=stop,model=gpt-4o}":                   4,
+		"llm_request_duration_count{model=gpt-4o,template=none}":                4,
+		"llm_request_duration_sum{model=gpt-4o,template=none}":                  4.4,
+		"llm_tool_calls{status=success,tool=search}":                            2,
+		"llm_tool_duration_count{tool=search}":                                  2,
 	} {
+		assert.Contains(t, got, k)
 		assert.InDelta(t, v, got[k], 1e-9, k)
 	}
 	// Cumulative: every point starts when its series was created.
 	m := md.ResourceMetrics().At(0).ScopeMetrics().At(0).Metrics()
+	writes := 0
+	for i := range m.Len() {
+		if w := m.At(i); w.Name() == "llm_cache_creation_prompt_tokens" {
+			writes++
+			assert.Equal(t, "Input tokens written to the provider's prompt cache (cache creation; part of the prompt tokens).", w.Description())
+			assert.Equal(t, pmetric.MetricTypeSum, w.Type())
+			assert.True(t, w.Sum().IsMonotonic())
+		}
+	}
+	assert.Equal(t, 1, writes)
 	for i := range m.Len() {
 		if m.At(i).Type() == pmetric.MetricTypeSum {
 			assert.Equal(t, pmetric.AggregationTemporalityCumulative, m.At(i).Sum().AggregationTemporality(), m.At(i).Name())

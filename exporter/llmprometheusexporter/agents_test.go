@@ -284,7 +284,7 @@ func TestReadmeAgentsSection(t *testing.T) {
 	calls := map[string]bool{} // the families of plain calls, documented in Metric reference
 	for _, n := range []string{
 		"llm_requests_total", "llm_request_duration_seconds", "llm_time_to_first_token_seconds", "llm_prompt_tokens_total",
-		"llm_completion_tokens_total", "llm_errors_total", "llm_cost_usd_total", "llm_cached_prompt_tokens_total",
+		"llm_completion_tokens_total", "llm_errors_total", "llm_cost_usd_total", "llm_cached_prompt_tokens_total", "llm_cache_creation_prompt_tokens_total",
 		"llm_reasoning_tokens_total", "llm_unpriced_requests_total", "llm_cost_reported_usd_total", "llm_time_per_output_token_seconds",
 	} {
 		calls[n] = true

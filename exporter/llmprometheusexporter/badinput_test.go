@@ -46,6 +46,7 @@ type badWant struct {
 	// nil: no observation (the histogram count stays 0; TTFT / TPOT series absent).
 	dur, ttft, tpot                       *float64
 	prompt, completion, cached, reasoning float64
+	cacheWrite                            float64
 	cost                                  *float64 // nil: unpriced (unpriced_requests_total{model} +1, cost 0)
 	invalid                               []string
 }
@@ -306,6 +307,24 @@ func badInputRows() []badRow {
 				attrs: map[string]any{"gen_ai.operation.name": "embeddings", "gen_ai.response.model": "bad-40", "gen_ai.usage.input_tokens": 0},
 			})
 		}, want: badWant{model: "bad-40", tmpl: "r40", dur: one}},
+		{
+			name: "cache reads and writes, part of the input tokens", attrs: chatAttrs("bad-41", "r41", map[string]any{
+				"gen_ai.usage.input_tokens": 10000, "gen_ai.usage.cache_read.input_tokens": 2000, "gen_ai.usage.cache_creation.input_tokens": 6000,
+			}),
+			want: badWant{model: "bad-41", tmpl: "r41", dur: one, prompt: 10000, cached: 2000, cacheWrite: 6000},
+		},
+		{
+			name: "negative cache writes are invalid", attrs: chatAttrs("bad-42", "r42", map[string]any{
+				"gen_ai.usage.input_tokens": 100, "gen_ai.usage.cache_creation.input_tokens": -5,
+			}),
+			want: badWant{model: "bad-42", tmpl: "r42", dur: one, prompt: 100, invalid: []string{"cache_creation_input_tokens"}},
+		},
+		{
+			name: "non-integral cache writes are invalid", attrs: chatAttrs("bad-43", "r43", map[string]any{
+				"gen_ai.usage.cache_creation_input_tokens": "2.5",
+			}),
+			want: badWant{model: "bad-43", tmpl: "r43", dur: one, invalid: []string{"cache_creation_input_tokens"}},
+		},
 	}
 }
 
@@ -354,15 +373,16 @@ func (w badWant) expectedDelta() map[string]float64 {
 	mt := fmt.Sprintf("{model=%s,template=%s}", w.model, w.tmpl)
 	status := func(s string) string { return fmt.Sprintf("{model=%s,status=%s,template=%s}", w.model, s, w.tmpl) }
 	d := map[string]float64{
-		"llm_requests_total" + status("success"):  1,
-		"llm_requests_total" + status("error"):    0,
-		"llm_request_duration_seconds_count" + mt: 0,
-		"llm_request_duration_seconds_sum" + mt:   0,
-		"llm_prompt_tokens_total" + mt:            w.prompt,
-		"llm_completion_tokens_total" + mt:        w.completion,
-		"llm_cached_prompt_tokens_total" + mt:     w.cached,
-		"llm_reasoning_tokens_total" + mt:         w.reasoning,
-		"llm_cost_usd_total" + mt:                 0,
+		"llm_requests_total" + status("success"):      1,
+		"llm_requests_total" + status("error"):        0,
+		"llm_request_duration_seconds_count" + mt:     0,
+		"llm_request_duration_seconds_sum" + mt:       0,
+		"llm_prompt_tokens_total" + mt:                w.prompt,
+		"llm_completion_tokens_total" + mt:            w.completion,
+		"llm_cached_prompt_tokens_total" + mt:         w.cached,
+		"llm_cache_creation_prompt_tokens_total" + mt: w.cacheWrite,
+		"llm_reasoning_tokens_total" + mt:             w.reasoning,
+		"llm_cost_usd_total" + mt:                     0,
 	}
 	if w.errored != "" {
 		d["llm_requests_total"+status("success")] = 0
@@ -510,9 +530,9 @@ func TestBadInputTable(t *testing.T) {
 	}
 	assert.Equal(t, map[string]int64{
 		"input_tokens": 6, "output_tokens": 6, "cached_input_tokens": 2, "reasoning_tokens": 1,
-		"duration": 3, "ttft": 4, "cost": 3, "model": 2,
+		"duration": 3, "ttft": 4, "cost": 3, "cache_creation_input_tokens": 2, "model": 2,
 	}, wantInvalid, "the table's own totals")
-	assert.Equal(t, int64(36), wantCalls)
+	assert.Equal(t, int64(39), wantCalls)
 	assert.Equal(t, int64(5), wantSkipped)
 
 	// The same totals on /metrics, served by the exporter's handler.

@@ -93,7 +93,7 @@ func TestScrapeFormats(t *testing.T) {
 	}
 	// The scenario's calls and its agent and tool spans: every family but
 	// the budgets, interruptions, guardrails and evaluations has series.
-	require.Len(t, all, 18, "every family has series")
+	require.Len(t, all, 19, "every family has series")
 
 	isProto := func(t *testing.T, body []byte) {
 		got := protoFamilies(t, body)

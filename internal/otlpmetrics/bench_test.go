@@ -20,7 +20,7 @@ import (
 // recorder is internal to the exporter): 100 models × 6 templates (the 500
 // label sets of the cap and a (model, other) per model), the families and
 // series counts of a full recorder (BenchmarkScrape's filledExporter):
-// 6,300 series, 26,100 samples with the histogram buckets. Token counters
+// 6,900 series, 26,700 samples with the histogram buckets. Token counters
 // and requests carry exemplars, as the recorder's do; each histogram
 // series has 10 observations, the duration ones with exemplars. With
 // native, histograms also have native buckets (the exporter's
@@ -48,6 +48,7 @@ func llmGather(tb testing.TB, native bool) []*dto.MetricFamily {
 			counter("llm_prompt_tokens_total", "model", "template"),
 			counter("llm_completion_tokens_total", "model", "template"),
 			counter("llm_cached_prompt_tokens_total", "model", "template"),
+			counter("llm_cache_creation_prompt_tokens_total", "model", "template"),
 			counter("llm_reasoning_tokens_total", "model", "template"),
 			counter("llm_cost_usd_total", "model", "template"),
 		}
@@ -100,8 +101,8 @@ func llmGather(tb testing.TB, native bool) []*dto.MetricFamily {
 			}
 		}
 	}
-	require.Equal(tb, 6300, series)
-	require.Equal(tb, 26100, samples)
+	require.Equal(tb, 6900, series)
+	require.Equal(tb, 26700, samples)
 	return fams
 }
 

@@ -29,6 +29,7 @@ var llmFamilies = []struct {
 	{"llm_prompt_tokens_total", dto.MetricType_COUNTER, "llm_prompt_tokens", ""},
 	{"llm_completion_tokens_total", dto.MetricType_COUNTER, "llm_completion_tokens", ""},
 	{"llm_cached_prompt_tokens_total", dto.MetricType_COUNTER, "llm_cached_prompt_tokens", ""},
+	{"llm_cache_creation_prompt_tokens_total", dto.MetricType_COUNTER, "llm_cache_creation_prompt_tokens", ""},
 	{"llm_reasoning_tokens_total", dto.MetricType_COUNTER, "llm_reasoning_tokens", ""},
 	{"llm_errors_total", dto.MetricType_COUNTER, "llm_errors", ""},
 	{"llm_cost_usd_total", dto.MetricType_COUNTER, "llm_cost_usd", ""},
