@@ -32,20 +32,21 @@ var dimensionLabels = []string{"service", "provider", "tenant", "team"}
 // with their labels beyond the target labels and the dimensions. Histograms
 // are listed by base name; their _bucket series add le.
 var perCallMetrics = map[string][]string{
-	"llm_requests_total":                {"model", "template", "status"},
-	"llm_request_duration_seconds":      {"model", "template"},
-	"llm_time_to_first_token_seconds":   {"model", "template"},
-	"llm_time_per_output_token_seconds": {"model", "template"},
-	"llm_prompt_tokens_total":           {"model", "template"},
-	"llm_completion_tokens_total":       {"model", "template"},
-	"llm_cached_prompt_tokens_total":    {"model", "template"},
-	"llm_reasoning_tokens_total":        {"model", "template"},
-	"llm_cost_usd_total":                {"model", "template"},
-	"llm_cost_reported_usd_total":       {"model", "template"},
-	"llm_errors_total":                  {"model", "reason"},
-	"llm_unpriced_requests_total":       {"model"},
-	"llm_finish_reasons_total":          {"model", "finish_reason"},
-	"llm_stream_interruptions_total":    {"model"},
+	"llm_requests_total":                     {"model", "template", "status"},
+	"llm_request_duration_seconds":           {"model", "template"},
+	"llm_time_to_first_token_seconds":        {"model", "template"},
+	"llm_time_per_output_token_seconds":      {"model", "template"},
+	"llm_prompt_tokens_total":                {"model", "template"},
+	"llm_completion_tokens_total":            {"model", "template"},
+	"llm_cached_prompt_tokens_total":         {"model", "template"},
+	"llm_cache_creation_prompt_tokens_total": {"model", "template"},
+	"llm_reasoning_tokens_total":             {"model", "template"},
+	"llm_cost_usd_total":                     {"model", "template"},
+	"llm_cost_reported_usd_total":            {"model", "template"},
+	"llm_errors_total":                       {"model", "reason"},
+	"llm_unpriced_requests_total":            {"model"},
+	"llm_finish_reasons_total":               {"model", "finish_reason"},
+	"llm_stream_interruptions_total":         {"model"},
 }
 
 // budgetMetrics are the exporter's budget families, and agentMetrics its

@@ -80,7 +80,7 @@ type LabelsConfig struct {
 	// Template caps the distinct values of the template label.
 	Template LabelLimit `mapstructure:"template"`
 	// MaxLabelSets caps the distinct label sets (model, template and the
-	// dimension values), and with them the series /metrics serves (about 43
+	// dimension values), and with them the series /metrics serves (about 44
 	// per label set). Past the cap a new label set folds its least
 	// significant label into "other" first: the last dimension, then the
 	// one before, …, the first, then the template, until it meets an

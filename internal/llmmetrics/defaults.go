@@ -15,7 +15,7 @@ const (
 	defaultMaxValueLength    = labelvalue.DefaultMaxLength // the llm processor's bound too
 	DefaultMaxModelValues    = 100
 	defaultMaxTemplateValues = 50
-	// DefaultMaxLabelSets bounds /metrics to about 26,000 series (with the
+	// DefaultMaxLabelSets bounds /metrics to about 26,700 series (with the
 	// (model, other, …) label set of each model): a scrape of all of them
 	// answers in under 60 ms in every format (BENCHMARKS.md).
 	DefaultMaxLabelSets = 500

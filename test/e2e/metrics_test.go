@@ -250,7 +250,7 @@ func assertLLMMetricsDims(t *testing.T, mfs map[string]*dto.MetricFamily, rounds
 	// no evaluation (no llm_guardrail_* or llm_evaluation_* series).
 	wantFamilies := []string{
 		"llm_agent_duration_seconds", "llm_agent_invocations_total", "llm_agent_model_calls", "llm_agent_tool_calls",
-		"llm_cached_prompt_tokens_total", "llm_completion_tokens_total", "llm_cost_reported_usd_total", "llm_cost_usd_total", "llm_errors_total",
+		"llm_cache_creation_prompt_tokens_total", "llm_cached_prompt_tokens_total", "llm_completion_tokens_total", "llm_cost_reported_usd_total", "llm_cost_usd_total", "llm_errors_total",
 		"llm_finish_reasons_total", "llm_prompt_tokens_total", "llm_reasoning_tokens_total", "llm_request_duration_seconds", "llm_requests_total",
 		"llm_time_per_output_token_seconds", "llm_time_to_first_token_seconds", "llm_tool_calls_total", "llm_tool_duration_seconds",
 	}
@@ -266,7 +266,7 @@ func assertLLMMetricsDims(t *testing.T, mfs map[string]*dto.MetricFamily, rounds
 	tpots := map[string]wantHistogram{}
 	cost := map[string]float64{}
 	reported := map[string]float64{} // only the pairs with a call carrying its cost
-	zero := map[string]map[string]float64{"llm_cached_prompt_tokens_total": {}, "llm_reasoning_tokens_total": {}}
+	zero := map[string]map[string]float64{"llm_cached_prompt_tokens_total": {}, "llm_cache_creation_prompt_tokens_total": {}, "llm_reasoning_tokens_total": {}}
 	for p, e := range pairs {
 		// Both status series exist as soon as the pair is seen (the other at 0).
 		requests[key("llm_requests_total", lbl(p, "template", p.template, "status", "success")...)] = k * float64(e.success)
@@ -284,7 +284,8 @@ func assertLLMMetricsDims(t *testing.T, mfs map[string]*dto.MetricFamily, rounds
 		if e.hasReported {
 			reported[key("llm_cost_reported_usd_total", lbl(p, "template", p.template)...)] = k * e.reported
 		}
-		// No call reports cached or reasoning tokens: the series exist at 0.
+		// No call reports cache reads, cache writes or reasoning tokens: the
+		// series exist at 0.
 		for name, m := range zero {
 			m[key(name, lbl(p, "template", p.template)...)] = 0
 		}
