@@ -198,11 +198,10 @@ func BenchmarkConnectorRatio(b *testing.B) {
 // TestSteadyStateAllocsConnector pins the llm connector's zero allocations
 // per span in steady state through its public factory (no exporterhelper:
 // the factory returns the connector itself), default configuration,
-// exemplars on: once the series exist, the 100-span benchmark batch
-// allocates nothing. A 10,000-span batch allocates once per batch, not per
-// span: its 90 rejected time-to-first-chunk values (longer than their
-// span) make llmmetrics.Report add invalid_values{cause} with an attribute
-// option, whose one-element variadic slice escapes.
+// exemplars on: once the series exist, neither the 100-span benchmark batch
+// nor a 10,000-span one allocates; the latter's 90 rejected
+// time-to-first-chunk values (longer than their span) are counted in
+// invalid_values{cause} with llmmetrics.Report's prebuilt option slices.
 func TestSteadyStateAllocsConnector(t *testing.T) {
 	ctx := context.Background()
 	c, err := NewLLMConnector(noFlushInterval)
@@ -210,7 +209,7 @@ func TestSteadyStateAllocsConnector(t *testing.T) {
 		t.Fatal(err)
 	}
 	closeAtEnd(t, c)
-	for n, want := range map[int]float64{100: 0, 10000: 1} {
+	for _, n := range []int{100, 10000} {
 		td := spangen.Batch(n, Start)
 		td.MarkReadOnly()
 		for range 3 { // create the series and publish them to the lock-free map
@@ -218,8 +217,8 @@ func TestSteadyStateAllocsConnector(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if allocs := testing.AllocsPerRun(100, func() { _ = c.Consume(ctx, td) }); allocs != want {
-			t.Errorf("llm connector: %v allocs per %d-span batch, want %v", allocs, n, want)
+		if allocs := testing.AllocsPerRun(100, func() { _ = c.Consume(ctx, td) }); allocs != 0 {
+			t.Errorf("llm connector: %v allocs per %d-span batch, want 0", allocs, n)
 		}
 	}
 }
