@@ -399,12 +399,13 @@ dashboards-test:
 ## of RULES_CONFIG=file. RULES_OUT=dir writes only the rule files, into dir
 ## (your own rules: make rules RULES_CONFIG=my-rules.yaml RULES_OUT=my-rules).
 ## dashboards-test fails when the committed files differ from the defaults'.
-## Then make deploy-gen for deploy/'s copies.
+## Writing rules/ also rewrites deploy/'s copies (deploy-gen).
 RULES_CONFIG ?=
 RULES_OUT ?=
 rules:
 	cd $(CURDIR)/dashboards && $(GO) run ./rulesgen $(if $(RULES_CONFIG),-config $(abspath $(RULES_CONFIG))) \
 		$(if $(RULES_OUT),-out $(abspath $(RULES_OUT)),-out $(CURDIR)/rules -docs $(CURDIR))
+	$(if $(RULES_OUT),,cd $(CURDIR) && $(GO) run ./deploy/gen)
 
 ## rules-test: promtool check rules and promtool test rules (rules/tests/*.yaml);
 ## then the rules of rules/tests/overrides/config.yaml (per-model SLO
