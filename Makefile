@@ -54,6 +54,9 @@ K8S_VERSION := v1.37.2
 # kustomize v5.8.1 is on kustomize/api v0.21.1, which builds with Go 1.26.
 HELM_VERSION := v4.3.2
 KUSTOMIZE_VERSION := v5.8.1
+# Sloth, whose rules make rules-test compares with ours (rules/tests/sloth):
+# ~70 s cold on 2 cores.
+SLOTH_VERSION := v0.16.0
 
 BUILDER := $(BIN)/builder
 MDATAGEN := $(BIN)/mdatagen
@@ -64,6 +67,7 @@ KUBE_APISERVER := $(BIN)/kube-apiserver
 KUBECTL := $(BIN)/kubectl
 HELM := $(BIN)/helm
 KUSTOMIZE := $(BIN)/kustomize
+SLOTH := $(BIN)/sloth
 # Where k8s-render writes the rendered manifests, one multi-document file per case.
 K8S_RENDERED := $(CURDIR)/.tmp/k8s/rendered
 # What k8s-validate dry-runs: every rendered set (k8s-render copies
@@ -128,8 +132,8 @@ $(GATEWAY): $(CURDIR)/builder-gateway.yaml $(BUILDER)
 run: build
 	$(OTELCOL) --config $(CURDIR)/config/otelcol.yaml
 
-## tools: install ocb, mdatagen, prometheus, promtool, golangci-lint, helm and kustomize into ./bin (each only if missing).
-tools: $(BUILDER) $(MDATAGEN) $(PROMETHEUS) $(PROMTOOL) $(GOLANGCI_LINT) $(HELM) $(KUSTOMIZE)
+## tools: install ocb, mdatagen, prometheus, promtool, golangci-lint, helm, kustomize and sloth into ./bin (each only if missing).
+tools: $(BUILDER) $(MDATAGEN) $(PROMETHEUS) $(PROMTOOL) $(GOLANGCI_LINT) $(HELM) $(KUSTOMIZE) $(SLOTH)
 
 $(BUILDER):
 	GOBIN=$(BIN) $(GO) install go.opentelemetry.io/collector/cmd/builder@$(OCB_VERSION)
@@ -144,6 +148,9 @@ $(HELM):
 
 $(KUSTOMIZE):
 	GOBIN=$(BIN) $(GO) install -ldflags '-s -w' sigs.k8s.io/kustomize/kustomize/v5@$(KUSTOMIZE_VERSION)
+
+$(SLOTH):
+	GOBIN=$(BIN) $(GO) install -ldflags '-s -w' github.com/slok/sloth/cmd/sloth@$(SLOTH_VERSION)
 
 # mdatagen is built from the tools module: `go install mdatagen@version` needs a
 # module proxy that lists versions, and the pinned version lives in tools/go.mod.
@@ -409,14 +416,26 @@ rules:
 
 ## rules-test: promtool check rules and promtool test rules (rules/tests/*.yaml);
 ## then the rules of rules/tests/overrides/config.yaml (per-model SLO
-## overrides), generated into .tmp/rules-overrides, checked and tested.
-rules-test: $(PROMTOOL)
+## overrides), generated into .tmp/rules-overrides, checked and tested; then
+## Sloth's rules from rules/sloth/llm-slos.yaml (sloth validate, sloth
+## generate into .tmp/sloth): rules/tests/sloth/compat-test.yaml runs on them
+## and, rule_files swapped, on llm-slo.yaml (same names, labels, values).
+rules-test: $(PROMTOOL) $(SLOTH)
 	$(PROMTOOL) check rules $(CURDIR)/rules/llm-recording.yaml $(CURDIR)/rules/llm-alerts.yaml $(CURDIR)/rules/llm-slo.yaml
 	cd $(CURDIR)/rules && $(PROMTOOL) test rules tests/*.yaml
-	rm -rf $(CURDIR)/.tmp/rules-overrides
+	rm -rf $(CURDIR)/.tmp/rules-overrides $(CURDIR)/.tmp/sloth
 	cd $(CURDIR)/dashboards && $(GO) run ./rulesgen -config $(CURDIR)/rules/tests/overrides/config.yaml -out $(CURDIR)/.tmp/rules-overrides
 	$(PROMTOOL) check rules $(CURDIR)/.tmp/rules-overrides/*.yaml
 	cd $(CURDIR)/rules/tests/overrides && $(PROMTOOL) test rules slo-overrides-test.yaml
+	mkdir -p $(CURDIR)/.tmp/sloth
+	$(SLOTH) validate --input $(CURDIR)/rules/sloth/llm-slos.yaml
+	$(SLOTH) generate --input $(CURDIR)/rules/sloth/llm-slos.yaml --out $(CURDIR)/.tmp/sloth/llm-slos-rules.yaml
+	$(PROMTOOL) check rules $(CURDIR)/.tmp/sloth/llm-slos-rules.yaml
+	cd $(CURDIR)/rules/tests/sloth && $(PROMTOOL) test rules compat-test.yaml
+	sed 's|^  - ../../../.tmp/sloth/llm-slos-rules.yaml$$|  - ../../rules/llm-slo.yaml|' $(CURDIR)/rules/tests/sloth/compat-test.yaml \
+		> $(CURDIR)/.tmp/sloth/compat-ours-test.yaml
+	grep -q '^  - ../../rules/llm-slo.yaml$$' $(CURDIR)/.tmp/sloth/compat-ours-test.yaml
+	cd $(CURDIR)/.tmp/sloth && $(PROMTOOL) test rules compat-ours-test.yaml
 
 ## deploy-gen: rewrite the copies that deploy/ holds of config/container.yaml,
 ## config/gateway-dns.yaml, config/gateway-k8s.yaml, rules/*.yaml and

@@ -48,6 +48,7 @@ func TestCommittedFilesAreGenerated(t *testing.T) {
 	for name, content := range docs {
 		want[name] = content
 	}
+	want["rules/"+SlothFile] = c.SlothSpec()
 	for name, content := range want {
 		committed, rerr := read(name)
 		if rerr != nil {
@@ -377,5 +378,55 @@ func TestPercentAndRatio(t *testing.T) {
 		if got := percent(tc.in); got != tc.want {
 			t.Errorf("percent(%v) = %s, want %s", tc.in, got, tc.want)
 		}
+	}
+}
+
+// TestSlothSpecFollowsTheConfiguration: the Sloth spec carries the
+// configuration's service, objectives, thresholds and labels, and says when
+// per-model overrides are left out.
+func TestSlothSpecFollowsTheConfiguration(t *testing.T) {
+	c, err := Load(strings.NewReader(`
+slos:
+  service: genai
+  by: [job, model, service]
+  availability: {objective: 99.9, excluded_reasons: [cancelled]}
+  ttft: {threshold_seconds: 0.5, overrides: [{model: "o1.*", objective: 90}]}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var spec struct {
+		Version, Service string
+		SLOs             []struct {
+			Name      string
+			Objective float64
+			SLI       struct {
+				Events struct {
+					ErrorQuery string `yaml:"error_query"`
+					TotalQuery string `yaml:"total_query"`
+				}
+			} `yaml:"sli"`
+			Alerting struct{ Name string }
+		} `yaml:"slos"`
+	}
+	raw := c.SlothSpec()
+	if err := yaml.Unmarshal(raw, &spec); err != nil {
+		t.Fatal(err)
+	}
+	if spec.Version != "prometheus/v1" || spec.Service != "genai" || len(spec.SLOs) != 3 {
+		t.Fatalf("spec %+v", spec)
+	}
+	avail, ttft := spec.SLOs[0], spec.SLOs[2]
+	if avail.Name != "availability" || avail.Objective != 99.9 || avail.Alerting.Name != "LLMErrorBudgetBurn" ||
+		avail.SLI.Events.ErrorQuery != `sum by (job, model, service) (rate(llm_errors_total{reason!~"cancelled"}[{{.window}}]))` {
+		t.Errorf("availability %+v", avail)
+	}
+	if want := `sum by (job, model, service) (rate(llm_time_to_first_token_seconds_count[{{.window}}])) - ` +
+		`sum by (job, model, service) (rate(llm_time_to_first_token_seconds_bucket{le=~"0\\.5(\\.0)?"}[{{.window}}]))`; ttft.Name != "ttft" ||
+		ttft.Objective != 95 || ttft.SLI.Events.ErrorQuery != want {
+		t.Errorf("ttft %+v, want error query %s", ttft, want)
+	}
+	if !strings.Contains(string(raw), "the 1 per-model override(s) of\n# the configuration are not in this spec.") {
+		t.Errorf("the spec does not say that the override is left out:\n%s", raw)
 	}
 }

@@ -5,6 +5,7 @@
 // configuration (dashboards/mixin/defaults.yaml, overridden by -config):
 //
 //	llm-recording.yaml, llm-alerts.yaml, llm-slo.yaml   into -out
+//	sloth/llm-slos.yaml                                 the same SLOs as a Sloth spec, into -out
 //	rules/README.md, docs/runbook.md                   their generated blocks (thresholds, alert index), with -docs
 //
 // `make rules` writes the repository's rules/ and docs from the defaults;
@@ -70,11 +71,12 @@ func run(configFile, out, docs string) error {
 			}
 		}
 	}
-	if err := os.MkdirAll(out, 0o755); err != nil { //nolint:gosec // G301: a directory of rule files, readable by all.
+	files[mixin.SlothFile] = c.SlothSpec()
+	if err := os.MkdirAll(filepath.Join(out, filepath.Dir(mixin.SlothFile)), 0o755); err != nil { //nolint:gosec // G301: a directory of rule files, readable by all.
 		return err
 	}
 	for name, content := range files {
-		if err := write(filepath.Join(out, name), content); err != nil {
+		if err := write(filepath.Join(out, filepath.FromSlash(name)), content); err != nil {
 			return err
 		}
 	}
