@@ -83,7 +83,22 @@ var (
 	// SLOs, seconds, as the rules write them (10, 2).
 	latencyBound = strconv.FormatFloat(sloConfig.Latency.ThresholdSeconds, 'f', -1, 64)
 	ttftBound    = strconv.FormatFloat(sloConfig.TTFT.ThresholdSeconds, 'f', -1, 64)
+	// windowTargets and windowColumns are the error ratio of every recorded
+	// window of the SLOs, then of the period, one column each.
+	windowTargets, windowColumns = sloWindowTable(append(mixin.Default().RecordedWindows(), sloConfig.Period.String()))
 )
+
+// sloWindowTable is a query and a column per SLO window, after the SLO and
+// model columns.
+func sloWindowTable(windows []string) ([]target, []column) {
+	targets := make([]target, len(windows))
+	columns := []column{labelColumn("sloth_slo", "SLO"), labelColumn("model", "Model")}
+	for i, w := range windows {
+		targets[i] = target{expr: bySLO("slo:sli_error:ratio_rate" + w)}
+		columns = append(columns, column{target: i, title: w})
+	}
+	return targets, columns
+}
 
 // target is one query of a panel.
 type target struct {
@@ -337,28 +352,7 @@ func overviewRows() []row {
 						"window without events has no value. Values at the end of the time range. Only the " +
 						"job and model filters apply.",
 					unit: units.PercentUnit, kind: kindTable, width: 12,
-					targets: []target{
-						{expr: bySLO("slo:sli_error:ratio_rate5m")},
-						{expr: bySLO("slo:sli_error:ratio_rate30m")},
-						{expr: bySLO("slo:sli_error:ratio_rate1h")},
-						{expr: bySLO("slo:sli_error:ratio_rate2h")},
-						{expr: bySLO("slo:sli_error:ratio_rate6h")},
-						{expr: bySLO("slo:sli_error:ratio_rate1d")},
-						{expr: bySLO("slo:sli_error:ratio_rate3d")},
-						{expr: bySLO("slo:sli_error:ratio_rate30d")},
-					},
-					columns: []column{
-						labelColumn("sloth_slo", "SLO"),
-						labelColumn("model", "Model"),
-						{target: 0, title: "5m"},
-						{target: 1, title: "30m"},
-						{target: 2, title: "1h"},
-						{target: 3, title: "2h"},
-						{target: 4, title: "6h"},
-						{target: 5, title: "1d"},
-						{target: 6, title: "3d"},
-						{target: 7, title: "30d"},
-					},
+					targets: windowTargets, columns: windowColumns,
 					sortDesc: "1h",
 				},
 				{

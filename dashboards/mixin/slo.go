@@ -46,7 +46,7 @@ type clause struct {
 // slis returns the three SLOs in their order in llm-slo.yaml.
 func (c Config) slis() []sli {
 	s := c.SLOs
-	windows := c.recordedWindows()
+	windows := c.RecordedWindows()
 	by := strings.Join(s.By, ", ")
 	minRate := c.minRate()
 	id := func(name string) string { return s.Service + "-" + name }
@@ -233,9 +233,9 @@ func periodText(p model.Duration) string {
 	return fmt.Sprintf("%d days", time.Duration(p)/time.Duration(day))
 }
 
-// recordedWindows are the windows of slo:sli_error:ratio_rate<window>: 5m and
-// both windows of every pair, shortest first.
-func (c Config) recordedWindows() []string {
+// RecordedWindows are the windows of slo:sli_error:ratio_rate<window>: 5m and
+// both windows of every pair, shortest first (the period's comes on top).
+func (c Config) RecordedWindows() []string {
 	ds := []model.Duration{model.Duration(5 * time.Minute)}
 	for _, w := range c.SLOs.Windows {
 		ds = append(ds, w.Long, w.Short)

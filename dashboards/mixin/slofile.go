@@ -65,7 +65,7 @@ func (c Config) sloFile() string {
 	}
 	line(0, "groups:")
 	comment(2, "SLOs with Sloth-compatible names and labels (rules/README.md#slos), one block per SLI: "+
-		"slo:sli_error:ratio_rate<window> is the share of bad events over the window ("+strings.Join(c.recordedWindows(), ", ")+
+		"slo:sli_error:ratio_rate<window> is the share of bad events over the window ("+strings.Join(c.RecordedWindows(), ", ")+
 		", and the "+days+"-day period), then the metadata series Sloth records (objective, error budget, period, burn "+
 		"rates, budget left). Every series carries "+by+", sloth_service=\""+s.Service+"\", sloth_slo ("+
 		"availability, latency, ttft) and sloth_id ("+s.Service+"-<sloth_slo>); the windows add sloth_window. Only "+by+
