@@ -1095,9 +1095,7 @@ func assertRetentionExemplars(ctx context.Context, t *testing.T, store *promServ
 // every dashboard query has data.
 func assertRetentionRules(ctx context.Context, t *testing.T, root string, store *promServer, stoppedMs int64) {
 	t.Helper()
-	var recording struct {
-		Groups []retentionRuleGroup
-	}
+	var groups []retentionRuleGroup
 	// The groups of both files with recording rules; the alert group of
 	// llm-slo.yaml has no recording rule and is left out.
 	for _, f := range []string{"llm-recording.yaml", "llm-slo.yaml"} {
@@ -1113,7 +1111,7 @@ func assertRetentionRules(ctx context.Context, t *testing.T, root string, store 
 		}
 		for _, g := range file.Groups {
 			if len(g.Rules) > 0 && g.Rules[0].Record != "" {
-				recording.Groups = append(recording.Groups, g)
+				groups = append(groups, g)
 			}
 		}
 	}
@@ -1138,10 +1136,10 @@ func assertRetentionRules(ctx context.Context, t *testing.T, root string, store 
 		})
 		return ms
 	}
-	evalMs := evalAfterStop(recording.Groups[0].Rules[0].Record)
+	evalMs := evalAfterStop(groups[0].Rules[0].Record)
 
 	var nRules, nSeries, nSkipped int
-	for gi, g := range recording.Groups {
+	for gi, g := range groups {
 		groupEvalMs := evalMs
 		if gi > 0 {
 			groupEvalMs = evalAfterStop(g.Rules[0].Record)
